@@ -1,4 +1,17 @@
 /**
+ * An exact sliding-window rate limiter: at most `limit` permits start in ANY interval of length
+ * `window × (1 + margin)` on Effect's Clock, FIFO between waiters, with one lane per (User ID, endpoint)
+ * and OKX's RFQ table built in.
+ *
  * @since 0.1.0
  */
-export {}
+export * as OkxRateLimiter from "./OkxRateLimiter.js"
+
+/**
+ * The store behind every limiter: it holds each lane's sliding-window log and pause, and decides whether a
+ * permit may start now. The in-memory store is the default; a shared store (Redis: one budget across
+ * processes) implements the same interface and is provided as a layer, without touching callers.
+ *
+ * @since 0.1.0
+ */
+export * as RateLimitStore from "./RateLimitStore.js"

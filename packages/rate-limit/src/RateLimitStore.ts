@@ -1,0 +1,107 @@
+/**
+ * The store behind every limiter: it holds each lane's sliding-window log and pause, and decides whether a
+ * permit may start now. The in-memory store is the default; a shared store (Redis: one budget across
+ * processes) implements the same interface and is provided as a layer, without touching callers.
+ *
+ * @since 0.1.0
+ */
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as SlidingWindow from "./internal/slidingWindow.js"
+
+/**
+ * One request for `cost` permits on lane `key` at instant `now` (epoch milliseconds on the caller's Clock).
+ * `windowMillis` already includes the lane's margin.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface AcquireRequest {
+  readonly key: string
+  readonly limit: number
+  readonly windowMillis: number
+  readonly cost: number
+  readonly now: number
+}
+
+/**
+ * `Granted` records the start at `at`; `Denied` records nothing and names the earliest instant
+ * (`retryAt`, epoch milliseconds) at which the same request can succeed, assuming no other starts.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Decision =
+  | { readonly _tag: "Granted"; readonly at: number }
+  | { readonly _tag: "Denied"; readonly retryAt: number }
+
+/**
+ * The seam between the local FIFO queue (always in process) and the budget (local or shared).
+ *
+ * Contract:
+ * - `acquire` is atomic per key: check the log and, if the permit fits, append `cost` starts.
+ * - a store never blocks and never fails: a shared store maps its transport failures to a `Denied`
+ *   with a short `retryAt` (fail closed) or to a defect, as it sees fit.
+ * - `pauseUntil` only ever extends a lane's pause.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
+  readonly acquire: (request: AcquireRequest) => Effect.Effect<Decision>
+  readonly pauseUntil: (key: string, epochMillis: number) => Effect.Effect<void>
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class RateLimitStore extends Context.Tag("@okx-rfq/rate-limit/RateLimitStore")<RateLimitStore, Service>() {}
+
+/**
+ * A store in process memory: one ring buffer of the last `limit` start times per key, so a decision costs
+ * O(1) and memory is O(limit) per lane.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeMemory = (): Service => {
+  const logs = new Map<string, SlidingWindow.Log>()
+  const logFor = (key: string, limit: number): SlidingWindow.Log => {
+    let log = logs.get(key)
+    if (log === undefined || log.times.length !== limit) {
+      const fresh = SlidingWindow.make(limit)
+      if (log !== undefined) fresh.pausedUntil = log.pausedUntil
+      log = fresh
+      logs.set(key, log)
+    }
+    return log
+  }
+  return RateLimitStore.of({
+    acquire: (request) =>
+      Effect.sync((): Decision => {
+        const log = logFor(request.key, request.limit)
+        const now = Math.max(request.now, log.last)
+        const at = SlidingWindow.earliest(log, request.windowMillis, request.cost)
+        if (at > now) return { _tag: "Denied", retryAt: at }
+        SlidingWindow.record(log, request.cost, now)
+        return { _tag: "Granted", at: now }
+      }),
+    pauseUntil: (key, epochMillis) =>
+      Effect.sync(() => {
+        let log = logs.get(key)
+        if (log === undefined) {
+          log = SlidingWindow.make(1)
+          logs.set(key, log)
+        }
+        if (epochMillis > log.pausedUntil) log.pausedUntil = epochMillis
+      })
+  })
+}
+
+/**
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerMemory: Layer.Layer<RateLimitStore> = Layer.sync(RateLimitStore, makeMemory)
