@@ -1,0 +1,87 @@
+import { createHmac, timingSafeEqual } from "node:crypto"
+
+/** @internal */
+export interface AccountRecord {
+  readonly apiKey: string
+  readonly secretKey: string
+  readonly passphrase: string
+  readonly userId: string
+  readonly demo: boolean
+}
+
+/** @internal */
+export const sign = (secretKey: string, prehash: string): string =>
+  createHmac("sha256", secretKey).update(prehash, "utf8").digest("base64")
+
+const isoMillis = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.(\d{3})Z$/
+
+/** @internal */
+export const parseTimestamp = (value: string): number | undefined => {
+  const match = isoMillis.exec(value)
+  if (match === null) return undefined
+  const [, y, mo, d, h, mi, s, ms] = match.map(Number) as unknown as [unknown, ...Array<number>]
+  const t = Date.UTC(y!, mo! - 1, d!, h!, mi!, s!, ms!)
+  const check = new Date(t)
+  if (
+    check.getUTCFullYear() !== y ||
+    check.getUTCMonth() !== mo! - 1 ||
+    check.getUTCDate() !== d ||
+    check.getUTCHours() !== h ||
+    check.getUTCMinutes() !== mi ||
+    check.getUTCSeconds() !== s
+  ) {
+    return undefined
+  }
+  return t
+}
+
+const safeEqual = (a: string, b: string): boolean => {
+  const x = Buffer.from(a, "utf8")
+  const y = Buffer.from(b, "utf8")
+  return x.length === y.length && timingSafeEqual(x, y)
+}
+
+/** @internal */
+export interface AuthInput {
+  readonly headers: Readonly<Record<string, string | undefined>>
+  readonly method: string
+  readonly requestPath: string
+  readonly body: string
+  readonly venueNow: number
+  readonly accounts: ReadonlyMap<string, AccountRecord>
+}
+
+/** @internal */
+export type AuthResult =
+  | { readonly _tag: "Ok"; readonly account: AccountRecord }
+  | { readonly _tag: "Rejected"; readonly code: string }
+
+const reject = (code: string): AuthResult => ({ _tag: "Rejected", code })
+
+/**
+ * The gateway's order: headers present, timestamp format, 30 s window, key, passphrase, environment, signature.
+ *
+ * @internal
+ */
+export const authenticate = (input: AuthInput): AuthResult => {
+  const header = (name: string): string => input.headers[name] ?? ""
+  const key = header("ok-access-key")
+  const passphrase = header("ok-access-passphrase")
+  const signature = header("ok-access-sign")
+  const timestamp = header("ok-access-timestamp")
+  if (key === "") return reject("50103")
+  if (passphrase === "") return reject("50104")
+  if (signature === "") return reject("50106")
+  if (timestamp === "") return reject("50107")
+  const t = parseTimestamp(timestamp)
+  if (t === undefined) return reject("50112")
+  if (Math.abs(input.venueNow - t) > 30_000) return reject("50102")
+  const account = input.accounts.get(key)
+  if (account === undefined) return reject("50111")
+  if (!safeEqual(passphrase, account.passphrase)) return reject("50105")
+  const demoHeader = header("x-simulated-trading") === "1"
+  if (demoHeader !== account.demo) return reject("50101")
+  const expected = sign(account.secretKey, timestamp + input.method.toUpperCase() + input.requestPath + input.body)
+  if (!safeEqual(signature, expected)) return reject("50113")
+  return { _tag: "Ok", account }
+}

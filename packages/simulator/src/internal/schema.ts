@@ -1,0 +1,79 @@
+import * as Schema from "effect/Schema"
+
+const Probability = Schema.Number.pipe(Schema.between(0, 1))
+const NonNegative = Schema.Number.pipe(Schema.nonNegative())
+
+/** @internal */
+export const Latency = Schema.Union(
+  NonNegative,
+  Schema.Struct({ min: NonNegative, max: NonNegative }),
+  Schema.Struct({ p50: NonNegative, p99: NonNegative })
+)
+
+/** @internal */
+export const EndpointFaults = Schema.Struct({
+  latencyMs: Schema.optional(Latency),
+  error: Schema.optional(
+    Schema.Struct({
+      code: Schema.String,
+      probability: Schema.optional(Probability),
+      msg: Schema.optional(Schema.String),
+      httpStatus: Schema.optional(Schema.Int)
+    })
+  ),
+  drop: Schema.optional(Probability),
+  malformed: Schema.optional(Probability)
+})
+
+/** @internal */
+export const Faults = Schema.Struct({
+  clockOffsetMs: Schema.optional(Schema.Number),
+  endpoints: Schema.optional(Schema.Record({ key: Schema.String, value: EndpointFaults }))
+})
+
+/** @internal */
+export const QuoteState = Schema.Literal("active", "canceled", "pending_fill", "filled", "expired", "failed")
+
+/** @internal */
+export const RfqState = Schema.Literal(
+  "active",
+  "canceled",
+  "pending_fill",
+  "filled",
+  "expired",
+  "traded_away",
+  "failed"
+)
+
+const Id = Schema.String.pipe(Schema.minLength(1))
+
+/** @internal */
+export const QuoteSpec = Schema.Struct({
+  quoteId: Schema.optional(Id),
+  clQuoteId: Schema.optional(Schema.String),
+  rfqId: Schema.optional(Id),
+  userId: Schema.optional(Id),
+  state: Schema.optional(QuoteState)
+})
+
+/** @internal */
+export const RfqSpec = Schema.Struct({
+  rfqId: Schema.optional(Id),
+  clRfqId: Schema.optional(Schema.String),
+  userId: Schema.optional(Id),
+  state: Schema.optional(RfqState)
+})
+
+const Count = Schema.Int.pipe(Schema.between(0, 100_000))
+
+/** @internal */
+export const CreateQuotes = Schema.Union(
+  Schema.Struct({ count: Count, userId: Schema.optional(Id), rfqId: Schema.optional(Id) }),
+  Schema.Struct({ quotes: Schema.Array(QuoteSpec) })
+)
+
+/** @internal */
+export const CreateRfqs = Schema.Union(
+  Schema.Struct({ count: Count, userId: Schema.optional(Id) }),
+  Schema.Struct({ rfqs: Schema.Array(RfqSpec) })
+)

@@ -1,0 +1,228 @@
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import type { ServeError } from "@effect/platform/HttpServerError"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
+import * as Http from "node:http"
+import type * as OkxSimulator from "../OkxSimulator.js"
+import { authenticate } from "./auth.js"
+import * as internalSchema from "./schema.js"
+import { makeVenue, type Venue } from "./venue.js"
+import { envelope, error, httpStatusOf, messageOf, type Reply } from "./wire.js"
+
+const json = (body: unknown, status = 200) =>
+  HttpServerResponse.text(JSON.stringify(body), { status, contentType: "application/json" })
+
+const okxResponse = (reply: Reply) =>
+  HttpServerResponse.text(reply.body, { status: reply.httpStatus, contentType: "application/json" })
+
+/** @internal */
+export const sampleLatency = (latency: OkxSimulator.Latency, draw: Effect.Effect<number>): Effect.Effect<number> => {
+  if (typeof latency === "number") return Effect.succeed(latency)
+  if ("min" in latency) return Effect.map(draw, (u) => latency.min + u * Math.max(0, latency.max - latency.min))
+  const { p50, p99 } = latency
+  if (p50 <= 0) return Effect.succeed(0)
+  const sigma = p99 > p50 ? Math.log(p99 / p50) / 2.326347874 : 0
+  return Effect.map(Effect.zip(draw, draw), ([u1, u2]) => {
+    const z = Math.sqrt(-2 * Math.log(1 - u1)) * Math.cos(2 * Math.PI * u2)
+    return p50 * Math.exp(sigma * z)
+  })
+}
+
+const chance = (venue: Venue, probability: number | undefined): Effect.Effect<boolean> =>
+  probability === undefined || probability <= 0
+    ? Effect.succeed(false)
+    : Effect.map(venue.random, (u) => u < probability)
+
+const isLoopback = (address: string) =>
+  address === "::1" || address.startsWith("127.") || address.startsWith("::ffff:127.")
+
+const decodeFaults = Schema.decodeUnknownEither(internalSchema.Faults)
+const decodeQuotes = Schema.decodeUnknownEither(internalSchema.CreateQuotes)
+const decodeRfqs = Schema.decodeUnknownEither(internalSchema.CreateRfqs)
+
+const badRequest = (message: string) => json({ error: message }, 400)
+
+const control = (
+  venue: Venue,
+  request: HttpServerRequest.HttpServerRequest,
+  pathname: string,
+  query: URLSearchParams
+): Effect.Effect<HttpServerResponse.HttpServerResponse> =>
+  Effect.gen(function* () {
+    const remote = Option.getOrElse(request.remoteAddress, () => "")
+    if (!isLoopback(remote)) return json({ error: "the control API answers loopback clients only" }, 403)
+    const route = `${request.method} ${pathname}`
+    const readJson = Effect.map(
+      Effect.orElseSucceed(request.text, () => ""),
+      (text): Either.Either<unknown, string> => {
+        if (text.trim() === "") return Either.right({})
+        try {
+          return Either.right(JSON.parse(text) as unknown)
+        } catch {
+          return Either.left("invalid JSON")
+        }
+      }
+    )
+    const withBody = <A>(
+      decode: (u: unknown) => Either.Either<A, ParseResult.ParseError>,
+      f: (a: A) => Effect.Effect<HttpServerResponse.HttpServerResponse>
+    ) =>
+      Effect.flatMap(readJson, (body) => {
+        if (Either.isLeft(body)) return Effect.succeed(badRequest(body.left))
+        const decoded = decode(body.right)
+        if (Either.isLeft(decoded)) {
+          return Effect.succeed(badRequest(ParseResult.TreeFormatter.formatErrorSync(decoded.left)))
+        }
+        return f(decoded.right)
+      })
+    switch (route) {
+      case "GET /sim/state": {
+        const n = query.get("requests")
+        return json(yield* venue.state(n !== null && /^\d+$/.test(n) ? Number(n) : undefined))
+      }
+      case "POST /sim/quotes":
+        return yield* withBody(decodeQuotes, (input) =>
+          venue.createQuotes(input).pipe(
+            Effect.map((quotes) => json({ quotes })),
+            Effect.catchAll((e) => Effect.succeed(badRequest(e.message)))
+          )
+        )
+      case "POST /sim/rfqs":
+        return yield* withBody(decodeRfqs, (input) =>
+          venue.createRfqs(input).pipe(
+            Effect.map((rfqs) => json({ rfqs })),
+            Effect.catchAll((e) => Effect.succeed(badRequest(e.message)))
+          )
+        )
+      case "GET /sim/faults":
+        return json(venue.faults())
+      case "POST /sim/faults":
+        return yield* withBody(decodeFaults, (faults) => Effect.as(venue.setFaults(faults), json(faults)))
+      case "POST /sim/reset":
+        yield* venue.reset
+        return json({ ok: true })
+      default:
+        return json({ error: `no control route ${route}` }, 404)
+    }
+  })
+
+const parseBody = (text: string): Record<string, unknown> | undefined => {
+  try {
+    const value: unknown = JSON.parse(text)
+    return typeof value === "object" && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined
+  } catch {
+    return undefined
+  }
+}
+
+const okx = (
+  venue: Venue,
+  request: HttpServerRequest.HttpServerRequest,
+  pathname: string,
+  query: URLSearchParams
+): Effect.Effect<HttpServerResponse.HttpServerResponse> =>
+  Effect.gen(function* () {
+    const route = venue.routes[pathname]
+    const faults = venue.endpointFaults(pathname)
+    if (faults.latencyMs !== undefined) {
+      const ms = yield* sampleLatency(faults.latencyMs, venue.random)
+      if (ms > 0) yield* Effect.sleep(Duration.millis(ms))
+    }
+    const { raw, venue: now } = yield* venue.clock
+    const body = request.method === "GET" ? "" : yield* Effect.orElseSucceed(request.text, () => "")
+    let injected = false
+    const reply: Reply = yield* Effect.gen(function* () {
+      if (route === undefined) return error("404")
+      if (request.method !== route.method) return error("405")
+      let userId: string
+      if (route.auth) {
+        const auth = authenticate({
+          headers: request.headers,
+          method: request.method,
+          requestPath: request.url,
+          body,
+          venueNow: now,
+          accounts: venue.accounts
+        })
+        if (auth._tag === "Rejected") return error(auth.code)
+        userId = auth.account.userId
+      } else {
+        userId = `ip:${Option.getOrElse(request.remoteAddress, () => "")}`
+      }
+      if (venue.overLimit(`${userId} ${pathname}`, route.limit, raw)) return error("50011")
+      if (faults.error !== undefined && (yield* chance(venue, faults.error.probability ?? 1))) {
+        injected = true
+        const code = faults.error.code
+        return envelope(code, [], faults.error.msg ?? messageOf(code), faults.error.httpStatus ?? httpStatusOf(code))
+      }
+      let parsed: Record<string, unknown> = {}
+      if (route.method === "POST") {
+        if (body.trim() === "") return error("50000")
+        const object = parseBody(body)
+        if (object === undefined) return error("50002")
+        parsed = object
+      }
+      return yield* route.handle({ userId, body: parsed, query, now })
+    })
+    const entry = { at: now, method: request.method, path: pathname, code: reply.code, httpStatus: reply.httpStatus }
+    if (yield* chance(venue, faults.drop)) {
+      venue.log({ ...entry, code: "", httpStatus: 0, fault: "drop" })
+      yield* Effect.sync(() => NodeHttpServerRequest.toIncomingMessage(request).socket.destroy())
+      return yield* Effect.never
+    }
+    if (yield* chance(venue, faults.malformed)) {
+      venue.log({ ...entry, code: "", httpStatus: 200, fault: "malformed" })
+      return HttpServerResponse.text(`{"code":"0","msg":"","data":[{"ts":`, {
+        status: 200,
+        contentType: "application/json"
+      })
+    }
+    venue.log(injected ? { ...entry, fault: "error" } : entry)
+    return okxResponse(reply)
+  })
+
+/** @internal */
+export const make = (options: OkxSimulator.Options): Effect.Effect<OkxSimulator.Service, ServeError, Scope.Scope> =>
+  Effect.gen(function* () {
+    const venue = yield* makeVenue(options)
+    const node = Http.createServer()
+    const server = yield* NodeHttpServer.make(() => node, {
+      port: options.port ?? 0,
+      host: options.host ?? "127.0.0.1"
+    })
+    yield* Effect.addFinalizer(() => Effect.sync(() => node.closeAllConnections()))
+    const app = Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
+      const url = request.url
+      const q = url.indexOf("?")
+      const pathname = q < 0 ? url : url.slice(0, q)
+      const query = new URLSearchParams(q < 0 ? "" : url.slice(q + 1))
+      return pathname === "/sim" || pathname.startsWith("/sim/")
+        ? control(venue, request, pathname, query)
+        : okx(venue, request, pathname, query)
+    })
+    yield* server.serve(app)
+    const address = server.address
+    const port = address._tag === "TcpAddress" ? address.port : 0
+    const host = address._tag === "TcpAddress" ? address.hostname : "127.0.0.1"
+    return {
+      url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
+      port,
+      createQuotes: venue.createQuotes,
+      createRfqs: venue.createRfqs,
+      state: venue.state(),
+      setFaults: venue.setFaults,
+      faults: Effect.sync(() => venue.faults()),
+      reset: venue.reset,
+      now: Effect.map(venue.clock, (c) => c.venue)
+    }
+  })

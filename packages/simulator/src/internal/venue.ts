@@ -1,0 +1,590 @@
+import * as Clock from "effect/Clock"
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as FiberMap from "effect/FiberMap"
+import * as FiberSet from "effect/FiberSet"
+import * as Random from "effect/Random"
+import type * as Scope from "effect/Scope"
+import type * as OkxSimulator from "../OkxSimulator.js"
+import type { AccountRecord } from "./auth.js"
+import { envelope, error, messageOf, type Reply } from "./wire.js"
+
+/** @internal */
+export class SimulatorError extends Data.TaggedError("SimulatorError")<{ readonly message: string }> {}
+
+interface QuoteRecord {
+  readonly quoteId: string
+  readonly clQuoteId: string
+  readonly rfqId: string
+  readonly userId: string
+  state: OkxSimulator.QuoteState
+  readonly cTime: number
+  uTime: number
+}
+
+interface RfqRecord {
+  readonly rfqId: string
+  readonly clRfqId: string
+  readonly userId: string
+  state: OkxSimulator.RfqState
+  readonly cTime: number
+  uTime: number
+}
+
+/** @internal */
+export interface Limit {
+  readonly requests: number
+  readonly windowMs: number
+}
+
+/** @internal */
+export interface Route {
+  readonly method: "GET" | "POST"
+  readonly auth: boolean
+  readonly limit: Limit
+  readonly handle: (ctx: HandlerContext) => Effect.Effect<Reply>
+}
+
+/** @internal */
+export interface HandlerContext {
+  readonly userId: string
+  readonly body: Record<string, unknown>
+  readonly query: URLSearchParams
+  readonly now: number
+}
+
+/** @internal */
+export const defaultLimits: Record<string, Limit> = {
+  "/api/v5/public/time": { requests: 10, windowMs: 2000 },
+  "/api/v5/rfq/quotes": { requests: 2, windowMs: 2000 },
+  "/api/v5/rfq/cancel-rfq": { requests: 5, windowMs: 2000 },
+  "/api/v5/rfq/cancel-batch-rfqs": { requests: 2, windowMs: 2000 },
+  "/api/v5/rfq/cancel-all-rfqs": { requests: 2, windowMs: 2000 },
+  "/api/v5/rfq/cancel-quote": { requests: 50, windowMs: 2000 },
+  "/api/v5/rfq/cancel-batch-quotes": { requests: 2, windowMs: 2000 },
+  "/api/v5/rfq/cancel-all-quotes": { requests: 2, windowMs: 2000 },
+  "/api/v5/rfq/cancel-all-after": { requests: 1, windowMs: 1000 }
+}
+
+const quoteStates: ReadonlySet<string> = new Set(["active", "canceled", "pending_fill", "filled", "expired", "failed"])
+
+const isStringOrAbsent = (value: unknown): value is string | undefined =>
+  value === undefined || value === null || typeof value === "string"
+
+const nonEmpty = (value: unknown): string | undefined =>
+  typeof value === "string" && value.length > 0 ? value : undefined
+
+const batchReply = (items: ReadonlyArray<{ readonly sCode: string }>): Reply => {
+  const ok = items.filter((item) => item.sCode === "0").length
+  const code = ok === items.length ? "0" : ok === 0 ? "1" : "2"
+  return envelope(code, items, messageOf(code), 200)
+}
+
+/** @internal */
+export interface Venue {
+  readonly accounts: ReadonlyMap<string, AccountRecord>
+  readonly routes: Readonly<Record<string, Route>>
+  readonly clock: Effect.Effect<{ readonly raw: number; readonly venue: number }>
+  readonly faults: () => OkxSimulator.Faults
+  readonly setFaults: (faults: OkxSimulator.Faults) => Effect.Effect<void>
+  readonly endpointFaults: (path: string) => OkxSimulator.EndpointFaults
+  readonly random: Effect.Effect<number>
+  readonly overLimit: (key: string, limit: Limit, at: number) => boolean
+  readonly log: (entry: OkxSimulator.RequestLogEntry) => void
+  readonly createQuotes: (
+    input: OkxSimulator.CreateQuotesInput
+  ) => Effect.Effect<ReadonlyArray<OkxSimulator.Quote>, SimulatorError>
+  readonly createRfqs: (
+    input: OkxSimulator.CreateRfqsInput
+  ) => Effect.Effect<ReadonlyArray<OkxSimulator.Rfq>, SimulatorError>
+  readonly state: (requests?: number) => Effect.Effect<OkxSimulator.State>
+  readonly reset: Effect.Effect<void>
+}
+
+/** @internal */
+export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    const accounts = new Map<string, AccountRecord>(
+      options.accounts.map((a) => [
+        a.apiKey,
+        { apiKey: a.apiKey, secretKey: a.secretKey, passphrase: a.passphrase, userId: a.userId, demo: a.demo === true }
+      ])
+    )
+    const defaultUserId = options.accounts[0]?.userId ?? "1"
+    const seed = options.seed ?? 1
+    const pace = Duration.millis(options.countdownPaceMs ?? 100)
+    const maxLog = Math.max(1, options.maxRequestLog ?? 100_000)
+    const limits: Record<string, Limit> = { ...defaultLimits, ...options.limits }
+
+    const quotes = new Map<string, QuoteRecord>()
+    const rfqs = new Map<string, RfqRecord>()
+    const arrivals = new Map<string, Array<number>>()
+    const triggers = new Map<string, number>()
+    let requests: Array<OkxSimulator.RequestLogEntry> = []
+    let faults: OkxSimulator.Faults = options.faults ?? {}
+    let random = Random.make(seed)
+    let quoteSeq = 0
+    let rfqSeq = 0
+
+    const countdowns = yield* FiberMap.make<string>()
+    const lapses = yield* FiberSet.make()
+
+    const clock = Effect.map(Clock.currentTimeMillis, (raw) => ({ raw, venue: raw + (faults.clockOffsetMs ?? 0) }))
+    const venueNow = Effect.map(clock, (c) => c.venue)
+
+    const quoteView = (q: QuoteRecord): OkxSimulator.Quote => ({
+      quoteId: q.quoteId,
+      clQuoteId: q.clQuoteId,
+      rfqId: q.rfqId,
+      state: q.state,
+      userId: q.userId,
+      cTime: String(q.cTime),
+      uTime: String(q.uTime)
+    })
+    const rfqView = (r: RfqRecord): OkxSimulator.Rfq => ({
+      rfqId: r.rfqId,
+      clRfqId: r.clRfqId,
+      state: r.state,
+      userId: r.userId,
+      cTime: String(r.cTime),
+      uTime: String(r.uTime)
+    })
+
+    const createQuotes = (input: OkxSimulator.CreateQuotesInput) =>
+      Effect.flatMap(venueNow, (now) => {
+        const specs: ReadonlyArray<OkxSimulator.QuoteSpec> =
+          "quotes" in input
+            ? input.quotes
+            : Array.from({ length: input.count }, () => ({
+                ...(input.userId !== undefined ? { userId: input.userId } : {}),
+                ...(input.rfqId !== undefined ? { rfqId: input.rfqId } : {})
+              }))
+        const created: Array<QuoteRecord> = []
+        for (const spec of specs) {
+          const n = ++quoteSeq
+          const quoteId = spec.quoteId ?? String(3_000_000_000 + n)
+          if (quotes.has(quoteId) || created.some((q) => q.quoteId === quoteId)) {
+            return Effect.fail(new SimulatorError({ message: `quoteId ${quoteId} already exists` }))
+          }
+          created.push({
+            quoteId,
+            clQuoteId: spec.clQuoteId ?? `simq${n}`,
+            rfqId: spec.rfqId ?? String(2_000_000_000 + ++rfqSeq),
+            userId: spec.userId ?? defaultUserId,
+            state: spec.state ?? "active",
+            cTime: now,
+            uTime: now
+          })
+        }
+        for (const q of created) quotes.set(q.quoteId, q)
+        return Effect.succeed(created.map(quoteView))
+      })
+
+    const createRfqs = (input: OkxSimulator.CreateRfqsInput) =>
+      Effect.flatMap(venueNow, (now) => {
+        const specs: ReadonlyArray<OkxSimulator.RfqSpec> =
+          "rfqs" in input
+            ? input.rfqs
+            : Array.from({ length: input.count }, () => (input.userId !== undefined ? { userId: input.userId } : {}))
+        const created: Array<RfqRecord> = []
+        for (const spec of specs) {
+          const n = ++rfqSeq
+          const rfqId = spec.rfqId ?? String(2_000_000_000 + n)
+          if (rfqs.has(rfqId) || created.some((r) => r.rfqId === rfqId)) {
+            return Effect.fail(new SimulatorError({ message: `rfqId ${rfqId} already exists` }))
+          }
+          created.push({
+            rfqId,
+            clRfqId: spec.clRfqId ?? `simr${n}`,
+            userId: spec.userId ?? defaultUserId,
+            state: spec.state ?? "active",
+            cTime: now,
+            uTime: now
+          })
+        }
+        for (const r of created) rfqs.set(r.rfqId, r)
+        return Effect.succeed(created.map(rfqView))
+      })
+
+    const findQuote = (userId: string, quoteId: string | undefined, clQuoteId: string | undefined) => {
+      if (quoteId !== undefined) {
+        const q = quotes.get(quoteId)
+        return q !== undefined && q.userId === userId ? q : undefined
+      }
+      let found: QuoteRecord | undefined
+      for (const q of quotes.values()) {
+        if (q.userId === userId && q.clQuoteId === clQuoteId && (found === undefined || q.state === "active")) found = q
+      }
+      return found
+    }
+
+    const findRfq = (userId: string, rfqId: string | undefined, clRfqId: string | undefined) => {
+      if (rfqId !== undefined) {
+        const r = rfqs.get(rfqId)
+        return r !== undefined && r.userId === userId ? r : undefined
+      }
+      let found: RfqRecord | undefined
+      for (const r of rfqs.values()) {
+        if (r.userId === userId && r.clRfqId === clRfqId && (found === undefined || r.state === "active")) found = r
+      }
+      return found
+    }
+
+    const cancelQuoteItem = (
+      userId: string,
+      now: number,
+      quoteId: string | undefined,
+      clQuoteId: string | undefined,
+      rfqId: string | undefined
+    ) => {
+      const q = findQuote(userId, quoteId, clQuoteId)
+      if (q === undefined || (rfqId !== undefined && q.rfqId !== rfqId)) {
+        return { quoteId: quoteId ?? "", clQuoteId: clQuoteId ?? "", sCode: "70001", sMsg: messageOf("70001") }
+      }
+      if (q.state !== "active") {
+        return { quoteId: q.quoteId, clQuoteId: q.clQuoteId, sCode: "70400", sMsg: messageOf("70400") }
+      }
+      q.state = "canceled"
+      q.uTime = now
+      return { quoteId: q.quoteId, clQuoteId: q.clQuoteId, sCode: "0", sMsg: "" }
+    }
+
+    const cancelRfqItem = (userId: string, now: number, rfqId: string | undefined, clRfqId: string | undefined) => {
+      const r = findRfq(userId, rfqId, clRfqId)
+      if (r === undefined) {
+        return { rfqId: rfqId ?? "", clRfqId: clRfqId ?? "", sCode: "70000", sMsg: messageOf("70000") }
+      }
+      if (r.state !== "active") {
+        return { rfqId: r.rfqId, clRfqId: r.clRfqId, sCode: "70200", sMsg: messageOf("70200", [r.state]) }
+      }
+      r.state = "canceled"
+      r.uTime = now
+      return { rfqId: r.rfqId, clRfqId: r.clRfqId, sCode: "0", sMsg: "" }
+    }
+
+    const ids = (
+      body: Record<string, unknown>,
+      idField: string,
+      clField: string,
+      tooMany: string
+    ):
+      | { readonly _tag: "Error"; readonly reply: Reply }
+      | { readonly _tag: "Ids"; readonly ids: ReadonlyArray<string>; readonly client: boolean } => {
+      const primary = body[idField]
+      const client = body[clField]
+      for (const [name, value] of [
+        [idField, primary],
+        [clField, client]
+      ] as const) {
+        if (
+          value !== undefined &&
+          value !== null &&
+          !(Array.isArray(value) && value.every((v) => typeof v === "string"))
+        ) {
+          return { _tag: "Error", reply: error("51000", name) }
+        }
+      }
+      const list = (value: unknown): ReadonlyArray<string> => (Array.isArray(value) ? (value as Array<string>) : [])
+      const useClient = list(primary).length === 0
+      const chosen = useClient ? list(client) : list(primary)
+      if (chosen.length === 0) return { _tag: "Error", reply: error("50015", idField, clField) }
+      if (chosen.length > 100) return { _tag: "Error", reply: error(tooMany) }
+      return { _tag: "Ids", ids: chosen, client: useClient }
+    }
+
+    const cancelActiveQuotesOf = (userId: string, now: number) => {
+      let n = 0
+      for (const q of quotes.values()) {
+        if (q.userId === userId && q.state === "active") {
+          q.state = "canceled"
+          q.uTime = now
+          n++
+        }
+      }
+      return n
+    }
+
+    const lapse = (userId: string) =>
+      Effect.gen(function* () {
+        triggers.delete(userId)
+        const pending = Array.from(quotes.values())
+          .filter((q) => q.userId === userId && q.state === "active")
+          .map((q) => q.quoteId)
+        const cancelOneByOne = Effect.forEach(
+          pending,
+          (quoteId, i) =>
+            Effect.flatMap(i === 0 ? Effect.void : Effect.sleep(pace), () =>
+              Effect.map(venueNow, (now) => {
+                const q = quotes.get(quoteId)
+                if (q !== undefined && q.state === "active") {
+                  q.state = "canceled"
+                  q.uTime = now
+                }
+              })
+            ),
+          { discard: true }
+        )
+        yield* FiberSet.run(lapses, cancelOneByOne)
+      })
+
+    const stringParam = (body: Record<string, unknown>, name: string) => body[name]
+
+    const routes: Record<string, Route> = {
+      "/api/v5/public/time": {
+        method: "GET",
+        auth: false,
+        limit: limits["/api/v5/public/time"]!,
+        handle: (ctx) => Effect.succeed(envelope("0", [{ ts: String(ctx.now) }]))
+      },
+      "/api/v5/rfq/quotes": {
+        method: "GET",
+        auth: true,
+        limit: limits["/api/v5/rfq/quotes"]!,
+        handle: (ctx) =>
+          Effect.sync(() => {
+            const q = ctx.query
+            const limitParam = q.get("limit")
+            let limit = 100
+            if (limitParam !== null && limitParam !== "") {
+              if (!/^\d+$/.test(limitParam) || Number(limitParam) < 1 || Number(limitParam) > 100) {
+                return error("51000", "limit")
+              }
+              limit = Number(limitParam)
+            }
+            const state = nonEmpty(q.get("state"))
+            if (state !== undefined && !quoteStates.has(state)) return error("51000", "state")
+            const quoteId = nonEmpty(q.get("quoteId"))
+            const clQuoteId = nonEmpty(q.get("clQuoteId"))
+            const rfqId = nonEmpty(q.get("rfqId"))
+            const data = Array.from(quotes.values())
+              .filter(
+                (x) =>
+                  x.userId === ctx.userId &&
+                  (quoteId === undefined || x.quoteId === quoteId) &&
+                  (clQuoteId === undefined || x.clQuoteId === clQuoteId) &&
+                  (rfqId === undefined || x.rfqId === rfqId) &&
+                  (state === undefined || x.state === state)
+              )
+              .reverse()
+              .slice(0, limit)
+              .map((x) => ({
+                quoteId: x.quoteId,
+                clQuoteId: x.clQuoteId,
+                rfqId: x.rfqId,
+                clRfqId: "",
+                state: x.state,
+                quoteSide: "buy",
+                traderCode: "SIMMAKER",
+                validUntil: String(x.cTime + 60_000),
+                reason: "",
+                cTime: String(x.cTime),
+                uTime: String(x.uTime),
+                legs: []
+              }))
+            return envelope("0", data)
+          })
+      },
+      "/api/v5/rfq/cancel-quote": {
+        method: "POST",
+        auth: true,
+        limit: limits["/api/v5/rfq/cancel-quote"]!,
+        handle: (ctx) =>
+          Effect.sync(() => {
+            const quoteId = stringParam(ctx.body, "quoteId")
+            const clQuoteId = stringParam(ctx.body, "clQuoteId")
+            const rfqId = stringParam(ctx.body, "rfqId")
+            if (!isStringOrAbsent(quoteId)) return error("51000", "quoteId")
+            if (!isStringOrAbsent(clQuoteId)) return error("51000", "clQuoteId")
+            if (!isStringOrAbsent(rfqId)) return error("51000", "rfqId")
+            const id = nonEmpty(quoteId)
+            const clId = nonEmpty(clQuoteId)
+            if (id === undefined && clId === undefined) return error("50015", "quoteId", "clQuoteId")
+            return batchReply([cancelQuoteItem(ctx.userId, ctx.now, id, clId, nonEmpty(rfqId))])
+          })
+      },
+      "/api/v5/rfq/cancel-batch-quotes": {
+        method: "POST",
+        auth: true,
+        limit: limits["/api/v5/rfq/cancel-batch-quotes"]!,
+        handle: (ctx) =>
+          Effect.sync(() => {
+            const parsed = ids(ctx.body, "quoteIds", "clQuoteIds", "70408")
+            if (parsed._tag === "Error") return parsed.reply
+            return batchReply(
+              parsed.ids.map((id) =>
+                parsed.client
+                  ? cancelQuoteItem(ctx.userId, ctx.now, undefined, id, undefined)
+                  : cancelQuoteItem(ctx.userId, ctx.now, id, undefined, undefined)
+              )
+            )
+          })
+      },
+      "/api/v5/rfq/cancel-all-quotes": {
+        method: "POST",
+        auth: true,
+        limit: limits["/api/v5/rfq/cancel-all-quotes"]!,
+        handle: (ctx) =>
+          Effect.sync(() =>
+            cancelActiveQuotesOf(ctx.userId, ctx.now) === 0 ? error("70409") : envelope("0", [{ ts: String(ctx.now) }])
+          )
+      },
+      "/api/v5/rfq/cancel-rfq": {
+        method: "POST",
+        auth: true,
+        limit: limits["/api/v5/rfq/cancel-rfq"]!,
+        handle: (ctx) =>
+          Effect.sync(() => {
+            const rfqId = stringParam(ctx.body, "rfqId")
+            const clRfqId = stringParam(ctx.body, "clRfqId")
+            if (!isStringOrAbsent(rfqId)) return error("51000", "rfqId")
+            if (!isStringOrAbsent(clRfqId)) return error("51000", "clRfqId")
+            const id = nonEmpty(rfqId)
+            const clId = nonEmpty(clRfqId)
+            if (id === undefined && clId === undefined) return error("50015", "rfqId", "clRfqId")
+            return batchReply([cancelRfqItem(ctx.userId, ctx.now, id, clId)])
+          })
+      },
+      "/api/v5/rfq/cancel-batch-rfqs": {
+        method: "POST",
+        auth: true,
+        limit: limits["/api/v5/rfq/cancel-batch-rfqs"]!,
+        handle: (ctx) =>
+          Effect.sync(() => {
+            const parsed = ids(ctx.body, "rfqIds", "clRfqIds", "70203")
+            if (parsed._tag === "Error") return parsed.reply
+            return batchReply(
+              parsed.ids.map((id) =>
+                parsed.client
+                  ? cancelRfqItem(ctx.userId, ctx.now, undefined, id)
+                  : cancelRfqItem(ctx.userId, ctx.now, id, undefined)
+              )
+            )
+          })
+      },
+      "/api/v5/rfq/cancel-all-rfqs": {
+        method: "POST",
+        auth: true,
+        limit: limits["/api/v5/rfq/cancel-all-rfqs"]!,
+        handle: (ctx) =>
+          Effect.sync(() => {
+            let n = 0
+            for (const r of rfqs.values()) {
+              if (r.userId === ctx.userId && r.state === "active") {
+                r.state = "canceled"
+                r.uTime = ctx.now
+                n++
+              }
+            }
+            return n === 0 ? error("70207") : envelope("0", [{ ts: String(ctx.now) }])
+          })
+      },
+      "/api/v5/rfq/cancel-all-after": {
+        method: "POST",
+        auth: true,
+        limit: limits["/api/v5/rfq/cancel-all-after"]!,
+        handle: (ctx) =>
+          Effect.suspend(() => {
+            const raw = ctx.body.timeOut
+            if (raw === undefined || raw === null || raw === "") return Effect.succeed(error("50014", "timeOut"))
+            const text = typeof raw === "number" ? String(raw) : raw
+            if (typeof text !== "string" || !/^\d+$/.test(text)) return Effect.succeed(error("51000", "timeOut"))
+            const seconds = Number(text)
+            if (seconds !== 0 && (seconds < 10 || seconds > 120)) return Effect.succeed(error("51000", "timeOut"))
+            if (seconds === 0) {
+              triggers.delete(ctx.userId)
+              return Effect.as(
+                FiberMap.remove(countdowns, ctx.userId),
+                envelope("0", [{ triggerTime: "0", ts: String(ctx.now) }])
+              )
+            }
+            const triggerTime = ctx.now + seconds * 1000
+            triggers.set(ctx.userId, triggerTime)
+            return Effect.as(
+              FiberMap.run(
+                countdowns,
+                ctx.userId
+              )(Effect.zipRight(Effect.sleep(Duration.seconds(seconds)), lapse(ctx.userId))),
+              envelope("0", [{ triggerTime: String(triggerTime), ts: String(ctx.now) }])
+            )
+          })
+      }
+    }
+
+    const overLimit = (key: string, limit: Limit, at: number): boolean => {
+      let list = arrivals.get(key)
+      if (list === undefined) {
+        list = []
+        arrivals.set(key, list)
+      }
+      const from = at - limit.windowMs
+      let drop = 0
+      while (drop < list.length && list[drop]! <= from) drop++
+      if (drop > 0) list.splice(0, drop)
+      list.push(at)
+      return list.length > limit.requests
+    }
+
+    const log = (entry: OkxSimulator.RequestLogEntry) => {
+      requests.push(entry)
+      if (requests.length > maxLog + Math.ceil(maxLog / 10)) requests = requests.slice(requests.length - maxLog)
+    }
+
+    const endpointFaults = (path: string): OkxSimulator.EndpointFaults => {
+      const all = faults.endpoints?.["*"]
+      const own = faults.endpoints?.[path]
+      return { ...all, ...own }
+    }
+
+    const state = (limitRequests?: number) =>
+      Effect.sync((): OkxSimulator.State => {
+        const byUser: Record<string, { readonly triggerTime: string }> = {}
+        for (const account of accounts.values()) byUser[account.userId] = { triggerTime: "0" }
+        for (const [userId, t] of triggers) byUser[userId] = { triggerTime: String(t) }
+        const tail = requests.length > maxLog ? requests.slice(requests.length - maxLog) : requests
+        const n = limitRequests === undefined ? tail.length : Math.max(0, Math.min(limitRequests, tail.length))
+        return {
+          quotes: Array.from(quotes.values(), quoteView),
+          rfqs: Array.from(rfqs.values(), rfqView),
+          cancelAllAfter: byUser[defaultUserId] ?? { triggerTime: "0" },
+          cancelAllAfterByUser: byUser,
+          requests: n === tail.length ? tail.slice() : tail.slice(tail.length - n)
+        }
+      })
+
+    const seedQuotes = options.seedQuotes ?? 0
+    const initialise = Effect.gen(function* () {
+      yield* FiberMap.clear(countdowns)
+      yield* FiberSet.clear(lapses)
+      quotes.clear()
+      rfqs.clear()
+      arrivals.clear()
+      triggers.clear()
+      requests = []
+      faults = options.faults ?? {}
+      random = Random.make(seed)
+      quoteSeq = 0
+      rfqSeq = 0
+      if (seedQuotes > 0) yield* Effect.orDie(createQuotes({ count: seedQuotes }))
+    })
+    yield* initialise
+
+    return {
+      accounts,
+      routes,
+      clock,
+      faults: () => faults,
+      setFaults: (next) =>
+        Effect.sync(() => {
+          faults = next
+        }),
+      endpointFaults,
+      random: Effect.suspend(() => random.next),
+      overLimit,
+      log,
+      createQuotes,
+      createRfqs,
+      state,
+      reset: initialise
+    }
+  })

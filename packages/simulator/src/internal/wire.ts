@@ -1,0 +1,94 @@
+/** @internal */
+export const messages: Record<string, string> = {
+  "0": "",
+  "1": "All operations failed",
+  "2": "Batch operation partially succeeded",
+  "404": "Not Found",
+  "405": "Method Not Allowed",
+  "50000": "Body for POST request cannot be empty.",
+  "50001": "Service temporarily unavailable. Try again later",
+  "50002": "JSON syntax error",
+  "50004":
+    "API endpoint request timeout (does not mean that the request was successful or failed, please check the request result).",
+  "50011": "Rate limit reached. Please refer to API documentation and throttle requests accordingly.",
+  "50013": "Systems are busy. Please try again later.",
+  "50014": "Parameter {param0} can not be empty.",
+  "50015": "Either parameter {param0} or {param1} is required.",
+  "50025": "Parameter {param0} count exceeds the limit {param1}.",
+  "50026": "System error. Try again later",
+  "50101": "APIKey does not match current environment.",
+  "50102": "Timestamp request expired.",
+  "50103": "Request header OK-ACCESS-KEY cannot be empty.",
+  "50104": "Request header OK-ACCESS-PASSPHRASE cannot be empty.",
+  "50105": "Request header OK-ACCESS-PASSPHRASE incorrect.",
+  "50106": "Request header OK-ACCESS-SIGN cannot be empty.",
+  "50107": "Request header OK-ACCESS-TIMESTAMP cannot be empty.",
+  "50111": "Invalid OK-ACCESS-KEY.",
+  "50112": "Invalid OK-ACCESS-TIMESTAMP.",
+  "50113": "Invalid Sign.",
+  "51000": "Parameter {param0} error",
+  "70000": "RFQ does not exist.",
+  "70001": "Quote does not exist.",
+  "70008": "Operation failed under MMP status.",
+  "70200": "The RFQ with {rfqState} status cannot be canceled",
+  "70203": "Cancellation failed as you have exceeded the maximum number of RFQs that can be canceled at once.",
+  "70207": "Cancellation failed as you do not have any active RFQs.",
+  "70208": "Cancellation failed as service is unavailable now, please try again later.",
+  "70400": "Cancellation failed as quote is not in cancellable state.",
+  "70408": "Cancellation failed as you have exceeded the maximum number of quotes that can be canceled at once.",
+  "70409": "Cancellation failed as you do not have any active quotes."
+}
+
+/** @internal */
+export const messageOf = (code: string, params: ReadonlyArray<string> = []): string => {
+  const template = messages[code] ?? `Error ${code}`
+  return template.replace(/\{(?:param(\d)|rfqState)\}/g, (_, index: string | undefined) =>
+    index === undefined ? (params[0] ?? "") : (params[Number(index)] ?? "")
+  )
+}
+
+/** @internal */
+export const httpStatusOf = (code: string): number => {
+  switch (code) {
+    case "404":
+      return 404
+    case "405":
+      return 405
+    case "50000":
+    case "50002":
+    case "50004":
+    case "50014":
+    case "50015":
+      return 400
+    case "50001":
+      return 503
+    case "50011":
+    case "50013":
+      return 429
+    case "50026":
+      return 500
+    default: {
+      const n = Number(code)
+      return n >= 50100 && n <= 50119 ? 401 : 200
+    }
+  }
+}
+
+/** @internal */
+export interface Reply {
+  readonly httpStatus: number
+  readonly code: string
+  readonly body: string
+}
+
+/** @internal */
+export const envelope = (
+  code: string,
+  data: ReadonlyArray<unknown> = [],
+  msg: string = messageOf(code),
+  httpStatus: number = httpStatusOf(code)
+): Reply => ({ httpStatus, code, body: JSON.stringify({ code, msg, data }) })
+
+/** @internal */
+export const error = (code: string, ...params: ReadonlyArray<string>): Reply =>
+  envelope(code, [], messageOf(code, params))
