@@ -1,0 +1,494 @@
+/**
+ * The endpoint table (path, method, request schema, `data[]` item schema) for the seven RFQ cancellation endpoints,
+ * `GET /api/v5/public/time` and `GET /api/v5/rfq/quotes`, and `interpret`: one total function from an HTTP response
+ * to a typed result or a typed `OkxError`.
+ *
+ * @since 0.1.0
+ */
+import type * as DateTime from "effect/DateTime"
+import * as Either from "effect/Either"
+import * as Schema from "effect/Schema"
+import { formatIssues } from "./internal/format.js"
+import * as OkxEnvelope from "./OkxEnvelope.js"
+import * as OkxError from "./OkxError.js"
+import * as RfqCancel from "./RfqCancel.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Method = "GET" | "POST"
+
+/**
+ * Describes one endpoint. `request` has `Type` = the validated user-facing request and `Encoded` = the exact JSON
+ * object (POST body) or query record (GET); `data` is the schema of ONE element of `data[]`. `successCodes` are the
+ * envelope codes that yield a `Result` (everything else is an `OkxError`) and `interpretSuccess` builds the `Result`
+ * from such an envelope (or returns a decode problem); use `interpret` rather than calling it directly.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Endpoint<
+  Name extends string,
+  M extends Method,
+  Path extends string,
+  Req extends Schema.Schema.AnyNoContext,
+  Data extends Schema.Schema.AnyNoContext,
+  Result
+> {
+  readonly name: Name
+  readonly method: M
+  readonly path: Path
+  readonly request: Req
+  readonly data: Data
+  readonly successCodes: ReadonlyArray<string>
+  readonly interpretSuccess: (envelope: OkxEnvelope.RawEnvelope) => Either.Either<Result, string>
+}
+
+/**
+ * The result of a single or batch cancel: the envelope `code` (`"0"` all cancelled, `"1"` all failed, `"2"`
+ * partial), its `msg`, and EVERY item of `data[]` with its ids and tagged `outcome`, in the venue's order.
+ *
+ * @since 0.1.0
+ * @category results
+ */
+export interface ItemsResult<Item> {
+  readonly _tag: "Items"
+  readonly code: OkxEnvelope.BatchCode
+  readonly msg: string
+  readonly items: ReadonlyArray<Item>
+}
+
+/**
+ * cancel-all-quotes / cancel-all-rfqs succeeded at `ts`.
+ *
+ * @since 0.1.0
+ * @category results
+ */
+export interface AllCancelled {
+  readonly _tag: "AllCancelled"
+  readonly ts: DateTime.Utc
+}
+
+/**
+ * cancel-all-quotes / cancel-all-rfqs answered 70409 / 70207: there was nothing active to cancel. This is a
+ * success-like outcome (the postcondition "nothing of mine is active" holds), so it is a result, not an error.
+ *
+ * @since 0.1.0
+ * @category results
+ */
+export interface NothingToCancel {
+  readonly _tag: "NothingToCancel"
+  readonly code: string
+  readonly msg: string
+}
+
+/**
+ * @since 0.1.0
+ * @category results
+ */
+export type CancelAllResult = AllCancelled | NothingToCancel
+
+const decodeItems = <A, I>(item: Schema.Schema<A, I>) => {
+  const decode = Schema.decodeUnknownEither(Schema.Array(item))
+  return (envelope: OkxEnvelope.RawEnvelope): Either.Either<ReadonlyArray<A>, string> =>
+    envelope.data === undefined
+      ? Either.left("data: is missing")
+      : Either.mapLeft(decode(envelope.data, { errors: "all" }), (error) => formatIssues(error, "data"))
+}
+
+const decodeOne = <A, I>(item: Schema.Schema<A, I>) => {
+  const decode = decodeItems(item)
+  return (envelope: OkxEnvelope.RawEnvelope): Either.Either<A, string> =>
+    Either.flatMap(decode(envelope), (items) =>
+      items.length === 1 ? Either.right(items[0]) : Either.left(`data: expected exactly one item, got ${items.length}`)
+    )
+}
+
+const batchCodes: ReadonlyArray<OkxEnvelope.BatchCode> = ["0", "1", "2"]
+const isBatchCode = Schema.is(OkxEnvelope.BatchCode)
+
+const itemsEndpoint = <
+  const Name extends string,
+  const Path extends string,
+  Req extends Schema.Schema.AnyNoContext,
+  A,
+  I
+>(
+  name: Name,
+  path: Path,
+  request: Req,
+  data: Schema.Schema<A, I>
+): Endpoint<Name, "POST", Path, Req, Schema.Schema<A, I>, ItemsResult<A>> => {
+  const decode = decodeItems(data)
+  return {
+    name,
+    method: "POST",
+    path,
+    request,
+    data,
+    successCodes: batchCodes,
+    interpretSuccess: (envelope) => {
+      const code = envelope.code
+      return isBatchCode(code)
+        ? Either.map(decode(envelope), (items): ItemsResult<A> => ({ _tag: "Items", code, msg: envelope.msg, items }))
+        : Either.left(`unexpected code ${code}`)
+    }
+  }
+}
+
+const nothingToCancelCodes: ReadonlyArray<string> = ["70207", "70409"]
+
+const cancelAllEndpoint = <const Name extends string, const Path extends string>(
+  name: Name,
+  path: Path
+): Endpoint<Name, "POST", Path, typeof RfqCancel.EmptyRequest, typeof RfqCancel.CancelAllData, CancelAllResult> => {
+  const decode = decodeOne(RfqCancel.CancelAllData)
+  return {
+    name,
+    method: "POST",
+    path,
+    request: RfqCancel.EmptyRequest,
+    data: RfqCancel.CancelAllData,
+    successCodes: ["0", ...nothingToCancelCodes],
+    interpretSuccess: (envelope) =>
+      envelope.code === "0"
+        ? Either.map(decode(envelope), ({ ts }): CancelAllResult => ({ _tag: "AllCancelled", ts }))
+        : Either.right({ _tag: "NothingToCancel", code: envelope.code, msg: envelope.msg })
+  }
+}
+
+const singleEndpoint = <
+  const Name extends string,
+  const M extends Method,
+  const Path extends string,
+  Req extends Schema.Schema.AnyNoContext,
+  A,
+  I
+>(
+  name: Name,
+  method: M,
+  path: Path,
+  request: Req,
+  data: Schema.Schema<A, I>
+): Endpoint<Name, M, Path, Req, Schema.Schema<A, I>, A> => ({
+  name,
+  method,
+  path,
+  request,
+  data,
+  successCodes: ["0"],
+  interpretSuccess: decodeOne(data)
+})
+
+/**
+ * `POST /api/v5/rfq/cancel-quote` (50 / 2 s). Result: `ItemsResult<RfqCancel.QuoteCancellation>`.
+ *
+ * @since 0.1.0
+ * @category endpoints
+ */
+export const cancelQuote = itemsEndpoint(
+  "cancel-quote",
+  "/api/v5/rfq/cancel-quote",
+  RfqCancel.CancelQuoteRequest,
+  RfqCancel.QuoteCancellation
+)
+
+/**
+ * `POST /api/v5/rfq/cancel-batch-quotes` (2 / 2 s). Result: `ItemsResult<RfqCancel.QuoteCancellation>`.
+ *
+ * @since 0.1.0
+ * @category endpoints
+ */
+export const cancelBatchQuotes = itemsEndpoint(
+  "cancel-batch-quotes",
+  "/api/v5/rfq/cancel-batch-quotes",
+  RfqCancel.CancelBatchQuotesRequest,
+  RfqCancel.QuoteCancellation
+)
+
+/**
+ * `POST /api/v5/rfq/cancel-all-quotes` (2 / 2 s), body `{}`. Result: `CancelAllResult`.
+ *
+ * @since 0.1.0
+ * @category endpoints
+ */
+export const cancelAllQuotes = cancelAllEndpoint("cancel-all-quotes", "/api/v5/rfq/cancel-all-quotes")
+
+/**
+ * `POST /api/v5/rfq/cancel-rfq` (5 / 2 s). Result: `ItemsResult<RfqCancel.RfqCancellation>`.
+ *
+ * @since 0.1.0
+ * @category endpoints
+ */
+export const cancelRfq = itemsEndpoint(
+  "cancel-rfq",
+  "/api/v5/rfq/cancel-rfq",
+  RfqCancel.CancelRfqRequest,
+  RfqCancel.RfqCancellation
+)
+
+/**
+ * `POST /api/v5/rfq/cancel-batch-rfqs` (2 / 2 s). Result: `ItemsResult<RfqCancel.RfqCancellation>`.
+ *
+ * @since 0.1.0
+ * @category endpoints
+ */
+export const cancelBatchRfqs = itemsEndpoint(
+  "cancel-batch-rfqs",
+  "/api/v5/rfq/cancel-batch-rfqs",
+  RfqCancel.CancelBatchRfqsRequest,
+  RfqCancel.RfqCancellation
+)
+
+/**
+ * `POST /api/v5/rfq/cancel-all-rfqs` (2 / 2 s), body `{}`. Result: `CancelAllResult`.
+ *
+ * @since 0.1.0
+ * @category endpoints
+ */
+export const cancelAllRfqs = cancelAllEndpoint("cancel-all-rfqs", "/api/v5/rfq/cancel-all-rfqs")
+
+/**
+ * `POST /api/v5/rfq/cancel-all-after` (1 / 1 s). Result: `RfqCancel.CancelAllAfterData`
+ * (`{ triggerTime: Disabled | DateTime.Utc, ts, unit }`).
+ *
+ * @since 0.1.0
+ * @category endpoints
+ */
+export const cancelAllAfter = singleEndpoint(
+  "cancel-all-after",
+  "POST",
+  "/api/v5/rfq/cancel-all-after",
+  RfqCancel.CancelAllAfterRequest,
+  RfqCancel.CancelAllAfterData
+)
+
+/**
+ * `GET /api/v5/public/time` (public, 10 / 2 s per IP). Result: `RfqCancel.ServerTimeData` (`{ ts: DateTime.Utc }`).
+ *
+ * @since 0.1.0
+ * @category endpoints
+ */
+export const serverTime = singleEndpoint(
+  "public-time",
+  "GET",
+  "/api/v5/public/time",
+  RfqCancel.ServerTimeRequest,
+  RfqCancel.ServerTimeData
+)
+
+/**
+ * `GET /api/v5/rfq/quotes` (2 / 2 s, Read), to confirm quote states. Result: `ReadonlyArray<RfqCancel.Quote>`.
+ *
+ * @since 0.1.0
+ * @category endpoints
+ */
+export const quotes: Endpoint<
+  "quotes",
+  "GET",
+  "/api/v5/rfq/quotes",
+  typeof RfqCancel.QuotesRequest,
+  typeof RfqCancel.Quote,
+  ReadonlyArray<RfqCancel.Quote>
+> = {
+  name: "quotes",
+  method: "GET",
+  path: "/api/v5/rfq/quotes",
+  request: RfqCancel.QuotesRequest,
+  data: RfqCancel.Quote,
+  successCodes: ["0"],
+  interpretSuccess: decodeItems(RfqCancel.Quote)
+}
+
+/**
+ * The seven cancellation endpoints.
+ *
+ * @since 0.1.0
+ * @category endpoints
+ */
+export const cancellation = [
+  cancelRfq,
+  cancelBatchRfqs,
+  cancelAllRfqs,
+  cancelQuote,
+  cancelBatchQuotes,
+  cancelAllQuotes,
+  cancelAllAfter
+] as const
+
+/**
+ * Every endpoint described here.
+ *
+ * @since 0.1.0
+ * @category endpoints
+ */
+export const all = [...cancellation, serverTime, quotes] as const
+
+/**
+ * The name of a cancellation endpoint (`"cancel-quote"`, ...).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type CancellationName = (typeof cancellation)[number]["name"]
+
+/**
+ * The `Result` type `interpret` produces for an endpoint.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ResultOf<E> =
+  E extends Endpoint<string, Method, string, Schema.Schema.AnyNoContext, Schema.Schema.AnyNoContext, infer R>
+    ? R
+    : never
+
+// -----------------------------------------------------------------------------
+// requests
+// -----------------------------------------------------------------------------
+
+/**
+ * Validates and encodes a request. Fails with `OkxError.InvalidRequest` naming the field, the value and the allowed
+ * range.
+ *
+ * @since 0.1.0
+ * @category requests
+ */
+export const encodeRequest = <Req extends Schema.Schema.AnyNoContext>(
+  endpoint: { readonly name: string; readonly request: Req },
+  input: Schema.Schema.Type<Req>
+): Either.Either<Schema.Schema.Encoded<Req>, OkxError.InvalidRequest> =>
+  Either.mapLeft(Schema.encodeEither(endpoint.request)(input, { errors: "all" }), (error) =>
+    OkxError.InvalidRequest.fromParseError(endpoint.name, error)
+  )
+
+/**
+ * What to send: the method, the request path (for GET including the query string, exactly as it must be signed)
+ * and the body (the JSON for POST, `""` for GET).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PreparedRequest {
+  readonly method: Method
+  readonly requestPath: string
+  readonly body: string
+}
+
+/**
+ * Validates, encodes and serialises a request.
+ *
+ * @example
+ * ```ts
+ * import { Endpoints } from "@okx-rfq/schema"
+ *
+ * Endpoints.prepare(Endpoints.cancelQuote, { quoteId: "007", clQuoteId: "Bond007" })
+ * // Right({ method: "POST", requestPath: "/api/v5/rfq/cancel-quote", body: '{"quoteId":"007","clQuoteId":"Bond007"}' })
+ * Endpoints.prepare(Endpoints.quotes, { quoteId: "007", state: "active" })
+ * // Right({ method: "GET", requestPath: "/api/v5/rfq/quotes?quoteId=007&state=active", body: "" })
+ * ```
+ *
+ * @since 0.1.0
+ * @category requests
+ */
+export const prepare = <Req extends Schema.Schema.AnyNoContext>(
+  endpoint: { readonly name: string; readonly method: Method; readonly path: string; readonly request: Req },
+  input: Schema.Schema.Type<Req>
+): Either.Either<PreparedRequest, OkxError.InvalidRequest> =>
+  Either.map(encodeRequest(endpoint, input), (encoded): PreparedRequest => {
+    if (endpoint.method === "POST") {
+      return { method: "POST", requestPath: endpoint.path, body: JSON.stringify(encoded) }
+    }
+    const params = new URLSearchParams()
+    for (const [key, value] of Object.entries(encoded as object)) {
+      if (typeof value === "string") params.append(key, value)
+    }
+    const query = params.toString()
+    return { method: "GET", requestPath: query === "" ? endpoint.path : `${endpoint.path}?${query}`, body: "" }
+  })
+
+// -----------------------------------------------------------------------------
+// responses
+// -----------------------------------------------------------------------------
+
+/**
+ * An HTTP response as the client saw it: the status and the body, parsed JSON or the raw text when it was not JSON.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface HttpResponse {
+  readonly httpStatus: number
+  readonly body: unknown
+}
+
+const readEnvelope = (body: unknown) =>
+  typeof body === "string"
+    ? Schema.decodeUnknownEither(OkxEnvelope.RawEnvelopeFromJson)(body)
+    : Schema.decodeUnknownEither(OkxEnvelope.RawEnvelope)(body)
+
+/**
+ * Interprets a response. Total: never throws, every failure is a typed `OkxError`.
+ *
+ * - 2xx with an envelope whose code is one of the endpoint's `successCodes` → the `Result` (single and batch cancels:
+ *   `"0"`, `"1"` and `"2"` all give an `ItemsResult` with every item; cancel-all-quotes / cancel-all-rfqs: `"0"` →
+ *   `AllCancelled`, `"70207"` / `"70409"` → `NothingToCancel`). A missing or malformed field → `DecodeError` with
+ *   the raw body.
+ * - any other envelope code (2xx or not) → the error for that code (`OkxError.fromCode`).
+ * - non-2xx without an envelope (or with a success code) → `OkxError.fromHttpStatus` (429 → `RateLimited`, 5xx →
+ *   `Unavailable`, else `UnknownCode`), keeping the status and raw body.
+ * - 2xx without an envelope → `DecodeError` with the raw body.
+ *
+ * @example
+ * ```ts
+ * import { Endpoints } from "@okx-rfq/schema"
+ *
+ * const result = Endpoints.interpret(Endpoints.cancelBatchQuotes, {
+ *   httpStatus: 200,
+ *   body: { code: "2", msg: "", data: [{ quoteId: "1", clQuoteId: "", sCode: "70001", sMsg: "" }] }
+ * })
+ * // Right({ _tag: "Items", code: "2", items: [{ quoteId: "1", clQuoteId: "", outcome: { _tag: "NotFound", ... } }] })
+ * ```
+ *
+ * @since 0.1.0
+ * @category responses
+ */
+export const interpret = <
+  Name extends string,
+  M extends Method,
+  Path extends string,
+  Req extends Schema.Schema.AnyNoContext,
+  Data extends Schema.Schema.AnyNoContext,
+  Result
+>(
+  endpoint: Endpoint<Name, M, Path, Req, Data, Result>,
+  response: HttpResponse
+): Either.Either<Result, OkxError.OkxError> => {
+  const { body, httpStatus } = response
+  const ok = httpStatus >= 200 && httpStatus <= 299
+  const raw = readEnvelope(body)
+  if (Either.isLeft(raw)) {
+    return Either.left(
+      ok
+        ? new OkxError.DecodeError({
+            endpoint: endpoint.name,
+            httpStatus,
+            detail: `not an OKX envelope: ${formatIssues(raw.left)}`,
+            body
+          })
+        : OkxError.fromHttpStatus({ endpoint: endpoint.name, httpStatus, body })
+    )
+  }
+  const envelope = raw.right
+  if (!endpoint.successCodes.includes(envelope.code)) {
+    return Either.left(
+      OkxError.fromCode({ endpoint: endpoint.name, code: envelope.code, msg: envelope.msg, httpStatus })
+    )
+  }
+  if (!ok) return Either.left(OkxError.fromHttpStatus({ endpoint: endpoint.name, httpStatus, body }))
+  return Either.mapLeft(
+    endpoint.interpretSuccess(envelope),
+    (detail) => new OkxError.DecodeError({ endpoint: endpoint.name, code: envelope.code, httpStatus, detail, body })
+  )
+}

@@ -1,0 +1,78 @@
+/**
+ * The `{ code, msg, data }` envelope every OKX v5 REST response is wrapped in.
+ *
+ * @since 0.1.0
+ */
+import * as Schema from "effect/Schema"
+
+/**
+ * The envelope around `data[]` items described by `item`. Unknown extra fields are ignored.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import { OkxEnvelope, RfqCancel } from "@okx-rfq/schema"
+ *
+ * const decode = Schema.decodeUnknownEither(OkxEnvelope.Envelope(RfqCancel.CancelAllData))
+ * decode({ code: "0", msg: "", data: [{ ts: "1697026383085" }] })
+ * ```
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Envelope = <A, I>(item: Schema.Schema<A, I>) =>
+  Schema.Struct({ code: Schema.String, msg: Schema.String, data: Schema.Array(item) })
+
+/**
+ * A decoded envelope.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Envelope<A> {
+  readonly code: string
+  readonly msg: string
+  readonly data: ReadonlyArray<A>
+}
+
+/**
+ * The envelope read leniently, before its `data` is decoded: `code` is required, `msg` defaults to `""` and `data`
+ * is left as unknown (absent when the venue omitted it). Used to classify a response by its code.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const RawEnvelope = Schema.Struct({
+  code: Schema.String,
+  msg: Schema.optionalWith(Schema.String, { default: () => "" }),
+  data: Schema.optionalWith(Schema.Unknown, { exact: true })
+}).annotations({ identifier: "RawEnvelope" })
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type RawEnvelope = typeof RawEnvelope.Type
+
+/**
+ * `RawEnvelope` from a JSON string (for bodies kept as raw text).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const RawEnvelopeFromJson = Schema.parseJson(RawEnvelope)
+
+/**
+ * The success codes of a batch cancel: `"0"` all succeeded, `"1"` all failed, `"2"` partial. In every case each
+ * item of `data[]` carries its own `sCode`.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const BatchCode = Schema.Literal("0", "1", "2")
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type BatchCode = typeof BatchCode.Type
