@@ -1,0 +1,320 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, TestClock } from "effect"
+import { OkxSimulator } from "@okx-rfq/simulator"
+import { accounts, call, control, other } from "./utils/okx.js"
+
+const noLimits = Object.fromEntries(
+  [
+    "/api/v5/rfq/quotes",
+    "/api/v5/rfq/cancel-rfq",
+    "/api/v5/rfq/cancel-batch-rfqs",
+    "/api/v5/rfq/cancel-all-rfqs",
+    "/api/v5/rfq/cancel-quote",
+    "/api/v5/rfq/cancel-batch-quotes",
+    "/api/v5/rfq/cancel-all-quotes",
+    "/api/v5/rfq/cancel-all-after"
+  ].map((path) => [path, { requests: 1000, windowMs: 1000 }])
+)
+
+const start = OkxSimulator.make({ accounts, limits: noLimits, faults: { clockOffsetMs: 1_700_000_000_000 } })
+
+const quoteState = (sim: OkxSimulator.Service, quoteId: string) =>
+  Effect.map(sim.state, (s) => s.quotes.find((q) => q.quoteId === quoteId)?.state)
+
+describe("OKX endpoints over a real socket", () => {
+  it.scoped("GET /api/v5/public/time: the venue clock in ms, unauthenticated", () =>
+    Effect.gen(function* () {
+      const sim = yield* start
+      const answer = yield* call(sim, "/api/v5/public/time", { credentials: null })
+      assert.strictEqual(answer.status, 200)
+      assert.deepStrictEqual(answer.json, { code: "0", msg: "", data: [{ ts: "1700000000000" }] })
+      yield* TestClock.adjust("1500 millis")
+      const later = yield* call(sim, "/api/v5/public/time", { credentials: null })
+      assert.strictEqual(later.json.data[0]!.ts, "1700000001500")
+    })
+  )
+
+  it.scoped("cancel-quote: by quoteId, by clQuoteId, quoteId wins, rfqId must match, 70001, 70400, 50015", () =>
+    Effect.gen(function* () {
+      const sim = yield* start
+      const [a, b, c, d] = yield* sim.createQuotes({
+        quotes: [
+          { quoteId: "11", clQuoteId: "A1", rfqId: "r1" },
+          { quoteId: "12", clQuoteId: "B2", rfqId: "r1" },
+          { quoteId: "13", clQuoteId: "C3", rfqId: "r2" },
+          { quoteId: "14", clQuoteId: "D4", rfqId: "r2", state: "filled" }
+        ]
+      })
+      const path = "/api/v5/rfq/cancel-quote"
+      const byId = yield* call(sim, path, { body: { quoteId: a!.quoteId } })
+      assert.deepStrictEqual(byId.json, {
+        code: "0",
+        msg: "",
+        data: [{ quoteId: "11", clQuoteId: "A1", sCode: "0", sMsg: "" }]
+      })
+      const again = yield* call(sim, path, { body: { quoteId: "11" } })
+      assert.strictEqual(again.status, 200)
+      assert.strictEqual(again.json.code, "1")
+      assert.deepStrictEqual(again.json.data[0], {
+        quoteId: "11",
+        clQuoteId: "A1",
+        sCode: "70400",
+        sMsg: "Cancellation failed as quote is not in cancellable state."
+      })
+      const byCl = yield* call(sim, path, { body: { clQuoteId: b!.clQuoteId } })
+      assert.deepStrictEqual(byCl.json.data[0], { quoteId: "12", clQuoteId: "B2", sCode: "0", sMsg: "" })
+      const wins = yield* call(sim, path, { body: { quoteId: c!.quoteId, clQuoteId: "nothing" } })
+      assert.strictEqual(wins.json.data[0]!.sCode, "0")
+      assert.strictEqual(yield* quoteState(sim, "13"), "canceled")
+      const unknown = yield* call(sim, path, { body: { quoteId: "999", clQuoteId: "Z" } })
+      assert.strictEqual(unknown.json.code, "1")
+      assert.deepStrictEqual(unknown.json.data[0], {
+        quoteId: "999",
+        clQuoteId: "Z",
+        sCode: "70001",
+        sMsg: "Quote does not exist."
+      })
+      assert.strictEqual((yield* call(sim, path, { body: { quoteId: d!.quoteId } })).json.data[0]!.sCode, "70400")
+      const [e] = yield* sim.createQuotes({ quotes: [{ quoteId: "15", rfqId: "r3" }] })
+      const wrongRfq = yield* call(sim, path, { body: { quoteId: e!.quoteId, rfqId: "r1" } })
+      assert.strictEqual(wrongRfq.json.data[0]!.sCode, "70001")
+      assert.strictEqual(yield* quoteState(sim, "15"), "active")
+      const rightRfq = yield* call(sim, path, { body: { quoteId: e!.quoteId, rfqId: "r3" } })
+      assert.strictEqual(rightRfq.json.data[0]!.sCode, "0")
+      const missing = yield* call(sim, path, { body: { rfqId: "r3" } })
+      assert.strictEqual(missing.status, 400)
+      assert.strictEqual(missing.json.code, "50015")
+      assert.deepStrictEqual(missing.json.data, [])
+      const wrongType = yield* call(sim, path, { body: { quoteId: 11 } })
+      assert.strictEqual(wrongType.json.code, "51000")
+    })
+  )
+
+  it.scoped("quotes belong to a User ID: another user's quote is 70001, a second key of the same user cancels", () =>
+    Effect.gen(function* () {
+      const sim = yield* start
+      const [mine] = yield* sim.createQuotes({ count: 1 })
+      const theirs = yield* call(sim, "/api/v5/rfq/cancel-quote", {
+        credentials: other,
+        body: { quoteId: mine!.quoteId }
+      })
+      assert.strictEqual(theirs.json.data[0]!.sCode, "70001")
+      const sameUser = yield* call(sim, "/api/v5/rfq/cancel-quote", {
+        credentials: accounts[1]!,
+        body: { quoteId: mine!.quoteId }
+      })
+      assert.strictEqual(sameUser.json.data[0]!.sCode, "0")
+    })
+  )
+
+  it.scoped("cancel-batch-quotes: code 0 / 2 / 1 with an item per id; quoteIds win; 50015; over 100 is 70408", () =>
+    Effect.gen(function* () {
+      const sim = yield* start
+      const quotes = yield* sim.createQuotes({ count: 4 })
+      const ids = quotes.map((q) => q.quoteId)
+      const path = "/api/v5/rfq/cancel-batch-quotes"
+      const all = yield* call(sim, path, { body: { quoteIds: ids.slice(0, 2) } })
+      assert.strictEqual(all.json.code, "0")
+      assert.deepStrictEqual(
+        all.json.data.map((i) => [i.quoteId, i.clQuoteId, i.sCode]),
+        [
+          [ids[0], quotes[0]!.clQuoteId, "0"],
+          [ids[1], quotes[1]!.clQuoteId, "0"]
+        ]
+      )
+      const partial = yield* call(sim, path, { body: { quoteIds: [ids[1], ids[2], "404"], clQuoteIds: ["x"] } })
+      assert.strictEqual(partial.status, 200)
+      assert.strictEqual(partial.json.code, "2")
+      assert.deepStrictEqual(
+        partial.json.data.map((i) => [i.quoteId, i.sCode]),
+        [
+          [ids[1], "70400"],
+          [ids[2], "0"],
+          ["404", "70001"]
+        ]
+      )
+      const byCl = yield* call(sim, path, { body: { clQuoteIds: [quotes[3]!.clQuoteId] } })
+      assert.deepStrictEqual(byCl.json.data, [
+        { quoteId: ids[3], clQuoteId: quotes[3]!.clQuoteId, sCode: "0", sMsg: "" }
+      ])
+      const none = yield* call(sim, path, { body: { quoteIds: ids } })
+      assert.strictEqual(none.json.code, "1")
+      assert.strictEqual(none.json.data.length, 4)
+      const empty = yield* call(sim, path, { body: { quoteIds: [] } })
+      assert.deepStrictEqual([empty.status, empty.json.code], [400, "50015"])
+      const tooMany = yield* call(sim, path, { body: { quoteIds: Array.from({ length: 101 }, (_, i) => String(i)) } })
+      assert.deepStrictEqual([tooMany.status, tooMany.json.code, tooMany.json.data.length], [200, "70408", 0])
+      const hundred = yield* call(sim, path, { body: { quoteIds: Array.from({ length: 100 }, (_, i) => String(i)) } })
+      assert.deepStrictEqual([hundred.json.code, hundred.json.data.length], ["1", 100])
+    })
+  )
+
+  it.scoped("cancel-all-quotes: cancels only the user's active quotes, ts in ms; 70409 when none", () =>
+    Effect.gen(function* () {
+      const sim = yield* start
+      yield* sim.createQuotes({ count: 3 })
+      const [theirs] = yield* sim.createQuotes({ count: 1, userId: other.userId })
+      const path = "/api/v5/rfq/cancel-all-quotes"
+      const answer = yield* call(sim, path, { body: {} })
+      assert.deepStrictEqual(answer.json, { code: "0", msg: "", data: [{ ts: "1700000000000" }] })
+      const state = yield* sim.state
+      assert.deepStrictEqual(
+        state.quotes.map((q) => q.state),
+        ["canceled", "canceled", "canceled", "active"]
+      )
+      assert.strictEqual(yield* quoteState(sim, theirs!.quoteId), "active")
+      const nothing = yield* call(sim, path, { body: {} })
+      assert.deepStrictEqual([nothing.status, nothing.json.code, nothing.json.data], [200, "70409", []])
+    })
+  )
+
+  it.scoped("cancel-rfq, cancel-batch-rfqs, cancel-all-rfqs", () =>
+    Effect.gen(function* () {
+      const sim = yield* start
+      const rfqs = yield* sim.createRfqs({ count: 5 })
+      const ids = rfqs.map((r) => r.rfqId)
+      const one = yield* call(sim, "/api/v5/rfq/cancel-rfq", { body: { rfqId: ids[0], clRfqId: "ignored" } })
+      assert.deepStrictEqual(one.json, {
+        code: "0",
+        msg: "",
+        data: [{ rfqId: ids[0], clRfqId: rfqs[0]!.clRfqId, sCode: "0", sMsg: "" }]
+      })
+      const byCl = yield* call(sim, "/api/v5/rfq/cancel-rfq", { body: { clRfqId: rfqs[1]!.clRfqId } })
+      assert.strictEqual(byCl.json.data[0]!.rfqId, ids[1])
+      const twice = yield* call(sim, "/api/v5/rfq/cancel-rfq", { body: { rfqId: ids[0] } })
+      assert.deepStrictEqual([twice.json.code, twice.json.data[0]!.sCode], ["1", "70200"])
+      const unknown = yield* call(sim, "/api/v5/rfq/cancel-rfq", { body: { rfqId: "1" } })
+      assert.strictEqual(unknown.json.data[0]!.sCode, "70000")
+      const missing = yield* call(sim, "/api/v5/rfq/cancel-rfq", { body: {} })
+      assert.deepStrictEqual([missing.status, missing.json.code], [400, "50015"])
+      const batch = yield* call(sim, "/api/v5/rfq/cancel-batch-rfqs", { body: { rfqIds: [ids[1], ids[2]] } })
+      assert.deepStrictEqual(
+        [batch.json.code, ...batch.json.data.map((i) => `${i.rfqId}:${i.sCode}`)],
+        ["2", `${ids[1]}:70200`, `${ids[2]}:0`]
+      )
+      const over = yield* call(sim, "/api/v5/rfq/cancel-batch-rfqs", {
+        body: { clRfqIds: Array.from({ length: 101 }, (_, i) => `c${i}`) }
+      })
+      assert.strictEqual(over.json.code, "70203")
+      const all = yield* call(sim, "/api/v5/rfq/cancel-all-rfqs", { body: {} })
+      assert.deepStrictEqual(all.json.data, [{ ts: "1700000000000" }])
+      const state = yield* sim.state
+      assert.isTrue(state.rfqs.every((r) => r.state === "canceled"))
+      const none = yield* call(sim, "/api/v5/rfq/cancel-all-rfqs", { body: {} })
+      assert.strictEqual(none.json.code, "70207")
+    })
+  )
+
+  it.scoped("cancel-all-after: arm, re-arm, disable; timeOut validated (50014 empty, 51000 out of range)", () =>
+    Effect.gen(function* () {
+      const sim = yield* start
+      const path = "/api/v5/rfq/cancel-all-after"
+      const armed = yield* call(sim, path, { body: { timeOut: "60" } })
+      assert.deepStrictEqual(armed.json, {
+        code: "0",
+        msg: "",
+        data: [{ triggerTime: "1700000060000", ts: "1700000000000" }]
+      })
+      assert.deepStrictEqual((yield* sim.state).cancelAllAfter, { triggerTime: "1700000060000" })
+      yield* TestClock.adjust("5 seconds")
+      const rearmed = yield* call(sim, path, { body: { timeOut: "10" } })
+      assert.deepStrictEqual(rearmed.json.data, [{ triggerTime: "1700000015000", ts: "1700000005000" }])
+      const off = yield* call(sim, path, { body: { timeOut: "0" } })
+      assert.deepStrictEqual(off.json.data, [{ triggerTime: "0", ts: "1700000005000" }])
+      assert.deepStrictEqual((yield* sim.state).cancelAllAfter, { triggerTime: "0" })
+      for (const timeOut of ["9", "121", "-1", "1.5", "abc", true]) {
+        const bad = yield* call(sim, path, { body: { timeOut } })
+        assert.deepStrictEqual([bad.status, bad.json.code], [200, "51000"], String(timeOut))
+      }
+      const empty = yield* call(sim, path, { body: {} })
+      assert.deepStrictEqual([empty.status, empty.json.code], [400, "50014"])
+      assert.strictEqual((yield* call(sim, path, { body: { timeOut: "120" } })).json.code, "0")
+      assert.strictEqual((yield* call(sim, path, { body: { timeOut: 10 } })).json.code, "0")
+    })
+  )
+
+  it.scoped("GET /api/v5/rfq/quotes: the user's quotes, newest first, with filters and limit", () =>
+    Effect.gen(function* () {
+      const sim = yield* start
+      const quotes = yield* sim.createQuotes({ count: 3, rfqId: "77" })
+      yield* sim.createQuotes({ count: 1, userId: other.userId })
+      yield* call(sim, "/api/v5/rfq/cancel-quote", { body: { quoteId: quotes[0]!.quoteId } })
+      const all = yield* call(sim, "/api/v5/rfq/quotes")
+      assert.strictEqual(all.json.code, "0")
+      assert.deepStrictEqual(
+        all.json.data.map((q) => q.quoteId),
+        quotes.map((q) => q.quoteId).reverse()
+      )
+      const first = all.json.data[2]!
+      assert.strictEqual(first.state, "canceled")
+      for (const field of ["quoteId", "clQuoteId", "rfqId", "state", "cTime", "uTime"]) {
+        assert.strictEqual(typeof first[field], "string", field)
+      }
+      const active = yield* call(sim, "/api/v5/rfq/quotes?state=active&limit=1")
+      assert.deepStrictEqual(
+        active.json.data.map((q) => q.quoteId),
+        [quotes[2]!.quoteId]
+      )
+      const byCl = yield* call(sim, `/api/v5/rfq/quotes?clQuoteId=${quotes[1]!.clQuoteId}&rfqId=77`)
+      assert.deepStrictEqual(
+        byCl.json.data.map((q) => q.quoteId),
+        [quotes[1]!.quoteId]
+      )
+      const byId = yield* call(sim, `/api/v5/rfq/quotes?quoteId=${quotes[0]!.quoteId}`)
+      assert.strictEqual(byId.json.data.length, 1)
+      assert.strictEqual((yield* call(sim, "/api/v5/rfq/quotes?limit=101")).json.code, "51000")
+      assert.strictEqual((yield* call(sim, "/api/v5/rfq/quotes?state=nope")).json.code, "51000")
+    })
+  )
+})
+
+describe("control API", () => {
+  it.scoped("POST /sim/quotes, /sim/rfqs, GET /sim/state, POST /sim/reset", () =>
+    Effect.gen(function* () {
+      const sim = yield* OkxSimulator.make({ accounts, seedQuotes: 2 })
+      const created = yield* control<{ quotes: Array<OkxSimulator.Quote> }>(sim, "/sim/quotes", { count: 2 })
+      assert.strictEqual(created.status, 200)
+      assert.strictEqual(created.json.quotes.length, 2)
+      assert.deepStrictEqual(Object.keys(created.json.quotes[0]!).sort(), [
+        "cTime",
+        "clQuoteId",
+        "quoteId",
+        "rfqId",
+        "state",
+        "uTime",
+        "userId"
+      ])
+      const explicit = yield* control<{ quotes: Array<OkxSimulator.Quote> }>(sim, "/sim/quotes", {
+        quotes: [{ quoteId: "q-1", clQuoteId: "mine1", rfqId: "r-1", userId: other.userId }]
+      })
+      assert.deepStrictEqual(
+        explicit.json.quotes.map((q) => [q.quoteId, q.clQuoteId, q.rfqId, q.userId, q.state]),
+        [["q-1", "mine1", "r-1", other.userId, "active"]]
+      )
+      const duplicate = yield* control(sim, "/sim/quotes", { quotes: [{ quoteId: "q-1" }] })
+      assert.strictEqual(duplicate.status, 400)
+      const invalid = yield* control(sim, "/sim/quotes", { count: "many" })
+      assert.strictEqual(invalid.status, 400)
+      const rfqs = yield* control<{ rfqs: Array<OkxSimulator.Rfq> }>(sim, "/sim/rfqs", { count: 1 })
+      assert.strictEqual(rfqs.json.rfqs[0]!.state, "active")
+      yield* call(sim, "/api/v5/rfq/cancel-all-after", { body: { timeOut: "30" } })
+      const state = yield* control<OkxSimulator.State>(sim, "/sim/state")
+      assert.strictEqual(state.json.quotes.length, 5)
+      assert.deepStrictEqual(state.json.cancelAllAfter, { triggerTime: "30000" })
+      assert.deepStrictEqual(state.json.requests, [
+        { at: 0, method: "POST", path: "/api/v5/rfq/cancel-all-after", code: "0", httpStatus: 200 }
+      ])
+      const reset = yield* control(sim, "/sim/reset", {})
+      assert.strictEqual(reset.status, 200)
+      const after = yield* sim.state
+      assert.deepStrictEqual(
+        after.quotes.map((q) => q.quoteId),
+        ["3000000001", "3000000002"]
+      )
+      assert.deepStrictEqual(after.rfqs, [])
+      assert.deepStrictEqual(after.requests, [])
+      assert.deepStrictEqual(after.cancelAllAfter, { triggerTime: "0" })
+      assert.strictEqual((yield* control(sim, "/sim/nothing")).status, 404)
+    })
+  )
+})
