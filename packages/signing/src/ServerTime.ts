@@ -1,0 +1,232 @@
+/**
+ * The offset between this process's clock and the venue's, measured from `GET /api/v5/public/time`.
+ *
+ * Each sync takes several samples, corrects each by half its round trip, and keeps the median. The offset is
+ * refreshed on a schedule and on demand (after a `50102` "timestamp expired"); concurrent on-demand resyncs
+ * share one sync. All time is read through Effect's `Clock`, so it runs under the `TestClock`.
+ *
+ * @since 0.1.0
+ */
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Ref from "effect/Ref"
+import type * as Scope from "effect/Scope"
+import { formatTimestamp } from "./OkxSignature.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Sync {
+  /** venue time minus local time, in milliseconds */
+  readonly offsetMillis: number
+  /** the round trip of the sample whose offset was kept, in milliseconds */
+  readonly roundTripMillis: number
+  /** local Clock time when the sync completed */
+  readonly at: number
+  /** how many samples succeeded */
+  readonly samples: number
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
+  /** The current offset (venue minus local) in milliseconds; 0 until the first sync succeeds. */
+  readonly offsetMillis: Effect.Effect<number>
+  /** The venue's current time in epoch milliseconds: `Clock` plus the offset. */
+  readonly currentTimeMillis: Effect.Effect<number>
+  /** The venue's current time as an `OK-ACCESS-TIMESTAMP` (ISO 8601 UTC, milliseconds, `Z`). */
+  readonly timestamp: Effect.Effect<string>
+  /** Syncs now, unless a sync that started after this call already completed (then its result is shared). */
+  readonly resync: Effect.Effect<Sync, ServerTimeError>
+  /** The last successful sync, if any. */
+  readonly lastSync: Effect.Effect<Option.Option<Sync>>
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class ServerTime extends Context.Tag("@okx-rfq/signing/ServerTime")<ServerTime, Service>() {}
+
+/**
+ * A sync that got no usable sample.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ServerTimeError extends Data.TaggedError("ServerTimeError")<{
+  readonly description: string
+  readonly cause?: unknown
+}> {
+  override get message(): string {
+    return `server time sync failed: ${this.description}`
+  }
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** The venue's base URL, e.g. `https://www.okx.com`. */
+  readonly baseUrl: string
+  /** Samples per sync (default 5). */
+  readonly samples?: number | undefined
+  /** How often to resync in the background (default 5 minutes). */
+  readonly interval?: Duration.DurationInput | undefined
+  /** A timeout per sample (default 2 seconds). */
+  readonly sampleTimeout?: Duration.DurationInput | undefined
+}
+
+/**
+ * The path of OKX's public time endpoint.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const path = "/api/v5/public/time"
+
+const median = (sorted: ReadonlyArray<{ readonly offset: number; readonly rtt: number }>) =>
+  sorted[Math.floor((sorted.length - 1) / 2)]!
+
+const parseServerTs = (body: unknown): Option.Option<number> => {
+  if (typeof body !== "object" || body === null) return Option.none()
+  const { code, data } = body as { code?: unknown; data?: unknown }
+  if (code !== "0" || !Array.isArray(data) || data.length === 0) return Option.none()
+  const ts = (data[0] as { ts?: unknown } | null)?.ts
+  if (typeof ts !== "string" || !/^\d{1,16}$/.test(ts)) return Option.none()
+  return Option.some(Number(ts))
+}
+
+/**
+ * A ServerTime that talks to the venue: syncs once when built (a failure there is logged and leaves the offset
+ * at 0, so a venue that is briefly unreachable does not stop the program), then every `interval`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (options: Options): Effect.Effect<Service, never, HttpClient.HttpClient | Scope.Scope> =>
+  Effect.gen(function* () {
+    const client = yield* HttpClient.HttpClient
+    const samples = Math.max(1, Math.floor(options.samples ?? 5))
+    const interval = Duration.decode(options.interval ?? "5 minutes")
+    const sampleTimeout = Duration.decode(options.sampleTimeout ?? "2 seconds")
+    const url = options.baseUrl.replace(/\/+$/, "") + path
+    const last = yield* Ref.make(Option.none<Sync>())
+    const completed = yield* Ref.make(0)
+    const lock = yield* Effect.makeSemaphore(1)
+
+    const sample = Effect.gen(function* () {
+      const sent = yield* Clock.currentTimeMillis
+      const response = yield* client.execute(HttpClientRequest.get(url))
+      const body = yield* response.json
+      const received = yield* Clock.currentTimeMillis
+      const ts = parseServerTs(body)
+      if (Option.isNone(ts)) return Option.none()
+      const rtt = received - sent
+      return Option.some({ offset: ts.value - (sent + rtt / 2), rtt })
+    }).pipe(Effect.scoped, Effect.timeout(sampleTimeout), Effect.option, Effect.map(Option.flatten))
+
+    const sync = Effect.gen(function* () {
+      const results = yield* Effect.forEach(Array.from({ length: samples }), () => sample)
+      const ok = results.flatMap((r) => (Option.isSome(r) ? [r.value] : [])).sort((a, b) => a.offset - b.offset)
+      if (ok.length === 0) {
+        return yield* new ServerTimeError({ description: `no valid answer from ${url} in ${samples} samples` })
+      }
+      const kept = median(ok)
+      const result: Sync = {
+        offsetMillis: Math.round(kept.offset),
+        roundTripMillis: kept.rtt,
+        at: yield* Clock.currentTimeMillis,
+        samples: ok.length
+      }
+      yield* Ref.set(last, Option.some(result))
+      yield* Ref.update(completed, (n) => n + 1)
+      yield* Effect.logDebug("server time synced").pipe(
+        Effect.annotateLogs({ offsetMillis: result.offsetMillis, roundTripMillis: result.roundTripMillis })
+      )
+      return result
+    })
+
+    const resync = Effect.gen(function* () {
+      const seen = yield* Ref.get(completed)
+      return yield* lock.withPermits(1)(
+        Effect.gen(function* () {
+          const current = yield* Ref.get(last)
+          if ((yield* Ref.get(completed)) > seen && Option.isSome(current)) return current.value
+          return yield* sync
+        })
+      )
+    }).pipe(Effect.withSpan("ServerTime.resync"))
+
+    const service = fromOffset(
+      Effect.map(Ref.get(last), Option.match({ onNone: () => 0, onSome: (s) => s.offsetMillis })),
+      {
+        resync,
+        lastSync: Ref.get(last)
+      }
+    )
+
+    const syncLogged = resync.pipe(
+      Effect.catchAll((error) =>
+        Effect.logWarning("server time sync failed; keeping the previous offset", error.message)
+      )
+    )
+    yield* syncLogged
+    yield* Effect.sleep(interval).pipe(
+      Effect.zipRight(syncLogged),
+      Effect.forever,
+      Effect.interruptible,
+      Effect.forkScoped
+    )
+    return service
+  })
+
+const fromOffset = (offsetMillis: Effect.Effect<number>, rest: Pick<Service, "resync" | "lastSync">): Service => {
+  const currentTimeMillis = Effect.zipWith(Clock.currentTimeMillis, offsetMillis, (now, offset) => now + offset)
+  return {
+    offsetMillis,
+    currentTimeMillis,
+    timestamp: Effect.map(currentTimeMillis, formatTimestamp),
+    ...rest
+  }
+}
+
+/**
+ * A ServerTime with a fixed offset and no venue: for tests, or when the local clock is trusted.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeFixed = (offsetMillis = 0): Service => {
+  const sync = Effect.map(Clock.currentTimeMillis, (at): Sync => ({ offsetMillis, roundTripMillis: 0, at, samples: 0 }))
+  return fromOffset(Effect.succeed(offsetMillis), { resync: sync, lastSync: Effect.map(sync, Option.some) })
+}
+
+/**
+ * Syncs with the venue at `options.baseUrl`; needs an `HttpClient`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: Options): Layer.Layer<ServerTime, never, HttpClient.HttpClient> =>
+  Layer.scoped(ServerTime, make(options))
+
+/**
+ * A fixed offset (default 0), no network.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerFixed = (offsetMillis = 0): Layer.Layer<ServerTime> =>
+  Layer.succeed(ServerTime, makeFixed(offsetMillis))

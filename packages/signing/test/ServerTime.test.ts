@@ -1,0 +1,92 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Either, Fiber, Option, Ref, TestClock } from "effect"
+import * as ServerTime from "../src/ServerTime.js"
+import { fakeClient, timeAnswer, until } from "./utils/fakeVenue.js"
+
+const baseUrl = "https://venue.test"
+
+describe("ServerTime", () => {
+  it.scoped("keeps the median of the samples, each corrected by half its round trip", () =>
+    Effect.gen(function* () {
+      // Offsets seen by the five samples: 5000+noise; round trips are large and different.
+      const noise = [0, 300, -10, 10, 5]
+      const rtts = [40, 1000, 20, 600, 80]
+      const i = yield* Ref.make(0)
+      const venue = yield* fakeClient((_, url) =>
+        Effect.gen(function* () {
+          assert.strictEqual(url.toString(), `${baseUrl}/api/v5/public/time`)
+          const n = yield* Ref.getAndUpdate(i, (k) => k + 1)
+          return yield* timeAnswer(5000 + noise[n % 5]!, rtts[n % 5]!)
+        })
+      )
+      const time = yield* ServerTime.make({ baseUrl }).pipe(Effect.provide(venue.layer))
+      assert.strictEqual((yield* venue.seen).length, 5)
+      assert.strictEqual(yield* time.offsetMillis, 5005)
+      const sync = yield* time.lastSync
+      assert.isTrue(Option.isSome(sync))
+      assert.strictEqual(Option.getOrThrow(sync).roundTripMillis, 80)
+      const now = yield* TestClock.currentTimeMillis
+      assert.strictEqual(yield* time.currentTimeMillis, now + 5005)
+      assert.strictEqual(yield* time.timestamp, new Date(now + 5005).toISOString())
+    })
+  )
+
+  it.scoped("resyncs on its schedule and follows the venue's clock", () =>
+    Effect.gen(function* () {
+      const venueOffset = yield* Ref.make(1000)
+      const venue = yield* fakeClient(() => Effect.flatMap(Ref.get(venueOffset), (o) => timeAnswer(o)))
+      const time = yield* ServerTime.make({ baseUrl, samples: 3, interval: "1 minute" }).pipe(
+        Effect.provide(venue.layer)
+      )
+      assert.strictEqual(yield* time.offsetMillis, 1000)
+      yield* Ref.set(venueOffset, -2500)
+      yield* TestClock.adjust("59 seconds")
+      assert.strictEqual((yield* venue.seen).length, 3)
+      assert.strictEqual(yield* time.offsetMillis, 1000)
+      yield* TestClock.adjust("1 second")
+      yield* until(Effect.map(time.offsetMillis, (o) => o === -2500))
+      assert.strictEqual((yield* venue.seen).length, 6)
+      for (let minute = 0; minute < 10; minute++) {
+        const before = (yield* venue.seen).length
+        yield* TestClock.adjust("1 minute")
+        yield* until(Effect.map(venue.seen, (seen) => seen.length === before + 3))
+      }
+      assert.strictEqual((yield* venue.seen).length, 6 + 30)
+    })
+  )
+
+  it.scoped("resyncs on demand, and concurrent demands share one sync", () =>
+    Effect.gen(function* () {
+      const venueOffset = yield* Ref.make(0)
+      const venue = yield* fakeClient(() => Effect.flatMap(Ref.get(venueOffset), (o) => timeAnswer(o, 4)))
+      const time = yield* ServerTime.make({ baseUrl, samples: 5, interval: "1 hour" }).pipe(Effect.provide(venue.layer))
+      yield* Ref.set(venueOffset, 42_000)
+      const fibers = yield* Effect.forEach(Array.from({ length: 10 }), () => Effect.fork(time.resync))
+      const results = yield* Effect.forEach(fibers, Fiber.join)
+      assert.deepStrictEqual(
+        results.map((r) => r.offsetMillis),
+        Array.from({ length: 10 }, () => 42_000)
+      )
+      assert.strictEqual((yield* venue.seen).length, 10)
+      assert.strictEqual(yield* time.offsetMillis, 42_000)
+    })
+  )
+
+  it.scoped("keeps offset 0 when the venue gives no valid answer, and reports a typed error", () =>
+    Effect.gen(function* () {
+      const venue = yield* fakeClient(() => Effect.succeed(Response.json({ code: "50001", msg: "busy", data: [] })))
+      const time = yield* ServerTime.make({ baseUrl, samples: 2 }).pipe(Effect.provide(venue.layer))
+      assert.strictEqual(yield* time.offsetMillis, 0)
+      const result = yield* Effect.either(time.resync)
+      assert.isTrue(Either.isLeft(result) && result.left._tag === "ServerTimeError")
+    })
+  )
+
+  it.effect("a fixed ServerTime reads the Clock plus its offset", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(1607418537000)
+      const time = ServerTime.makeFixed(715)
+      assert.strictEqual(yield* time.timestamp, "2020-12-08T09:08:57.715Z")
+    })
+  )
+})
