@@ -1,0 +1,297 @@
+import { OkxRateLimiter, RateLimitStore } from "@okx-rfq/rate-limit"
+import { assert, describe, it } from "@effect/vitest"
+import { Cause, Clock, Effect, Exit, Fiber, Metric, Option, TestClock } from "effect"
+
+const now = Clock.currentTimeMillis
+
+const startTimes = (limiter: OkxRateLimiter.Limiter, costs: ReadonlyArray<number>) =>
+  Effect.gen(function* () {
+    const starts: Array<number> = []
+    const fibers: Array<Fiber.RuntimeFiber<void, OkxRateLimiter.RateLimitExceeded>> = []
+    for (const cost of costs) {
+      fibers.push(
+        yield* Effect.fork(
+          limiter.take(cost).pipe(Effect.zipRight(Effect.flatMap(now, (t) => Effect.sync(() => void starts.push(t)))))
+        )
+      )
+    }
+    return { starts, fibers }
+  })
+
+describe("OkxRateLimiter.make", () => {
+  it.effect("starts `limit` permits at once, then one per freed slot of the window", () =>
+    Effect.gen(function* () {
+      const limiter = yield* OkxRateLimiter.make({ limit: 2, window: "1 second" })
+      const { fibers, starts } = yield* startTimes(limiter, [1, 1, 1, 1, 1])
+      yield* TestClock.adjust("10 seconds")
+      yield* Fiber.joinAll(fibers)
+      assert.deepStrictEqual(starts, [0, 0, 1000, 1000, 2000])
+    })
+  )
+
+  it.effect("the margin stretches the enforced window", () =>
+    Effect.gen(function* () {
+      const limiter = yield* OkxRateLimiter.make({ limit: 1, window: "2 seconds", margin: 0.05 })
+      assert.strictEqual(limiter.windowMillis, 2100)
+      const { fibers, starts } = yield* startTimes(limiter, [1, 1, 1])
+      yield* TestClock.adjust("10 seconds")
+      yield* Fiber.joinAll(fibers)
+      assert.deepStrictEqual(starts, [0, 2100, 4200])
+    })
+  )
+
+  it.effect("a permit of cost c waits for the (limit - c + 1)-th most recent start to leave the window", () =>
+    Effect.gen(function* () {
+      const limiter = yield* OkxRateLimiter.make({ limit: 3, window: "1 second" })
+      yield* limiter.take(1)
+      yield* TestClock.adjust("400 millis")
+      yield* limiter.take(1)
+      const { fibers, starts } = yield* startTimes(limiter, [2])
+      yield* TestClock.adjust("10 seconds")
+      yield* Fiber.joinAll(fibers)
+      assert.deepStrictEqual(starts, [1000])
+    })
+  )
+
+  it.effect("asking for more than the limit fails at once", () =>
+    Effect.gen(function* () {
+      const limiter = yield* OkxRateLimiter.make({ limit: 2, window: "1 second", key: "lane-a" })
+      const error = yield* Effect.flip(limiter.take(3))
+      assert.strictEqual(error._tag, "RateLimitExceeded")
+      assert.strictEqual(error.key, "lane-a")
+      assert.strictEqual(error.cost, 3)
+      assert.strictEqual(error.limit, 2)
+      assert.include(error.message, "can never start")
+      const stats = yield* limiter.stats
+      assert.strictEqual(stats.queued, 0)
+      yield* limiter.take(2)
+    })
+  )
+
+  it.effect("invalid options and costs are defects", () =>
+    Effect.gen(function* () {
+      const limitExit = yield* Effect.exit(OkxRateLimiter.make({ limit: 0, window: "1 second" }))
+      assert.isTrue(Exit.isFailure(limitExit) && Cause.isDie(limitExit.cause))
+      const windowExit = yield* Effect.exit(OkxRateLimiter.make({ limit: 1, window: 0 }))
+      assert.isTrue(Exit.isFailure(windowExit) && Cause.isDie(windowExit.cause))
+      const marginExit = yield* Effect.exit(OkxRateLimiter.make({ limit: 1, window: "1 second", margin: -1 }))
+      assert.isTrue(Exit.isFailure(marginExit) && Cause.isDie(marginExit.cause))
+      const limiter = yield* OkxRateLimiter.make({ limit: 1, window: "1 second" })
+      const costExit = yield* Effect.exit(limiter.take(0.5))
+      assert.isTrue(Exit.isFailure(costExit) && Cause.isDie(costExit.cause))
+    })
+  )
+
+  it.effect("FIFO: a later small permit never overtakes an earlier large one", () =>
+    Effect.gen(function* () {
+      const limiter = yield* OkxRateLimiter.make({ limit: 3, window: "1 second" })
+      yield* limiter.take(2)
+      const order: Array<string> = []
+      const big = yield* Effect.fork(limiter.take(3).pipe(Effect.zipRight(Effect.sync(() => order.push("big")))))
+      const small = yield* Effect.fork(limiter.take(1).pipe(Effect.zipRight(Effect.sync(() => order.push("small")))))
+      yield* TestClock.adjust("999 millis")
+      assert.deepStrictEqual(order, [])
+      yield* TestClock.adjust("1 millis")
+      yield* Fiber.join(big)
+      assert.deepStrictEqual(order, ["big"])
+      yield* TestClock.adjust("1 second")
+      yield* Fiber.join(small)
+      assert.deepStrictEqual(order, ["big", "small"])
+    })
+  )
+
+  it.effect("an interrupted waiter gives up its place and consumes nothing", () =>
+    Effect.gen(function* () {
+      const limiter = yield* OkxRateLimiter.make({ limit: 1, window: "1 second" })
+      yield* limiter.take()
+      const head = yield* Effect.fork(limiter.take())
+      const second = yield* Effect.fork(limiter.take())
+      yield* TestClock.adjust("500 millis")
+      yield* Fiber.interrupt(head)
+      assert.strictEqual((yield* limiter.stats).queued, 1)
+      yield* TestClock.adjust("500 millis")
+      yield* Fiber.join(second)
+      const { fibers, starts } = yield* startTimes(limiter, [1])
+      yield* TestClock.adjust("5 seconds")
+      yield* Fiber.joinAll(fibers)
+      assert.deepStrictEqual(starts, [2000])
+      const stats = yield* limiter.stats
+      assert.strictEqual(stats.requestsGranted, 3)
+      assert.strictEqual(stats.queued, 0)
+    })
+  )
+
+  it.effect("an interrupted waiter in the middle of the queue leaves the order of the others intact", () =>
+    Effect.gen(function* () {
+      const limiter = yield* OkxRateLimiter.make({ limit: 1, window: "100 millis" })
+      const order: Array<number> = []
+      const fibers = []
+      for (let i = 0; i < 5; i++) {
+        fibers.push(yield* Effect.fork(limiter.take().pipe(Effect.zipRight(Effect.sync(() => order.push(i))))))
+      }
+      yield* Fiber.interrupt(fibers[2])
+      yield* Fiber.interrupt(fibers[4])
+      yield* TestClock.adjust("1 second")
+      assert.deepStrictEqual(order, [0, 1, 3])
+      assert.strictEqual(yield* Clock.currentTimeMillis, 1000)
+      assert.strictEqual((yield* limiter.stats).permitsGranted, 3)
+    })
+  )
+
+  it.effect("withPermit, as a method and as a dual", () =>
+    Effect.gen(function* () {
+      const limiter = yield* OkxRateLimiter.make({ limit: 1, window: "1 second" })
+      const a = yield* limiter.withPermit()(Effect.succeed("a"))
+      const b = yield* Effect.fork(OkxRateLimiter.withPermit(Effect.flatMap(now, Effect.succeed), limiter))
+      const c = yield* Effect.fork(Effect.flatMap(now, Effect.succeed).pipe(OkxRateLimiter.withPermit(limiter, 1)))
+      yield* TestClock.adjust("5 seconds")
+      assert.strictEqual(a, "a")
+      assert.strictEqual(yield* Fiber.join(b), 1000)
+      assert.strictEqual(yield* Fiber.join(c), 2000)
+      const failed = yield* Effect.flip(OkxRateLimiter.withPermit(Effect.void, limiter, 2))
+      assert.strictEqual(failed._tag, "RateLimitExceeded")
+    })
+  )
+
+  it.effect("pauseUntil holds every start of the lane until the instant, then the window rule resumes", () =>
+    Effect.gen(function* () {
+      const limiter = yield* OkxRateLimiter.make({ limit: 2, window: "1 second" })
+      yield* limiter.take()
+      yield* limiter.pauseUntil(3000)
+      const { fibers, starts } = yield* startTimes(limiter, [1, 1, 1])
+      yield* TestClock.adjust("2999 millis")
+      assert.deepStrictEqual(starts, [])
+      yield* TestClock.adjust("10 seconds")
+      yield* Fiber.joinAll(fibers)
+      assert.deepStrictEqual(starts, [3000, 3000, 4000])
+      yield* limiter.pauseUntil(1000)
+      yield* limiter.pauseFor("2 seconds")
+      const later = yield* startTimes(limiter, [1])
+      yield* TestClock.adjust("10 seconds")
+      yield* Fiber.joinAll(later.fibers)
+      assert.deepStrictEqual(later.starts, [12999 + 2000])
+    })
+  )
+
+  it.effect("a pause set while the head sleeps is honoured when it wakes", () =>
+    Effect.gen(function* () {
+      const limiter = yield* OkxRateLimiter.make({ limit: 1, window: "1 second" })
+      yield* limiter.take()
+      const { fibers, starts } = yield* startTimes(limiter, [1])
+      yield* TestClock.adjust("100 millis")
+      yield* limiter.pauseFor("5 seconds")
+      yield* TestClock.adjust("10 seconds")
+      yield* Fiber.joinAll(fibers)
+      assert.deepStrictEqual(starts, [5100])
+    })
+  )
+
+  it.effect("limiters with the same key and store share one budget", () =>
+    Effect.gen(function* () {
+      const store = RateLimitStore.makeMemory()
+      const a = yield* OkxRateLimiter.make({ limit: 2, window: "1 second", key: "uid", store })
+      const b = yield* OkxRateLimiter.make({ limit: 2, window: "1 second", key: "uid", store })
+      yield* a.take()
+      yield* b.take()
+      const { fibers, starts } = yield* startTimes(a, [1])
+      yield* TestClock.adjust("5 seconds")
+      yield* Fiber.joinAll(fibers)
+      assert.deepStrictEqual(starts, [1000])
+    })
+  )
+
+  it.effect("stats and metrics: permits granted, wait time, queue length", () =>
+    Effect.gen(function* () {
+      const limiter = yield* OkxRateLimiter.make({ limit: 2, window: "1 second", key: "metrics-lane" })
+      const { fibers } = yield* startTimes(limiter, [1, 2, 1, 1])
+      yield* Effect.yieldNow()
+      const queuedStats = yield* limiter.stats
+      assert.strictEqual(queuedStats.queued, 3)
+      assert.strictEqual(
+        (yield* Metric.value(Metric.tagged(OkxRateLimiter.metrics.queueLength, "lane", "metrics-lane"))).value,
+        3
+      )
+      yield* TestClock.adjust("10 seconds")
+      yield* Fiber.joinAll(fibers)
+      const stats = yield* limiter.stats
+      assert.deepStrictEqual(stats, {
+        key: "metrics-lane",
+        limit: 2,
+        windowMillis: 1000,
+        queued: 0,
+        requestsGranted: 4,
+        permitsGranted: 5,
+        waitMillisTotal: 1000 + 2000 + 2000,
+        waitMillisMax: 2000
+      })
+      const granted = yield* Metric.value(Metric.tagged(OkxRateLimiter.metrics.permitsGranted, "lane", "metrics-lane"))
+      assert.strictEqual(granted.count, 5)
+      const waits = yield* Metric.value(Metric.tagged(OkxRateLimiter.metrics.waitMillis, "lane", "metrics-lane"))
+      assert.strictEqual(waits.count, 4)
+      assert.strictEqual(waits.max, 2000)
+    })
+  )
+})
+
+describe("OkxRateLimiter.Lanes", () => {
+  it.effect("OKX's table, overrides, fallback and query strings", () =>
+    Effect.gen(function* () {
+      const lanes = yield* OkxRateLimiter.Lanes
+      const quote = lanes.rule("/api/v5/rfq/cancel-quote")
+      assert.strictEqual(quote.limit, 50)
+      assert.strictEqual(quote.margin, OkxRateLimiter.defaultMargin)
+      assert.deepStrictEqual(lanes.rule("/api/v5/rfq/cancel-all-after"), { limit: 1, window: "1 second", margin: 0.05 })
+      assert.deepStrictEqual(lanes.rule("/api/v5/rfq/cancel-rfq"), { limit: 9, window: "3 seconds", margin: 0 })
+      assert.deepStrictEqual(lanes.rule("/api/v5/unknown"), { limit: 2, window: "2 seconds", margin: 0.05 })
+      assert.strictEqual(lanes.rule("/api/v5/rfq/quotes?state=active").limit, 2)
+      assert.strictEqual(lanes.rule("/api/v5/public/time").limit, 10)
+      const limiter = yield* lanes.lane({ user: "u 1", endpoint: "/api/v5/rfq/cancel-quote" })
+      assert.strictEqual(limiter.key, "okx-rfq:u%201/api/v5/rfq/cancel-quote")
+      assert.strictEqual(limiter.windowMillis, 2100)
+      assert.strictEqual(yield* OkxRateLimiter.lane({ user: "u 1", endpoint: "/api/v5/rfq/cancel-quote" }), limiter)
+      assert.notStrictEqual(yield* lanes.lane({ user: "u 2", endpoint: "/api/v5/rfq/cancel-quote" }), limiter)
+      assert.strictEqual((yield* lanes.lanes).length, 2)
+    }).pipe(
+      Effect.provide(
+        OkxRateLimiter.layer({ limits: { "/api/v5/rfq/cancel-rfq": { limit: 9, window: "3 seconds", margin: 0 } } })
+      )
+    )
+  )
+
+  it.effect("lanes are independent: 10,000 queued cancel-quotes never delay a cancel-all-after", () =>
+    Effect.gen(function* () {
+      const user = "uid-1"
+      const quotes = yield* OkxRateLimiter.lane({ user, endpoint: "/api/v5/rfq/cancel-quote" })
+      const heartbeat = yield* OkxRateLimiter.lane({ user, endpoint: "/api/v5/rfq/cancel-all-after" })
+      const fibers = yield* Effect.forEach(Array.from({ length: 10_050 }), () => Effect.fork(quotes.take()))
+      yield* Effect.yieldNow()
+      assert.strictEqual((yield* quotes.stats).queued, 10_000)
+      yield* heartbeat.take()
+      assert.strictEqual(yield* now, 0)
+      const next = yield* Effect.fork(heartbeat.take().pipe(Effect.zipRight(now)))
+      yield* TestClock.adjust("1050 millis")
+      assert.strictEqual(yield* Fiber.join(next), 1050)
+      assert.strictEqual((yield* quotes.stats).queued, 10_000)
+      yield* Effect.forEach(fibers, Fiber.interrupt, { discard: true })
+      assert.strictEqual((yield* quotes.stats).queued, 0)
+      const poll = yield* Fiber.poll(fibers[0])
+      assert.isTrue(Option.isSome(poll) && Exit.isSuccess(poll.value))
+    }).pipe(Effect.provide(OkxRateLimiter.layerMemory))
+  )
+
+  it.effect("a shared store behind layerWithoutStore: two Lanes instances share one budget", () =>
+    Effect.gen(function* () {
+      const store = RateLimitStore.makeMemory()
+      const provideStore = Effect.provideService(RateLimitStore.RateLimitStore, store)
+      const processA = yield* OkxRateLimiter.makeLanes().pipe(provideStore)
+      const processB = yield* OkxRateLimiter.makeLanes().pipe(provideStore)
+      const key = { user: "uid-1", endpoint: "/api/v5/rfq/cancel-all-after" }
+      yield* Effect.flatMap(processA.lane(key), (limiter) => limiter.take())
+      const b = yield* Effect.fork(
+        Effect.flatMap(processB.lane(key), (limiter) => limiter.take()).pipe(Effect.zipRight(now))
+      )
+      yield* TestClock.adjust("5 seconds")
+      assert.strictEqual(yield* Fiber.join(b), 1050)
+    })
+  )
+})
