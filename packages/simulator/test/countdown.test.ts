@@ -1,0 +1,124 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, TestClock } from "effect"
+import { OkxSimulator } from "@okx-rfq/simulator"
+import { accounts, call, other } from "./utils/okx.js"
+
+const states = (sim: OkxSimulator.Service) => Effect.map(sim.state, (s) => s.quotes.map((q) => q.state).join(","))
+
+/** Lets forked fibers run: TestClock.adjust(0) runs due sleepers, yieldNow lets them finish. */
+const settle = Effect.gen(function* () {
+  for (let i = 0; i < 5; i++) {
+    yield* TestClock.adjust(0)
+    yield* Effect.yieldNow()
+  }
+})
+
+describe("the cancel-all-after countdown", () => {
+  it.scoped("lapses on the Effect Clock and cancels the user's active quotes one by one at the pace", () =>
+    Effect.gen(function* () {
+      const sim = yield* OkxSimulator.make({ accounts, countdownPaceMs: 200 })
+      yield* sim.createQuotes({ count: 3 })
+      yield* sim.createQuotes({ count: 1, userId: other.userId })
+      const armed = yield* call(sim, "/api/v5/rfq/cancel-all-after", { body: { timeOut: "10" } })
+      assert.strictEqual(armed.json.data[0]!.triggerTime, "10000")
+      yield* TestClock.adjust("9999 millis")
+      yield* settle
+      assert.strictEqual(yield* states(sim), "active,active,active,active")
+      yield* TestClock.adjust("1 millis")
+      yield* settle
+      assert.strictEqual(yield* states(sim), "canceled,active,active,active")
+      assert.deepStrictEqual((yield* sim.state).cancelAllAfter, { triggerTime: "0" })
+      yield* TestClock.adjust("199 millis")
+      yield* settle
+      assert.strictEqual(yield* states(sim), "canceled,active,active,active")
+      yield* TestClock.adjust("1 millis")
+      yield* settle
+      assert.strictEqual(yield* states(sim), "canceled,canceled,active,active")
+      yield* TestClock.adjust("200 millis")
+      yield* settle
+      assert.strictEqual(yield* states(sim), "canceled,canceled,canceled,active")
+      const uTimes = (yield* sim.state).quotes.map((q) => q.uTime)
+      assert.deepStrictEqual(uTimes.slice(0, 3), ["10000", "10200", "10400"])
+    })
+  )
+
+  it.scoped("re-arming pushes the deadline; disabling stops it", () =>
+    Effect.gen(function* () {
+      const sim = yield* OkxSimulator.make({ accounts })
+      yield* sim.createQuotes({ count: 2 })
+      const path = "/api/v5/rfq/cancel-all-after"
+      yield* call(sim, path, { body: { timeOut: "10" } })
+      for (let i = 0; i < 5; i++) {
+        yield* TestClock.adjust("8 seconds")
+        yield* settle
+        const rearmed = yield* call(sim, path, { body: { timeOut: "10" } })
+        assert.strictEqual(rearmed.json.code, "0")
+      }
+      assert.strictEqual(yield* states(sim), "active,active")
+      yield* call(sim, path, { body: { timeOut: "0" } }).pipe(Effect.delay("2 seconds"), Effect.fork)
+      yield* TestClock.adjust("2 seconds")
+      yield* settle
+      yield* TestClock.adjust("1 minute")
+      yield* settle
+      assert.strictEqual(yield* states(sim), "active,active")
+      assert.deepStrictEqual((yield* sim.state).cancelAllAfter, { triggerTime: "0" })
+    })
+  )
+
+  it.scoped("once lapsed, re-arming does not stop the cancellations already under way", () =>
+    Effect.gen(function* () {
+      const sim = yield* OkxSimulator.make({ accounts, countdownPaceMs: 1000 })
+      yield* sim.createQuotes({ count: 3 })
+      yield* call(sim, "/api/v5/rfq/cancel-all-after", { body: { timeOut: "10" } })
+      yield* TestClock.adjust("10 seconds")
+      yield* settle
+      yield* call(sim, "/api/v5/rfq/cancel-all-after", { body: { timeOut: "60" } })
+      yield* TestClock.adjust("2 seconds")
+      yield* settle
+      assert.strictEqual(yield* states(sim), "canceled,canceled,canceled")
+    })
+  )
+
+  it.effect("works through the Layer under the TestClock", () =>
+    Effect.gen(function* () {
+      const sim = yield* OkxSimulator.OkxSimulator
+      assert.match(sim.url, /^http:\/\/127\.0\.0\.1:\d+$/)
+      assert.strictEqual(sim.url, `http://127.0.0.1:${sim.port}`)
+      yield* call(sim, "/api/v5/rfq/cancel-all-after", { body: { timeOut: "120" } })
+      yield* TestClock.adjust("120 seconds")
+      yield* settle
+      yield* TestClock.adjust("400 millis")
+      yield* settle
+      assert.strictEqual(yield* states(sim), "canceled,canceled,canceled,canceled,canceled")
+    }).pipe(Effect.provide(OkxSimulator.layer({ accounts, seedQuotes: 5, countdownPaceMs: 100 })))
+  )
+})
+
+describe("the Layer's scope", () => {
+  it.live("stops the server when the scope closes", () =>
+    Effect.gen(function* () {
+      const url = yield* Effect.scoped(Effect.map(OkxSimulator.make({ accounts }), (sim) => sim.url))
+      const result = yield* Effect.promise(() =>
+        fetch(`${url}/api/v5/public/time`).then(
+          () => "answered",
+          () => "refused"
+        )
+      )
+      assert.strictEqual(result, "refused")
+    })
+  )
+
+  it.live("closes kept-alive connections when it stops", () =>
+    Effect.gen(function* () {
+      const started = Date.now()
+      yield* Effect.scoped(
+        Effect.gen(function* () {
+          const sim = yield* OkxSimulator.make({ accounts })
+          const res = yield* Effect.promise(() => fetch(`${sim.url}/api/v5/public/time`).then((r) => r.json()))
+          assert.strictEqual(res.code, "0")
+        })
+      )
+      assert.isBelow(Date.now() - started, 2000)
+    })
+  )
+})

@@ -1,0 +1,95 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, TestClock } from "effect"
+import { OkxSimulator } from "@okx-rfq/simulator"
+import { account2, accounts, call, other } from "./utils/okx.js"
+
+const cancelQuote = (sim: OkxSimulator.Service, credentials = accounts[0]!) =>
+  call(sim, "/api/v5/rfq/cancel-quote", { credentials, body: { quoteId: "1" } })
+
+describe("limits per User ID and endpoint, by arrival time over a sliding window", () => {
+  it.scoped("the 51st cancel-quote inside 2 s gets HTTP 429 with code 50011", () =>
+    Effect.gen(function* () {
+      const sim = yield* OkxSimulator.make({ accounts })
+      for (let i = 0; i < 50; i++) {
+        const answer = yield* cancelQuote(sim)
+        assert.deepStrictEqual([answer.status, answer.json.code], [200, "1"])
+        if (i % 10 === 9) yield* TestClock.adjust("100 millis")
+      }
+      const limited = yield* cancelQuote(sim)
+      assert.strictEqual(limited.status, 429)
+      assert.strictEqual(limited.json.code, "50011")
+      assert.deepStrictEqual(limited.json.data, [])
+      const log = (yield* sim.state).requests
+      assert.strictEqual(log.length, 51)
+      assert.deepStrictEqual(log[50], {
+        at: 500,
+        method: "POST",
+        path: "/api/v5/rfq/cancel-quote",
+        code: "50011",
+        httpStatus: 429
+      })
+    })
+  )
+
+  it.scoped("the window slides: arrivals older than 2 s free their places one by one", () =>
+    Effect.gen(function* () {
+      const sim = yield* OkxSimulator.make({
+        accounts,
+        limits: { "/api/v5/rfq/cancel-quote": { requests: 3, windowMs: 2000 } }
+      })
+      yield* cancelQuote(sim)
+      yield* TestClock.adjust("1 second")
+      yield* cancelQuote(sim)
+      yield* cancelQuote(sim)
+      assert.strictEqual((yield* cancelQuote(sim)).json.code, "50011")
+      yield* TestClock.adjust("999 millis")
+      assert.strictEqual((yield* cancelQuote(sim)).json.code, "50011")
+      yield* TestClock.adjust("1 millis")
+      assert.strictEqual((yield* cancelQuote(sim)).json.code, "50011")
+      yield* TestClock.adjust("2 seconds")
+      assert.strictEqual((yield* cancelQuote(sim)).json.code, "1")
+    })
+  )
+
+  it.scoped("rejected arrivals count too: a client hammering over the limit stays limited", () =>
+    Effect.gen(function* () {
+      const sim = yield* OkxSimulator.make({ accounts })
+      const path = "/api/v5/rfq/cancel-all-after"
+      assert.strictEqual((yield* call(sim, path, { body: { timeOut: "60" } })).json.code, "0")
+      yield* TestClock.adjust("600 millis")
+      assert.strictEqual((yield* call(sim, path, { body: { timeOut: "60" } })).json.code, "50011")
+      yield* TestClock.adjust("600 millis")
+      assert.strictEqual((yield* call(sim, path, { body: { timeOut: "60" } })).json.code, "50011")
+      yield* TestClock.adjust("1001 millis")
+      assert.strictEqual((yield* call(sim, path, { body: { timeOut: "60" } })).json.code, "0")
+    })
+  )
+
+  it.scoped("keys of one User ID share a lane; another User ID and another endpoint have their own", () =>
+    Effect.gen(function* () {
+      const sim = yield* OkxSimulator.make({ accounts, seedQuotes: 1 })
+      const path = "/api/v5/rfq/cancel-all-quotes"
+      assert.strictEqual((yield* call(sim, path, { body: {} })).json.code, "0")
+      assert.strictEqual((yield* call(sim, path, { credentials: account2, body: {} })).json.code, "70409")
+      const third = yield* call(sim, path, { credentials: account2, body: {} })
+      assert.deepStrictEqual([third.status, third.json.code], [429, "50011"])
+      assert.strictEqual((yield* call(sim, path, { credentials: other, body: {} })).json.code, "70409")
+      assert.strictEqual((yield* call(sim, "/api/v5/rfq/cancel-all-rfqs", { body: {} })).json.code, "70207")
+    })
+  )
+
+  it.scoped("unauthenticated requests are not counted against the user; public time is limited per IP", () =>
+    Effect.gen(function* () {
+      const sim = yield* OkxSimulator.make({ accounts })
+      for (let i = 0; i < 5; i++) {
+        yield* call(sim, "/api/v5/rfq/cancel-all-after", { body: { timeOut: "60" }, signature: "bad" })
+      }
+      assert.strictEqual((yield* call(sim, "/api/v5/rfq/cancel-all-after", { body: { timeOut: "60" } })).json.code, "0")
+      for (let i = 0; i < 10; i++) {
+        assert.strictEqual((yield* call(sim, "/api/v5/public/time", { credentials: null })).json.code, "0")
+      }
+      const limited = yield* call(sim, "/api/v5/public/time", { credentials: null })
+      assert.deepStrictEqual([limited.status, limited.json.code], [429, "50011"])
+    })
+  )
+})
