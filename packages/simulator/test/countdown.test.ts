@@ -114,7 +114,9 @@ describe("the Layer's scope", () => {
       yield* Effect.scoped(
         Effect.gen(function* () {
           const sim = yield* OkxSimulator.make({ accounts })
-          const res = yield* Effect.promise(() => fetch(`${sim.url}/api/v5/public/time`).then((r) => r.json()))
+          const res = yield* Effect.promise(() =>
+            fetch(`${sim.url}/api/v5/public/time`).then((r) => r.json() as Promise<{ code: string }>)
+          )
           assert.strictEqual(res.code, "0")
         })
       )

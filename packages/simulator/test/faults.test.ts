@@ -1,0 +1,215 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Fiber, Random, TestClock } from "effect"
+import { OkxSimulator } from "@okx-rfq/simulator"
+import { sampleLatency } from "../src/internal/server.js"
+import { accounts, call, control, iso } from "./utils/okx.js"
+
+const noLimits = { "/api/v5/rfq/cancel-quote": { requests: 10_000, windowMs: 2000 } }
+
+const cancelQuote = (sim: OkxSimulator.Service, quoteId = "3000000001") =>
+  call(sim, "/api/v5/rfq/cancel-quote", { body: { quoteId } })
+
+const quoteStates = (sim: OkxSimulator.Service) => Effect.map(sim.state, (s) => s.quotes.map((q) => q.state))
+
+describe("faults per endpoint", () => {
+  it.scoped("error: the given code with OKX's HTTP status, the request has no effect, it is logged", () =>
+    Effect.gen(function* () {
+      const sim = yield* OkxSimulator.make({ accounts, seedQuotes: 1 })
+      const set = yield* control(sim, "/sim/faults", {
+        endpoints: { "/api/v5/rfq/cancel-quote": { error: { code: "50001", probability: 1 } } }
+      })
+      assert.strictEqual(set.status, 200)
+      const answer = yield* cancelQuote(sim)
+      assert.deepStrictEqual([answer.status, answer.json.code, answer.json.data], [503, "50001", []])
+      assert.deepStrictEqual(yield* quoteStates(sim), ["active"])
+      const other = yield* call(sim, "/api/v5/rfq/cancel-all-quotes", { body: {} })
+      assert.strictEqual(other.json.code, "0")
+      yield* sim.setFaults({
+        endpoints: { "*": { error: { code: "50026", probability: 1, msg: "boom", httpStatus: 502 } } }
+      })
+      const custom = yield* call(sim, "/api/v5/public/time", { credentials: null })
+      assert.deepStrictEqual([custom.status, custom.json.code, custom.json.msg], [502, "50026", "boom"])
+      const log = (yield* sim.state).requests
+      assert.deepStrictEqual(log[0], {
+        at: 0,
+        method: "POST",
+        path: "/api/v5/rfq/cancel-quote",
+        code: "50001",
+        httpStatus: 503,
+        fault: "error"
+      })
+      assert.strictEqual(log[1]!.fault, undefined)
+    })
+  )
+
+  it.scoped("error faults come after authentication: a bad signature is still 50113", () =>
+    Effect.gen(function* () {
+      const sim = yield* OkxSimulator.make({
+        accounts,
+        faults: { endpoints: { "*": { error: { code: "50001" } } } }
+      })
+      const answer = yield* call(sim, "/api/v5/rfq/cancel-quote", { body: { quoteId: "1" }, signature: "x" })
+      assert.strictEqual(answer.json.code, "50113")
+    })
+  )
+
+  it.scoped("probabilities draw from the seeded Random: the same seed gives the same sequence", () =>
+    Effect.gen(function* () {
+      const pattern = (seed: number) =>
+        Effect.gen(function* () {
+          const sim = yield* OkxSimulator.make({
+            accounts,
+            seed,
+            limits: noLimits,
+            faults: { endpoints: { "/api/v5/rfq/cancel-quote": { error: { code: "50013", probability: 0.5 } } } }
+          })
+          const codes: Array<string> = []
+          for (let i = 0; i < 40; i++) codes.push((yield* cancelQuote(sim)).json.code)
+          yield* sim.reset
+          yield* sim.setFaults({
+            endpoints: { "/api/v5/rfq/cancel-quote": { error: { code: "50013", probability: 0.5 } } }
+          })
+          const again: Array<string> = []
+          for (let i = 0; i < 40; i++) again.push((yield* cancelQuote(sim)).json.code)
+          assert.deepStrictEqual(again, codes)
+          return codes.map((c) => (c === "50013" ? "x" : ".")).join("")
+        })
+      const a = yield* pattern(7)
+      const b = yield* pattern(7)
+      const c = yield* pattern(8)
+      assert.strictEqual(a, b)
+      assert.notStrictEqual(a, c)
+      const failures = a.split("").filter((x) => x === "x").length
+      assert.isAbove(failures, 8)
+      assert.isBelow(failures, 32)
+    })
+  )
+
+  it.scoped("drop: the venue acts but the connection is destroyed without an answer", () =>
+    Effect.gen(function* () {
+      const sim = yield* OkxSimulator.make({
+        accounts,
+        seedQuotes: 1,
+        faults: { endpoints: { "/api/v5/rfq/cancel-quote": { drop: 1 } } }
+      })
+      const failed = yield* cancelQuote(sim).pipe(
+        Effect.as("answered"),
+        Effect.catchAllDefect((defect) => Effect.succeed(`failed: ${String(defect)}`))
+      )
+      assert.match(failed, /^failed: TypeError: fetch failed/)
+      assert.deepStrictEqual(yield* quoteStates(sim), ["canceled"])
+      const log = (yield* sim.state).requests
+      assert.deepStrictEqual(log[log.length - 1], {
+        at: 0,
+        method: "POST",
+        path: "/api/v5/rfq/cancel-quote",
+        code: "",
+        httpStatus: 0,
+        fault: "drop"
+      })
+      const time = yield* call(sim, "/api/v5/public/time", { credentials: null })
+      assert.strictEqual(time.json.code, "0")
+    })
+  )
+
+  it.scoped("malformed: HTTP 200 with a body that is not JSON", () =>
+    Effect.gen(function* () {
+      const sim = yield* OkxSimulator.make({
+        accounts,
+        seedQuotes: 1,
+        faults: { endpoints: { "/api/v5/rfq/cancel-quote": { malformed: 1 } } }
+      })
+      const answer = yield* cancelQuote(sim)
+      assert.strictEqual(answer.status, 200)
+      assert.strictEqual(answer.json.code, "<invalid json>")
+      assert.throws(() => JSON.parse(answer.text))
+      assert.strictEqual((yield* sim.state).requests[0]!.fault, "malformed")
+    })
+  )
+
+  it.scoped("latency sleeps on the Effect Clock: under the TestClock the answer waits for TestClock.adjust", () =>
+    Effect.gen(function* () {
+      const sim = yield* OkxSimulator.make({
+        accounts,
+        seedQuotes: 1,
+        faults: { endpoints: { "*": { latencyMs: 300 }, "/api/v5/rfq/cancel-quote": { error: { code: "50004" } } } }
+      })
+      const fiber = yield* Effect.fork(call(sim, "/api/v5/public/time", { credentials: null }))
+      while ((yield* TestClock.sleeps()).length === 0) {
+        yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 5)))
+      }
+      yield* TestClock.adjust("299 millis")
+      yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 50)))
+      assert.isTrue((yield* Fiber.poll(fiber))._tag === "None")
+      yield* TestClock.adjust("1 millis")
+      const answer = yield* Fiber.join(fiber)
+      assert.strictEqual(answer.json.data[0]!.ts, "300")
+      const merged = yield* Effect.fork(cancelQuote(sim))
+      while ((yield* TestClock.sleeps()).length === 0) {
+        yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 5)))
+      }
+      yield* TestClock.adjust("300 millis")
+      const failed = yield* Fiber.join(merged)
+      assert.deepStrictEqual([failed.status, failed.json.code], [400, "50004"])
+    })
+  )
+
+  it.live("latency: a uniform range over real time", () =>
+    Effect.gen(function* () {
+      const sim = yield* OkxSimulator.make({
+        accounts,
+        faults: { endpoints: { "/api/v5/public/time": { latencyMs: { min: 150, max: 200 } } } }
+      })
+      const started = Date.now()
+      const answer = yield* call(sim, "/api/v5/public/time", { credentials: null })
+      const elapsed = Date.now() - started
+      assert.strictEqual(answer.json.code, "0")
+      assert.isAtLeast(elapsed, 150)
+      assert.isBelow(elapsed, 1000)
+    }).pipe(Effect.scoped)
+  )
+
+  it.effect("latency distributions: uniform within [min, max]; log-normal with the given p50 and p99", () =>
+    Effect.gen(function* () {
+      const random = Random.make(42)
+      const samples = (latency: OkxSimulator.Latency, n: number) =>
+        Effect.forEach(Array.from({ length: n }), () => sampleLatency(latency, random.next))
+      const fixed = yield* samples(25, 3)
+      assert.deepStrictEqual(fixed, [25, 25, 25])
+      const uniform = yield* samples({ min: 10, max: 20 }, 1000)
+      assert.isTrue(uniform.every((x) => x >= 10 && x <= 20))
+      assert.isBelow(Math.abs(uniform.reduce((a, b) => a + b, 0) / uniform.length - 15), 0.5)
+      const tail = (yield* samples({ p50: 20, p99: 200 }, 20_000)).sort((a, b) => a - b)
+      assert.isBelow(Math.abs(tail[10_000]! - 20) / 20, 0.05)
+      assert.isBelow(Math.abs(tail[19_800]! - 200) / 200, 0.15)
+    })
+  )
+
+  it.scoped("clockOffsetMs shifts the venue clock: public time, ts and the 30 s window", () =>
+    Effect.gen(function* () {
+      const sim = yield* OkxSimulator.make({ accounts })
+      const set = yield* control(sim, "/sim/faults", { clockOffsetMs: 60_000 })
+      assert.strictEqual(set.status, 200)
+      const time = yield* call(sim, "/api/v5/public/time", { credentials: null })
+      assert.strictEqual(time.json.data[0]!.ts, "60000")
+      const stale = yield* call(sim, "/api/v5/rfq/quotes", { timestamp: iso(0) })
+      assert.deepStrictEqual([stale.status, stale.json.code], [401, "50102"])
+      const synced = yield* call(sim, "/api/v5/rfq/quotes", { timestamp: iso(60_000) })
+      assert.strictEqual(synced.json.code, "0")
+    })
+  )
+
+  it.scoped("the fault document is validated and readable back", () =>
+    Effect.gen(function* () {
+      const sim = yield* OkxSimulator.make({ accounts })
+      assert.strictEqual((yield* control(sim, "/sim/faults", { endpoints: { "*": { drop: 2 } } })).status, 400)
+      assert.strictEqual((yield* control(sim, "/sim/faults", "{")).status, 400)
+      const doc = { clockOffsetMs: -5, endpoints: { "*": { latencyMs: { p50: 1, p99: 2 } } } }
+      assert.strictEqual((yield* control(sim, "/sim/faults", doc)).status, 200)
+      assert.deepStrictEqual((yield* control(sim, "/sim/faults")).json, doc)
+      assert.deepStrictEqual(yield* sim.faults, doc)
+      yield* sim.reset
+      assert.deepStrictEqual(yield* sim.faults, {})
+    })
+  )
+})
