@@ -39,7 +39,11 @@ const startServer = Effect.acquireRelease(
       resume(Effect.succeed({ url: `http://127.0.0.1:${port}/`, server, counts }))
     })
   }),
-  ({ server }) => Effect.async<void>((resume) => server.close(() => resume(Effect.void)))
+  ({ server }) =>
+    Effect.async<void>((resume) => {
+      server.closeAllConnections()
+      server.close(() => resume(Effect.void))
+    })
 )
 
 const send = (url: string) =>
