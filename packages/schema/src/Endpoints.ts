@@ -46,6 +46,21 @@ export interface Endpoint<
 }
 
 /**
+ * Any endpoint (every descriptor here is assignable to it), for code that handles endpoints generically.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type AnyEndpoint = Endpoint<
+  string,
+  Method,
+  string,
+  Schema.Schema.AnyNoContext,
+  Schema.Schema.AnyNoContext,
+  unknown
+>
+
+/**
  * The result of a single or batch cancel: the envelope `code` (`"0"` all cancelled, `"1"` all failed, `"2"`
  * partial), its `msg`, and EVERY item of `data[]` with its ids and tagged `outcome`, in the venue's order.
  *
