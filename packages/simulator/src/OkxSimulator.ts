@@ -41,6 +41,14 @@ export interface Limit {
 }
 
 /**
+ * OKX's limits per User ID (public time: per IP), keyed by path. `Options.limits` overrides them path by path.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultLimits: Readonly<Record<string, Limit>> = internalVenue.defaultLimits
+
+/**
  * @since 0.1.0
  * @category models
  */

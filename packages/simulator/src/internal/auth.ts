@@ -15,24 +15,33 @@ export const sign = (secretKey: string, prehash: string): string =>
 
 const isoMillis = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.(\d{3})Z$/
 
-/** @internal */
+/**
+ * ISO 8601 UTC with milliseconds and `Z` (`2020-12-08T09:08:57.715Z`), a real calendar date; otherwise `undefined`.
+ *
+ * @internal
+ */
 export const parseTimestamp = (value: string): number | undefined => {
   const match = isoMillis.exec(value)
   if (match === null) return undefined
-  const [, y, mo, d, h, mi, s, ms] = match.map(Number) as unknown as [unknown, ...Array<number>]
-  const t = Date.UTC(y!, mo! - 1, d!, h!, mi!, s!, ms!)
-  const check = new Date(t)
-  if (
-    check.getUTCFullYear() !== y ||
-    check.getUTCMonth() !== mo! - 1 ||
-    check.getUTCDate() !== d ||
-    check.getUTCHours() !== h ||
-    check.getUTCMinutes() !== mi ||
-    check.getUTCSeconds() !== s
-  ) {
-    return undefined
-  }
-  return t
+  const [year, month, day, hour, minute, second, millis] = match.slice(1).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number
+  ]
+  const t = Date.UTC(year, month - 1, day, hour, minute, second, millis)
+  const parsed = new Date(t)
+  const valid =
+    parsed.getUTCFullYear() === year &&
+    parsed.getUTCMonth() === month - 1 &&
+    parsed.getUTCDate() === day &&
+    hour < 24 &&
+    minute < 60 &&
+    second < 60
+  return valid ? t : undefined
 }
 
 const safeEqual = (a: string, b: string): boolean => {
