@@ -1,4 +1,26 @@
 /**
+ * The OKX RFQ cancellation client, its errors, and the cancel-all-after dead-man's switch.
+ *
  * @since 0.1.0
  */
-export {}
+
+/**
+ * The client service: one method per cancellation endpoint.
+ *
+ * @since 0.1.0
+ */
+export * as RfqCancelClient from "./RfqCancelClient.js"
+
+/**
+ * The client's errors.
+ *
+ * @since 0.1.0
+ */
+export * as RfqCancelError from "./RfqCancelError.js"
+
+/**
+ * The cancel-all-after dead-man's switch.
+ *
+ * @since 0.1.0
+ */
+export * as DeadMansSwitch from "./DeadMansSwitch.js"

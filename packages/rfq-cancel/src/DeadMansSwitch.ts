@@ -1,0 +1,399 @@
+/**
+ * A dead-man's switch over OKX's RFQ `cancel-all-after`: while the scope lives, the countdown is re-armed on a
+ * fixed-rate schedule, so that if this process stalls, crashes or loses the network the venue itself cancels
+ * every quote when the countdown lapses.
+ *
+ * - Deadline-aware: each acknowledgement's `triggerTime` (converted with the server-time offset, and never later
+ *   than the attempt's start plus the timeout) is the deadline. A failed re-arm is retried at once and then every
+ *   `retryDelay` while slack remains.
+ * - Observable: `Arming`, `Armed`, `AtRisk`, `Expired`, `Disarmed`, as a `Stream` of changes, so a trading system
+ *   can stop quoting the moment the protection is in doubt. Optionally it fires cancel-all-quotes itself when the
+ *   slack falls below a threshold without a fresh acknowledgement.
+ * - Shutdown (scope close or interruption), `cancel-then-disarm` by default: cancel-all-quotes, and only after it
+ *   succeeded disable the countdown. If the cancel failed the countdown is left armed: the venue is then the last
+ *   line of defence.
+ *
+ * @since 0.1.0
+ */
+import { Endpoints, OkxError } from "@okx-rfq/schema"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import * as DateTime from "effect/DateTime"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Fiber from "effect/Fiber"
+import * as FiberHandle from "effect/FiberHandle"
+import * as Layer from "effect/Layer"
+import * as Schedule from "effect/Schedule"
+import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import * as SubscriptionRef from "effect/SubscriptionRef"
+import { RfqCancelClient, type Service as Client } from "./RfqCancelClient.js"
+import { TransportError } from "./RfqCancelError.js"
+
+/**
+ * The state of the protection.
+ *
+ * - `Arming`: started, no acknowledgement yet.
+ * - `Armed`: the venue acknowledged; it will cancel every quote at `deadline` unless re-armed. `slack` is the time
+ *   left at the acknowledgement, `roundTrip` the re-arm's round trip.
+ * - `AtRisk`: re-arming is failing; `slack` is the time left before the last known deadline (if any).
+ * - `Expired`: the last known deadline passed without a re-arm: the venue is cancelling (or has cancelled) every
+ *   quote. Stop quoting.
+ * - `Disarmed`: the countdown was disabled on shutdown.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Status = Data.TaggedEnum<{
+  Arming: {}
+  Armed: {
+    readonly deadline: DateTime.Utc
+    readonly slack: Duration.Duration
+    readonly lastAck: DateTime.Utc
+    readonly roundTrip: Duration.Duration
+  }
+  AtRisk: {
+    readonly deadline: DateTime.Utc | undefined
+    readonly slack: Duration.Duration | undefined
+    readonly failures: number
+    readonly lastError: string
+  }
+  Expired: { readonly deadline: DateTime.Utc; readonly failures: number }
+  Disarmed: {}
+}>
+
+/**
+ * Constructors and matchers of {@link Status}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const Status = Data.taggedEnum<Status>()
+
+/**
+ * What happens when the switch's scope closes (or its fiber is interrupted).
+ *
+ * - `cancel-then-disarm` (default): cancel-all-quotes; only if that succeeded, disable the countdown.
+ * - `disarm-only`: disable the countdown, leave the quotes.
+ * - `leave-armed`: do nothing; the venue cancels every quote when the countdown lapses.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ShutdownPolicy = "cancel-then-disarm" | "disarm-only" | "leave-armed"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export const shutdownPolicies: ReadonlyArray<ShutdownPolicy> = ["cancel-then-disarm", "disarm-only", "leave-armed"]
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** The countdown: a whole number of seconds in [10, 120]. */
+  readonly timeout: Duration.DurationInput
+  /** How often to re-arm (fixed rate). Default: the smaller of timeout / 4 and 3 s; at least 1 s (the limit). */
+  readonly interval?: Duration.DurationInput | undefined
+  /** The timeout of one re-arm attempt; below the interval. Default: 80% of the interval. */
+  readonly attemptTimeout?: Duration.DurationInput | undefined
+  /** The pause between retries of a failed re-arm (default 250 ms; the 1/s lane paces them too). */
+  readonly retryDelay?: Duration.DurationInput | undefined
+  /** Shutdown policy (default `cancel-then-disarm`). */
+  readonly onExit?: ShutdownPolicy | undefined
+  /** Fire cancel-all-quotes when the slack falls below this without a fresh acknowledgement. Off by default. */
+  readonly cancelQuotesBelow?: Duration.DurationInput | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
+  /** The current status. */
+  readonly status: Effect.Effect<Status>
+  /** The current status, then every change. */
+  readonly changes: Stream.Stream<Status>
+  /** Waits until the countdown is armed (the first time, or again after a failure). */
+  readonly awaitArmed: Effect.Effect<Extract<Status, { readonly _tag: "Armed" }>>
+  /** The settings in force, after defaults. */
+  readonly settings: Settings
+}
+
+/**
+ * The resolved settings.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Settings {
+  readonly timeout: Duration.Duration
+  readonly interval: Duration.Duration
+  readonly attemptTimeout: Duration.Duration
+  readonly retryDelay: Duration.Duration
+  readonly onExit: ShutdownPolicy
+  readonly cancelQuotesBelow: Duration.Duration | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class DeadMansSwitch extends Context.Tag("@okx-rfq/rfq-cancel/DeadMansSwitch")<DeadMansSwitch, Service>() {}
+
+const invalid = (field: string, msg: string) =>
+  new OkxError.InvalidRequest({ endpoint: "dead-mans-switch", field, msg: `${field}: ${msg}` })
+
+/**
+ * Validates the options and fills in the defaults.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const settings = (options: Options): Either.Either<Settings, OkxError.InvalidRequest> => {
+  const timeout = Duration.decode(options.timeout)
+  const seconds = Duration.toSeconds(timeout)
+  if (!Number.isInteger(seconds) || seconds < 10 || seconds > 120) {
+    return Either.left(
+      invalid("timeout", `must be a whole number of seconds in [10, 120], got ${Duration.format(timeout)}`)
+    )
+  }
+  const interval =
+    options.interval === undefined
+      ? Duration.max(Duration.seconds(1), Duration.min(Duration.millis(Duration.toMillis(timeout) / 4), "3 seconds"))
+      : Duration.decode(options.interval)
+  if (Duration.lessThan(interval, Duration.seconds(1))) {
+    return Either.left(
+      invalid(
+        "interval",
+        `must be at least 1 second (the endpoint allows 1 request/s), got ${Duration.format(interval)}`
+      )
+    )
+  }
+  if (Duration.greaterThanOrEqualTo(interval, Duration.millis(Duration.toMillis(timeout) / 2))) {
+    return Either.left(
+      invalid(
+        "interval",
+        `must be below half the timeout (${Duration.format(timeout)}), got ${Duration.format(interval)}`
+      )
+    )
+  }
+  const attemptTimeout =
+    options.attemptTimeout === undefined
+      ? Duration.millis(Math.floor(Duration.toMillis(interval) * 0.8))
+      : Duration.decode(options.attemptTimeout)
+  if (!Duration.lessThan(attemptTimeout, interval) || Duration.isZero(attemptTimeout)) {
+    return Either.left(
+      invalid(
+        "attemptTimeout",
+        `must be above 0 and below the interval (${Duration.format(interval)}), got ${Duration.format(attemptTimeout)}`
+      )
+    )
+  }
+  const onExit = options.onExit ?? "cancel-then-disarm"
+  if (!shutdownPolicies.includes(onExit)) {
+    return Either.left(invalid("onExit", `must be one of ${shutdownPolicies.join(", ")}, got ${String(onExit)}`))
+  }
+  const cancelQuotesBelow =
+    options.cancelQuotesBelow === undefined ? undefined : Duration.decode(options.cancelQuotesBelow)
+  if (cancelQuotesBelow !== undefined && !Duration.lessThan(cancelQuotesBelow, timeout)) {
+    return Either.left(
+      invalid("cancelQuotesBelow", `must be below the timeout, got ${Duration.format(cancelQuotesBelow)}`)
+    )
+  }
+  return Either.right({
+    timeout,
+    interval,
+    attemptTimeout,
+    retryDelay: Duration.decode(options.retryDelay ?? "250 millis"),
+    onExit,
+    cancelQuotesBelow
+  })
+}
+
+const utc = (epochMillis: number) => DateTime.unsafeMake(epochMillis)
+
+/**
+ * Runs the switch in the current scope with the given client.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeWith = (
+  client: Client,
+  options: Options
+): Effect.Effect<Service, OkxError.InvalidRequest, Scope.Scope> =>
+  Effect.gen(function* () {
+    const config = yield* settings(options)
+    const status = yield* SubscriptionRef.make<Status>(Status.Arming())
+    const watchers = yield* FiberHandle.make()
+    let deadline: number | undefined
+    let failures = 0
+
+    const watch = (at: number) =>
+      Effect.gen(function* () {
+        if (config.cancelQuotesBelow !== undefined) {
+          const fireAt = at - Duration.toMillis(config.cancelQuotesBelow)
+          yield* Effect.sleep(Duration.millis(Math.max(0, fireAt - (yield* Clock.currentTimeMillis))))
+          yield* Effect.logWarning("slack below threshold without a fresh acknowledgement: cancelling all quotes")
+          yield* client.cancelAllQuotes.pipe(
+            Effect.tap((result) => Effect.logInfo("cancel-all-quotes fired by the switch", result._tag)),
+            Effect.catchAll((error) => Effect.logError("cancel-all-quotes fired by the switch failed", error.message)),
+            Effect.fork
+          )
+        }
+        yield* Effect.sleep(Duration.millis(Math.max(0, at - (yield* Clock.currentTimeMillis))))
+        yield* SubscriptionRef.set(status, Status.Expired({ deadline: utc(at), failures }))
+        yield* Effect.logError("the countdown lapsed without a re-arm: the venue is cancelling every quote")
+      })
+
+    const attempt = Effect.gen(function* () {
+      const started = yield* Clock.currentTimeMillis
+      const result = yield* Effect.either(
+        client.cancelAllAfterOnce(config.timeout).pipe(
+          Effect.timeoutFail({
+            duration: config.attemptTimeout,
+            onTimeout: () =>
+              new TransportError({
+                endpoint: Endpoints.cancelAllAfter.name,
+                reason: "Timeout",
+                description: `no answer within ${Duration.format(config.attemptTimeout)}`
+              })
+          })
+        )
+      )
+      const now = yield* Clock.currentTimeMillis
+      if (Either.isRight(result) && result.right.triggerTime._tag === "Utc") {
+        const offset = yield* client.serverTime.offsetMillis
+        const venueDeadline = DateTime.toEpochMillis(result.right.triggerTime) - offset
+        const at = Math.min(venueDeadline, started + Duration.toMillis(config.timeout))
+        deadline = at
+        failures = 0
+        yield* FiberHandle.run(watchers, watch(at))
+        yield* SubscriptionRef.set(
+          status,
+          Status.Armed({
+            deadline: utc(at),
+            slack: Duration.millis(Math.max(0, at - now)),
+            lastAck: utc(now),
+            roundTrip: Duration.millis(now - started)
+          })
+        )
+        return true
+      }
+      failures++
+      const lastError = Either.isLeft(result) ? result.left.message : "the venue reported the countdown disabled"
+      yield* Effect.logWarning("re-arming the countdown failed").pipe(Effect.annotateLogs({ failures, lastError }))
+      if (deadline !== undefined && now >= deadline) {
+        yield* SubscriptionRef.set(status, Status.Expired({ deadline: utc(deadline), failures }))
+      } else {
+        yield* SubscriptionRef.set(
+          status,
+          Status.AtRisk({
+            deadline: deadline === undefined ? undefined : utc(deadline),
+            slack: deadline === undefined ? undefined : Duration.millis(deadline - now),
+            failures,
+            lastError
+          })
+        )
+      }
+      return false
+    })
+
+    const intervalMillis = Duration.toMillis(config.interval)
+    const beat = Effect.gen(function* () {
+      const start = yield* Clock.currentTimeMillis
+      while (!(yield* attempt)) {
+        const now = yield* Clock.currentTimeMillis
+        if (now + Duration.toMillis(config.retryDelay) >= start + intervalMillis) return
+        yield* Effect.sleep(config.retryDelay)
+      }
+    })
+
+    const heartbeat = yield* beat.pipe(Effect.repeat(Schedule.fixed(config.interval)), Effect.forkScoped)
+
+    yield* Effect.addFinalizer(() =>
+      Effect.gen(function* () {
+        yield* Fiber.interrupt(heartbeat)
+        yield* FiberHandle.clear(watchers)
+        yield* shutdown(client, config.onExit, status)
+      })
+    )
+
+    return {
+      status: SubscriptionRef.get(status),
+      changes: status.changes,
+      awaitArmed: status.changes.pipe(
+        Stream.filter((s): s is Extract<Status, { readonly _tag: "Armed" }> => s._tag === "Armed"),
+        Stream.runHead,
+        Effect.flatMap(Effect.orDie)
+      ),
+      settings: config
+    }
+  })
+
+const shutdown = (client: Client, policy: ShutdownPolicy, status: SubscriptionRef.SubscriptionRef<Status>) =>
+  Effect.gen(function* () {
+    if (policy === "leave-armed") {
+      yield* Effect.logInfo("shutdown: leaving the countdown armed; the venue will cancel every quote when it lapses")
+      return
+    }
+    if (policy === "cancel-then-disarm") {
+      const cancelled = yield* Effect.either(client.cancelAllQuotes)
+      if (Either.isLeft(cancelled)) {
+        yield* Effect.logError(
+          "shutdown: cancel-all-quotes failed; leaving the countdown armed so the venue cancels every quote",
+          cancelled.left.message
+        )
+        return
+      }
+      yield* Effect.logInfo("shutdown: every quote cancelled", cancelled.right._tag)
+    }
+    const disarmed = yield* Effect.either(client.disarm)
+    if (Either.isLeft(disarmed)) {
+      yield* Effect.logError("shutdown: disabling the countdown failed; it stays armed", disarmed.left.message)
+      return
+    }
+    yield* SubscriptionRef.set(status, Status.Disarmed())
+    yield* Effect.logInfo("shutdown: countdown disabled")
+  })
+
+/**
+ * Runs the switch in the current scope with the `RfqCancelClient` from the context.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (
+  options: Options
+): Effect.Effect<Service, OkxError.InvalidRequest, RfqCancelClient | Scope.Scope> =>
+  Effect.flatMap(RfqCancelClient, (client) => makeWith(client, options))
+
+/**
+ * The switch as a scoped layer: armed while the layer lives, shut down by its policy when the layer is released.
+ *
+ * @example
+ * ```ts
+ * import { DeadMansSwitch } from "@okx-rfq/rfq-cancel"
+ *
+ * const Protection = DeadMansSwitch.layer({ timeout: "30 seconds", interval: "3 seconds" })
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: Options): Layer.Layer<DeadMansSwitch, OkxError.InvalidRequest, RfqCancelClient> =>
+  Layer.scoped(DeadMansSwitch, make(options))
+
+/**
+ * The current status, from the switch in the context.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const status: Effect.Effect<Status, never, DeadMansSwitch> = Effect.flatMap(DeadMansSwitch, (s) => s.status)

@@ -1,0 +1,479 @@
+/**
+ * The client for OKX's RFQ cancellation endpoints: one method per endpoint, each call a span.
+ *
+ * Every attempt passes its endpoint's lane of the exact limiter, then the signer (a fresh timestamp each time), then
+ * the `HttpClient`, then envelope decoding. Transient outcomes are retried with bounded exponential backoff and
+ * jitter (a 50011 also pauses the lane for its window); a 50102 resyncs server time and retries once; everything
+ * else is final. Interrupting a call stops it at once.
+ *
+ * @since 0.1.0
+ */
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import { OkxRateLimiter } from "@okx-rfq/rate-limit"
+import { Endpoints, type RfqCancel } from "@okx-rfq/schema"
+import { OkxCredentials, OkxSigner, ServerTime } from "@okx-rfq/signing"
+import * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import * as Random from "effect/Random"
+import * as Internal from "./internal/batches.js"
+import {
+  BatchIncomplete,
+  DeadlineExceeded,
+  type QuoteBatchError,
+  type RfqBatchError,
+  type RfqCancelError,
+  TransportError
+} from "./RfqCancelError.js"
+
+/**
+ * How a call retries. Delays grow `baseDelay × 2^n` up to `maxDelay`, each with full jitter in [50%, 100%].
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RetryOptions {
+  /** Attempts in all, the first included (default 5). */
+  readonly maxAttempts?: number | undefined
+  /** The first backoff delay (default 100 ms). */
+  readonly baseDelay?: Duration.DurationInput | undefined
+  /** The largest backoff delay (default 2 s). */
+  readonly maxDelay?: Duration.DurationInput | undefined
+  /** The timeout of one attempt, from the lane's permit to the decoded body (default 5 s). */
+  readonly attemptTimeout?: Duration.DurationInput | undefined
+  /** The whole call, waiting for the lane included (default 30 s). */
+  readonly deadline?: Duration.DurationInput | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** The venue, default `https://www.okx.com`. */
+  readonly baseUrl?: string | undefined
+  /** The key of the rate-limit lanes: OKX counts per User ID; default the API key. */
+  readonly userId?: string | undefined
+  readonly retry?: RetryOptions | undefined
+}
+
+/**
+ * The input of the batch calls: any number of ids. More than 100 are sent as consecutive batches of 100 whose
+ * items are merged in order. Give `quoteIds` or `clQuoteIds` (both only for up to 100 each: OKX then uses
+ * `quoteIds`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type BatchQuotesInput = {
+  readonly quoteIds?: ReadonlyArray<string> | undefined
+  readonly clQuoteIds?: ReadonlyArray<string> | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type BatchRfqsInput = {
+  readonly rfqIds?: ReadonlyArray<string> | undefined
+  readonly clRfqIds?: ReadonlyArray<string> | undefined
+}
+
+/**
+ * The result of a single or batch quote cancel: every item, with its ids and outcome.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type QuoteItems = Endpoints.ItemsResult<RfqCancel.QuoteCancellation>
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type RfqItems = Endpoints.ItemsResult<RfqCancel.RfqCancellation>
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
+  readonly cancelQuote: (input: RfqCancel.CancelQuoteRequest) => Effect.Effect<QuoteItems, RfqCancelError>
+  readonly cancelBatchQuotes: (input: BatchQuotesInput) => Effect.Effect<QuoteItems, QuoteBatchError>
+  readonly cancelAllQuotes: Effect.Effect<Endpoints.CancelAllResult, RfqCancelError>
+  readonly cancelRfq: (input: RfqCancel.CancelRfqRequest) => Effect.Effect<RfqItems, RfqCancelError>
+  readonly cancelBatchRfqs: (input: BatchRfqsInput) => Effect.Effect<RfqItems, RfqBatchError>
+  readonly cancelAllRfqs: Effect.Effect<Endpoints.CancelAllResult, RfqCancelError>
+  /** Arms (or re-arms) the countdown: `timeout` 0 disables, otherwise 10–120 s. */
+  readonly cancelAllAfter: (
+    timeout: Duration.DurationInput
+  ) => Effect.Effect<RfqCancel.CancelAllAfterData, RfqCancelError>
+  /** `cancelAllAfter(0)`: disables the countdown. */
+  readonly disarm: Effect.Effect<RfqCancel.CancelAllAfterData, RfqCancelError>
+  /** `GET /api/v5/rfq/quotes`: confirms quote states. */
+  readonly quotes: (filter: RfqCancel.QuotesRequest) => Effect.Effect<ReadonlyArray<RfqCancel.Quote>, RfqCancelError>
+  /** The server-time offset this client signs with. */
+  readonly serverTime: ServerTime.Service
+  /**
+   * One attempt of cancel-all-after, no retries: the dead-man's switch runs its own deadline-aware retries.
+   */
+  readonly cancelAllAfterOnce: (
+    timeout: Duration.DurationInput
+  ) => Effect.Effect<RfqCancel.CancelAllAfterData, RfqCancelError>
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class RfqCancelClient extends Context.Tag("@okx-rfq/rfq-cancel/RfqCancelClient")<RfqCancelClient, Service>() {}
+
+/**
+ * The default venue.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultBaseUrl = "https://www.okx.com"
+
+// biome-ignore lint/suspicious/noExplicitAny: the endpoint's schema types are carried by its own type parameters
+type AnyEndpoint<Result> = Endpoints.Endpoint<string, Endpoints.Method, string, any, any, Result>
+
+const decodeBody = (text: string): unknown => {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return text
+  }
+}
+
+const durationMillis = (input: Duration.DurationInput | undefined, fallback: Duration.DurationInput) =>
+  Duration.toMillis(Duration.decode(input ?? fallback))
+
+/**
+ * Builds the client from the context's `HttpClient`, `OkxSigner`, `ServerTime` and rate-limit `Lanes`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (
+  options: Options = {}
+): Effect.Effect<
+  Service,
+  never,
+  HttpClient.HttpClient | OkxSigner.OkxSigner | ServerTime.ServerTime | OkxRateLimiter.Lanes
+> =>
+  Effect.gen(function* () {
+    const signer = yield* OkxSigner.OkxSigner
+    const serverTime = yield* ServerTime.ServerTime
+    const lanes = yield* OkxRateLimiter.Lanes
+    const http = OkxSigner.signedClient(
+      (yield* HttpClient.HttpClient).pipe(HttpClient.withTracerPropagation(false)),
+      signer
+    )
+    const baseUrl = (options.baseUrl ?? defaultBaseUrl).replace(/\/+$/, "")
+    const user = options.userId ?? signer.apiKey
+    const retry = {
+      maxAttempts: Math.max(1, Math.floor(options.retry?.maxAttempts ?? 5)),
+      baseDelay: durationMillis(options.retry?.baseDelay, "100 millis"),
+      maxDelay: durationMillis(options.retry?.maxDelay, "2 seconds"),
+      attemptTimeout: Duration.decode(options.retry?.attemptTimeout ?? "5 seconds"),
+      deadline: durationMillis(options.retry?.deadline, "30 seconds")
+    }
+
+    const attempt = <Result>(endpoint: AnyEndpoint<Result>, prepared: Endpoints.PreparedRequest) =>
+      Effect.gen(function* () {
+        const lane = yield* lanes.lane({ user, endpoint: endpoint.path })
+        yield* Effect.orDie(lane.take())
+        const url = baseUrl + prepared.requestPath
+        const request =
+          prepared.method === "POST"
+            ? HttpClientRequest.post(url).pipe(HttpClientRequest.bodyText(prepared.body, "application/json"))
+            : HttpClientRequest.get(url)
+        const text = yield* http.execute(request).pipe(
+          Effect.flatMap((response) => Effect.map(response.text, (body) => ({ status: response.status, body }))),
+          Effect.timeoutFail({
+            duration: retry.attemptTimeout,
+            onTimeout: () =>
+              new TransportError({
+                endpoint: endpoint.name,
+                reason: "Timeout",
+                description: `no answer within ${Duration.format(retry.attemptTimeout)}`
+              })
+          }),
+          Effect.catchTags({
+            RequestError: (error) =>
+              new TransportError({ endpoint: endpoint.name, reason: "Transport", description: error.message }),
+            ResponseError: (error) =>
+              new TransportError({ endpoint: endpoint.name, reason: "Transport", description: error.message })
+          })
+        )
+        const outcome = Endpoints.interpret(endpoint, { httpStatus: text.status, body: decodeBody(text.body) })
+        if (Either.isLeft(outcome)) {
+          if (outcome.left._tag === "RateLimited") yield* lane.pauseFor(lane.window)
+          return yield* outcome.left
+        }
+        return outcome.right
+      })
+
+    const backoff = (n: number) =>
+      Effect.map(Random.next, (r) => Math.round(Math.min(retry.maxDelay, retry.baseDelay * 2 ** n) * (0.5 + r / 2)))
+
+    const withRetries = <Result>(endpoint: AnyEndpoint<Result>, prepared: Endpoints.PreparedRequest) => {
+      const loop = (n: number, resynced: boolean): Effect.Effect<Result, RfqCancelError> =>
+        attempt(endpoint, prepared).pipe(
+          Effect.catchAll((error: RfqCancelError) => {
+            if (error.retry === "resync-then-retry-once" && !resynced) {
+              return serverTime.resync.pipe(
+                Effect.tapError((e) => Effect.logWarning("server time resync failed", e.message)),
+                Effect.ignore,
+                Effect.zipRight(loop(n, true))
+              )
+            }
+            if (error.retry === "backoff" && n + 1 < retry.maxAttempts) {
+              return backoff(n).pipe(
+                Effect.tap((delay) =>
+                  Effect.logDebug("retrying").pipe(
+                    Effect.annotateLogs({ endpoint: endpoint.name, error: error._tag, attempt: n + 1, delay })
+                  )
+                ),
+                Effect.flatMap((delay) => Effect.sleep(Duration.millis(delay))),
+                Effect.zipRight(loop(n + 1, resynced))
+              )
+            }
+            return Effect.fail(error)
+          })
+        )
+      let attempts = 0
+      let last: RfqCancelError | undefined
+      return Effect.suspend(() =>
+        loop(0, false).pipe(
+          Effect.tapError((error) =>
+            Effect.sync(() => {
+              last = error
+            })
+          ),
+          Effect.onExit(() =>
+            Effect.sync(() => {
+              attempts++
+            })
+          ),
+          Effect.timeoutFail({
+            duration: Duration.millis(retry.deadline),
+            onTimeout: () =>
+              new DeadlineExceeded({
+                endpoint: endpoint.name,
+                deadlineMillis: retry.deadline,
+                attempts,
+                ...(last === undefined ? {} : { last: last.message })
+              })
+          })
+        )
+      )
+    }
+
+    const call = <Result>(
+      endpoint: AnyEndpoint<Result>,
+      input: unknown,
+      run: (e: AnyEndpoint<Result>, p: Endpoints.PreparedRequest) => Effect.Effect<Result, RfqCancelError>
+    ): Effect.Effect<Result, RfqCancelError> =>
+      Effect.suspend(() => {
+        const prepared = Endpoints.prepare(endpoint, input)
+        return Either.isLeft(prepared) ? Effect.fail(prepared.left) : run(endpoint, prepared.right)
+      })
+
+    const traced =
+      <A, E>(name: string, endpoint: string, ids: Record<string, unknown>) =>
+      (self: Effect.Effect<A, E>) =>
+        self.pipe(
+          Effect.tap((result) => Effect.annotateCurrentSpan("okx.outcome", Internal.summarize(result))),
+          Effect.withSpan(`RfqCancelClient.${name}`, {
+            kind: "client",
+            attributes: { "okx.endpoint": endpoint, ...Internal.idAttributes(ids) }
+          })
+        )
+
+    const batches = <Item>(
+      endpoint: AnyEndpoint<Endpoints.ItemsResult<Item>>,
+      keys: readonly [string, string],
+      input: Readonly<Record<string, ReadonlyArray<string> | undefined>>
+    ): Effect.Effect<Endpoints.ItemsResult<Item>, BatchIncomplete<Item> | RfqCancelError> => {
+      const plan = Internal.planBatches(endpoint.name, keys, input)
+      if (Either.isLeft(plan)) return Effect.fail(plan.left)
+      const prepared = plan.right.map((chunk) => Endpoints.prepare(endpoint, chunk.input))
+      const invalid = prepared.find(Either.isLeft)
+      if (invalid !== undefined && Either.isLeft(invalid)) return Effect.fail(invalid.left)
+      return Effect.gen(function* () {
+        const results: Array<Endpoints.ItemsResult<Item>> = []
+        for (let i = 0; i < prepared.length; i++) {
+          const p = prepared[i]!
+          if (Either.isLeft(p)) continue
+          const result = yield* Effect.either(withRetries(endpoint, p.right))
+          if (Either.isLeft(result)) {
+            if (plan.right.length === 1) return yield* result.left
+            return yield* new BatchIncomplete<Item>({
+              endpoint: endpoint.name,
+              completed: Internal.mergeItems(results),
+              remaining: plan.right.slice(i).flatMap((chunk) => chunk.ids),
+              cause: result.left
+            })
+          }
+          results.push(result.right)
+        }
+        return Internal.mergeItems(results)
+      })
+    }
+
+    const cancelAllAfterWith =
+      (run: typeof withRetries) =>
+      (timeout: Duration.DurationInput): Effect.Effect<RfqCancel.CancelAllAfterData, RfqCancelError> =>
+        call(Endpoints.cancelAllAfter, { timeOut: Duration.decode(timeout) }, run).pipe(
+          traced("cancelAllAfter", Endpoints.cancelAllAfter.path, {
+            timeOut: Duration.format(Duration.decode(timeout))
+          })
+        )
+    const cancelAllAfter = cancelAllAfterWith(withRetries)
+
+    return RfqCancelClient.of({
+      cancelQuote: (input) =>
+        call(Endpoints.cancelQuote, input, withRetries).pipe(traced("cancelQuote", Endpoints.cancelQuote.path, input)),
+      cancelBatchQuotes: (input) =>
+        batches(Endpoints.cancelBatchQuotes, ["quoteIds", "clQuoteIds"], input).pipe(
+          traced("cancelBatchQuotes", Endpoints.cancelBatchQuotes.path, input)
+        ),
+      cancelAllQuotes: call(Endpoints.cancelAllQuotes, {}, withRetries).pipe(
+        traced("cancelAllQuotes", Endpoints.cancelAllQuotes.path, {})
+      ),
+      cancelRfq: (input) =>
+        call(Endpoints.cancelRfq, input, withRetries).pipe(traced("cancelRfq", Endpoints.cancelRfq.path, input)),
+      cancelBatchRfqs: (input) =>
+        batches(Endpoints.cancelBatchRfqs, ["rfqIds", "clRfqIds"], input).pipe(
+          traced("cancelBatchRfqs", Endpoints.cancelBatchRfqs.path, input)
+        ),
+      cancelAllRfqs: call(Endpoints.cancelAllRfqs, {}, withRetries).pipe(
+        traced("cancelAllRfqs", Endpoints.cancelAllRfqs.path, {})
+      ),
+      cancelAllAfter,
+      disarm: cancelAllAfter(0),
+      serverTime,
+      cancelAllAfterOnce: cancelAllAfterWith((endpoint, prepared) => attempt(endpoint, prepared)),
+      quotes: (filter) =>
+        call(Endpoints.quotes, filter, withRetries).pipe(traced("quotes", Endpoints.quotes.path, filter))
+    })
+  })
+
+/**
+ * The client from the context's dependencies (for composing with your own signer, server time, lanes and transport).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerWithoutDependencies = (
+  options: Options = {}
+): Layer.Layer<
+  RfqCancelClient,
+  never,
+  HttpClient.HttpClient | OkxSigner.OkxSigner | ServerTime.ServerTime | OkxRateLimiter.Lanes
+> => Layer.effect(RfqCancelClient, make(options))
+
+/**
+ * Everything but the transport, from plain options.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface LayerOptions extends Options {
+  readonly credentials: OkxCredentials.Input
+  /** Demo trading (`x-simulated-trading: 1`). */
+  readonly demo?: boolean | undefined
+  /** Server-time sync (default: 5 samples every 5 minutes); `{ fixedOffsetMillis }` skips the venue. */
+  readonly serverTime?: Omit<ServerTime.Options, "baseUrl"> | { readonly fixedOffsetMillis: number } | undefined
+  /** Overrides of the rate-limit table or margin. */
+  readonly lanes?: OkxRateLimiter.LanesOptions | undefined
+}
+
+/**
+ * The client with its signer, server-time sync and in-memory lanes, leaving only the `HttpClient` open (provide
+ * `NodeHttpClient.layerUndici` or the lean `UndiciHttpClient.layer` of this package).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: LayerOptions): Layer.Layer<RfqCancelClient, never, HttpClient.HttpClient> => {
+  const baseUrl = options.baseUrl ?? defaultBaseUrl
+  const time =
+    options.serverTime !== undefined && "fixedOffsetMillis" in options.serverTime
+      ? ServerTime.layerFixed(options.serverTime.fixedOffsetMillis)
+      : ServerTime.layer({ ...options.serverTime, baseUrl })
+  const signer = OkxSigner.layer({ demo: options.demo }).pipe(
+    Layer.provide(Layer.merge(OkxCredentials.layer(options.credentials), time))
+  )
+  return layerWithoutDependencies(options).pipe(
+    Layer.provide(Layer.mergeAll(signer, time, OkxRateLimiter.layer(options.lanes)))
+  )
+}
+
+/**
+ * For tests: no server-time requests (offset 0), in-memory lanes, the given credentials; point `baseUrl` at the
+ * simulator or provide a fake `HttpClient`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerTest = (
+  options: Omit<LayerOptions, "serverTime">
+): Layer.Layer<RfqCancelClient, never, HttpClient.HttpClient> =>
+  layer({ ...options, serverTime: { fixedOffsetMillis: 0 } })
+
+/**
+ * The settings `layerConfig` reads.
+ *
+ * @since 0.1.0
+ * @category config
+ */
+export const config: Config.Config<LayerOptions> = Config.all({
+  credentials: OkxCredentials.config,
+  baseUrl: Config.string("OKX_BASE_URL").pipe(Config.withDefault(defaultBaseUrl)),
+  demo: Config.boolean("OKX_DEMO").pipe(Config.withDefault(false)),
+  userId: Config.option(Config.string("OKX_USER_ID"))
+}).pipe(
+  Config.map(({ userId, ...rest }): LayerOptions => (userId._tag === "Some" ? { ...rest, userId: userId.value } : rest))
+)
+
+/**
+ * The client from the environment: `OKX_API_KEY`, `OKX_SECRET_KEY`, `OKX_PASSPHRASE`, `OKX_BASE_URL` (default
+ * `https://www.okx.com`), `OKX_DEMO` (`1`/`true` for demo trading), `OKX_USER_ID` (the rate-limit key, default the
+ * API key). `overrides` win over the environment. Leaves the `HttpClient` open.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = (
+  overrides: Partial<Omit<LayerOptions, "credentials">> = {}
+): Layer.Layer<RfqCancelClient, ConfigError.ConfigError, HttpClient.HttpClient> =>
+  Layer.unwrapEffect(Effect.map(config, (options) => layer({ ...options, ...overrides })))
+
+/**
+ * @since 0.1.0
+ * @category accessors
+ */
+export const cancelQuote = (input: RfqCancel.CancelQuoteRequest) =>
+  Effect.flatMap(RfqCancelClient, (client) => client.cancelQuote(input))
+
+/**
+ * @since 0.1.0
+ * @category accessors
+ */
+export const cancelAllQuotes = Effect.flatMap(RfqCancelClient, (client) => client.cancelAllQuotes)
+
+/**
+ * @since 0.1.0
+ * @category accessors
+ */
+export const cancelAllAfter = (timeout: Duration.DurationInput) =>
+  Effect.flatMap(RfqCancelClient, (client) => client.cancelAllAfter(timeout))

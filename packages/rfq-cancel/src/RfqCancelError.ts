@@ -1,0 +1,129 @@
+/**
+ * The errors of the cancellation client: every venue error from `@okx-rfq/schema`'s `OkxError`, plus what only a
+ * client sees — a transport failure or timeout, a call that ran out of its deadline, and a split batch that could
+ * not be completed (with the items that were).
+ *
+ * @since 0.1.0
+ */
+import type { Endpoints, OkxError, RfqCancel } from "@okx-rfq/schema"
+import * as Data from "effect/Data"
+import * as Schema from "effect/Schema"
+
+/**
+ * The connection failed, was dropped, or the attempt timed out. The cancel may or may not have reached the venue;
+ * cancels are idempotent, so it is retried with backoff.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class TransportError extends Schema.TaggedError<TransportError>("@okx-rfq/rfq-cancel/TransportError")(
+  "TransportError",
+  {
+    endpoint: Schema.String,
+    reason: Schema.Literal("Transport", "Timeout"),
+    description: Schema.String
+  }
+) {
+  /**
+   * @since 0.1.0
+   */
+  get retry(): "backoff" {
+    return "backoff"
+  }
+  /**
+   * @since 0.1.0
+   */
+  override get message(): string {
+    return `${this.endpoint}: ${this.reason === "Timeout" ? "attempt timed out" : "transport failed"}: ${this.description}`
+  }
+}
+
+/**
+ * The call's overall deadline passed before an attempt succeeded. `last` is the last attempt's error, if any.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class DeadlineExceeded extends Schema.TaggedError<DeadlineExceeded>("@okx-rfq/rfq-cancel/DeadlineExceeded")(
+  "DeadlineExceeded",
+  {
+    endpoint: Schema.String,
+    deadlineMillis: Schema.Number,
+    attempts: Schema.Number,
+    last: Schema.optional(Schema.String)
+  }
+) {
+  /**
+   * @since 0.1.0
+   */
+  get retry(): "never" {
+    return "never"
+  }
+  /**
+   * @since 0.1.0
+   */
+  override get message(): string {
+    return `${this.endpoint}: no success within ${this.deadlineMillis} ms (${this.attempts} attempts)${
+      this.last === undefined ? "" : `; last error: ${this.last}`
+    }`
+  }
+}
+
+/**
+ * A request of more than 100 ids was split into batches and one batch failed: `completed` keeps every item of the
+ * batches that were answered (in order), `remaining` the ids not yet answered, `cause` the failure.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class BatchIncomplete<Item> extends Data.TaggedError("BatchIncomplete")<{
+  readonly endpoint: string
+  readonly completed: Endpoints.ItemsResult<Item>
+  readonly remaining: ReadonlyArray<string>
+  readonly cause: RfqCancelError
+}> {
+  /**
+   * @since 0.1.0
+   */
+  get retry(): "never" {
+    return "never"
+  }
+  /**
+   * @since 0.1.0
+   */
+  override get message(): string {
+    return `${this.endpoint}: ${this.completed.items.length} items answered, ${this.remaining.length} not answered: ${this.cause.message}`
+  }
+}
+
+/**
+ * Every error a single call can fail with.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type RfqCancelError = OkxError.OkxError | TransportError | DeadlineExceeded
+
+/**
+ * The error of a batch call whose input may be split.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type BatchError<Item> = RfqCancelError | BatchIncomplete<Item>
+
+/**
+ * The error of a quote batch.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type QuoteBatchError = BatchError<RfqCancel.QuoteCancellation>
+
+/**
+ * The error of an RFQ batch.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type RfqBatchError = BatchError<RfqCancel.RfqCancellation>

@@ -1,0 +1,249 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Either, Fiber, TestClock } from "effect"
+import { clientOver, type Fault, makeFakeVenue } from "./utils/fakeVenue.js"
+
+const cancelAllQuotes = "/api/v5/rfq/cancel-all-quotes"
+
+/** Runs `effect` while moving the TestClock in small steps until it completes. */
+const drive = <A, E>(effect: Effect.Effect<A, E>) =>
+  Effect.gen(function* () {
+    const fiber = yield* Effect.fork(effect)
+    for (let i = 0; i < 600 && fiber.unsafePoll() === null; i++) yield* TestClock.adjust("100 millis")
+    return yield* Fiber.join(fiber)
+  })
+
+const transient: ReadonlyArray<readonly [string, Fault]> = [
+  ["50001", { _tag: "code", code: "50001", httpStatus: 503 }],
+  ["50004", { _tag: "code", code: "50004", httpStatus: 400 }],
+  ["50011 (HTTP 200)", { _tag: "code", code: "50011" }],
+  ["50011 (HTTP 429)", { _tag: "code", code: "50011", httpStatus: 429 }],
+  ["50013", { _tag: "code", code: "50013", httpStatus: 429 }],
+  ["50026", { _tag: "code", code: "50026", httpStatus: 500 }],
+  ["70208", { _tag: "code", code: "70208" }],
+  ["HTTP 502 without an envelope", { _tag: "http", status: 502, body: "<html>bad gateway</html>" }],
+  ["a dropped connection", { _tag: "drop" }],
+  ["an attempt timeout", { _tag: "hang" }]
+]
+
+const final: ReadonlyArray<readonly [string, string, number]> = [
+  ["50000", "InvalidRequest", 400],
+  ["50014", "InvalidRequest", 400],
+  ["50101", "AuthenticationFailed", 401],
+  ["50105", "AuthenticationFailed", 401],
+  ["50111", "AuthenticationFailed", 401],
+  ["50113", "AuthenticationFailed", 401],
+  ["70008", "UnknownCode", 200],
+  ["12345", "UnknownCode", 200]
+]
+
+describe("RfqCancelClient retries", () => {
+  for (const [name, fault] of transient) {
+    it.effect(`retries ${name} and succeeds`, () =>
+      Effect.gen(function* () {
+        const venue = yield* makeFakeVenue
+        const { client, lanes } = yield* clientOver(venue, { retry: { attemptTimeout: "1 second" } })
+        let n = 0
+        yield* venue.setFault((s) => (s.path === cancelAllQuotes && n++ < 2 ? fault : undefined))
+        const result = yield* drive(client.cancelAllQuotes)
+        assert.strictEqual(result._tag, "AllCancelled")
+        assert.strictEqual((yield* venue.paths).length, 3)
+        const lane = yield* lanes.lane({ user: "key-1", endpoint: cancelAllQuotes })
+        assert.strictEqual((yield* lane.stats).requestsGranted, 3, "the limiter is consulted on every attempt")
+      })
+    )
+  }
+
+  for (const [code, tag, status] of final) {
+    it.effect(`does not retry ${code}: ${tag}`, () =>
+      Effect.gen(function* () {
+        const venue = yield* makeFakeVenue
+        const { client } = yield* clientOver(venue)
+        yield* venue.setFault(() => ({ _tag: "code", code, httpStatus: status }))
+        const error = yield* Effect.flip(drive(client.cancelAllQuotes))
+        assert.strictEqual(error._tag, tag)
+        assert.strictEqual((yield* venue.paths).length, 1)
+      })
+    )
+  }
+
+  it.effect("gives up after maxAttempts with the last error", () =>
+    Effect.gen(function* () {
+      const venue = yield* makeFakeVenue
+      const { client } = yield* clientOver(venue, { retry: { maxAttempts: 4 } })
+      yield* venue.setFault(() => ({ _tag: "code", code: "50013", httpStatus: 429 }))
+      const error = yield* Effect.flip(drive(client.cancelAllQuotes))
+      assert.strictEqual(error._tag, "Unavailable")
+      assert.strictEqual((yield* venue.paths).length, 4)
+    })
+  )
+
+  it.effect("ends at the overall deadline with DeadlineExceeded", () =>
+    Effect.gen(function* () {
+      const venue = yield* makeFakeVenue
+      const { client } = yield* clientOver(venue, { retry: { maxAttempts: 100, deadline: "3 seconds" } })
+      yield* venue.setFault(() => ({ _tag: "hang" }))
+      const error = yield* Effect.flip(drive(client.cancelAllQuotes))
+      assert.strictEqual(error._tag, "DeadlineExceeded")
+    })
+  )
+
+  it.effect("on 50102 resyncs server time and retries exactly once", () =>
+    Effect.gen(function* () {
+      const venue = yield* makeFakeVenue
+      const { client, resyncs } = yield* clientOver(venue)
+      yield* venue.setFault(() => ({ _tag: "code", code: "50102", httpStatus: 401 }))
+      const error = yield* Effect.flip(drive(client.cancelQuote({ quoteId: "q1" })))
+      assert.strictEqual(error._tag, "TimestampExpired")
+      assert.strictEqual((yield* venue.paths).length, 2)
+      assert.strictEqual(yield* resyncs, 1)
+      const [first, second] = yield* venue.seen
+      assert.notStrictEqual(first!.headers["ok-access-timestamp"], undefined)
+      assert.notStrictEqual(first!.headers["ok-access-sign"], undefined)
+      assert.isTrue(second!.at >= first!.at)
+    })
+  )
+
+  it.effect("a 50011 pauses the endpoint's lane for its window before the retry", () =>
+    Effect.gen(function* () {
+      const venue = yield* makeFakeVenue
+      const { client } = yield* clientOver(venue, { retry: { baseDelay: "1 millis" } })
+      let n = 0
+      yield* venue.setFault(() => (n++ === 0 ? { _tag: "code", code: "50011", httpStatus: 429 } : undefined))
+      yield* drive(client.cancelQuote({ quoteId: "q1" }))
+      const [first, second] = yield* venue.seen
+      assert.isTrue(second!.at - first!.at >= 2000, `retry after ${second!.at - first!.at} ms`)
+    })
+  )
+
+  it.effect("interrupting a call stops it at once", () =>
+    Effect.gen(function* () {
+      const venue = yield* makeFakeVenue
+      const { client } = yield* clientOver(venue)
+      yield* venue.setFault(() => ({ _tag: "code", code: "50001", httpStatus: 503 }))
+      const fiber = yield* Effect.fork(client.cancelAllQuotes)
+      yield* TestClock.adjust("1 millis")
+      yield* Fiber.interrupt(fiber)
+      const before = (yield* venue.paths).length
+      yield* TestClock.adjust("1 minute")
+      assert.strictEqual((yield* venue.paths).length, before)
+    })
+  )
+})
+
+describe("RfqCancelClient requests and results", () => {
+  it.effect("sends the documented bodies, {} for the no-parameter calls", () =>
+    Effect.gen(function* () {
+      const venue = yield* makeFakeVenue
+      const { client } = yield* clientOver(venue)
+      yield* drive(client.cancelQuote({ quoteId: "007", clQuoteId: "Bond007" }))
+      yield* drive(client.cancelAllQuotes)
+      yield* drive(client.cancelAllAfter("60 seconds"))
+      yield* drive(client.disarm)
+      const seen = yield* venue.seen
+      assert.deepStrictEqual(
+        seen.map((s) => [s.path, s.body]),
+        [
+          ["/api/v5/rfq/cancel-quote", { quoteId: "007", clQuoteId: "Bond007" }],
+          ["/api/v5/rfq/cancel-all-quotes", {}],
+          ["/api/v5/rfq/cancel-all-after", { timeOut: "60" }],
+          ["/api/v5/rfq/cancel-all-after", { timeOut: "0" }]
+        ]
+      )
+    })
+  )
+
+  it.effect("bad input fails with the field named and never reaches the wire", () =>
+    Effect.gen(function* () {
+      const venue = yield* makeFakeVenue
+      const { client } = yield* clientOver(venue)
+      const cases = [
+        [client.cancelQuote({}), "quoteId"],
+        [client.cancelQuote({ clQuoteId: "not-valid!" }), "clQuoteId"],
+        [client.cancelBatchQuotes({ quoteIds: [] }), "quoteIds"],
+        [client.cancelBatchQuotes({ quoteIds: ["a", "a"] }), "quoteIds"],
+        [client.cancelBatchQuotes({ quoteIds: [...Array.from({ length: 150 }, (_, i) => `q${i}`), "q3"] }), "quoteIds"],
+        [client.cancelAllAfter("5 seconds"), "timeOut"],
+        [client.cancelAllAfter("121 seconds"), "timeOut"],
+        [client.cancelRfq({ clRfqId: "" }), "clRfqId"]
+      ] as const
+      for (const [effect, field] of cases) {
+        const error = yield* Effect.flip(
+          effect as Effect.Effect<unknown, { _tag: string; field?: string; message: string }>
+        )
+        assert.strictEqual(error._tag, "InvalidRequest", field)
+        assert.strictEqual(error.field, field)
+        assert.include(error.message, field)
+      }
+      assert.strictEqual((yield* venue.paths).length, 0)
+    })
+  )
+
+  it.effect("a partial batch keeps every item and its outcome", () =>
+    Effect.gen(function* () {
+      const venue = yield* makeFakeVenue
+      const { client } = yield* clientOver(venue)
+      const result = yield* drive(client.cancelBatchQuotes({ quoteIds: ["a", "gone1", "b"] }))
+      assert.strictEqual(result.code, "2")
+      assert.deepStrictEqual(
+        result.items.map((i) => [i.quoteId, i.outcome._tag]),
+        [
+          ["a", "Cancelled"],
+          ["gone1", "NotFound"],
+          ["b", "Cancelled"]
+        ]
+      )
+    })
+  )
+
+  it.effect("a batch of 250 ids becomes 3 requests whose items are merged in order", () =>
+    Effect.gen(function* () {
+      const venue = yield* makeFakeVenue
+      const { client } = yield* clientOver(venue)
+      const ids = Array.from({ length: 250 }, (_, i) => (i === 120 ? "gone120" : `q${i}`))
+      const result = yield* drive(client.cancelBatchQuotes({ quoteIds: ids }))
+      const seen = yield* venue.seen
+      assert.deepStrictEqual(
+        seen.map((s) => (s.body.quoteIds as Array<string>).length),
+        [100, 100, 50]
+      )
+      assert.deepStrictEqual(
+        result.items.map((i) => i.quoteId),
+        ids
+      )
+      assert.strictEqual(result.code, "2")
+      assert.strictEqual(result.items[120]!.outcome._tag, "NotFound")
+      // the batch endpoint allows 2 per 2 s: the third request waited for the window
+      assert.isTrue(seen[2]!.at - seen[0]!.at >= 2000)
+    })
+  )
+
+  it.effect("when a later batch fails, the items already answered are kept in the error", () =>
+    Effect.gen(function* () {
+      const venue = yield* makeFakeVenue
+      const { client } = yield* clientOver(venue)
+      let n = 0
+      yield* venue.setFault(() => (n++ >= 1 ? { _tag: "code", code: "50113", httpStatus: 401 } : undefined))
+      const ids = Array.from({ length: 150 }, (_, i) => `q${i}`)
+      const error = yield* Effect.flip(drive(client.cancelBatchQuotes({ quoteIds: ids })))
+      assert.strictEqual(error._tag, "BatchIncomplete")
+      if (error._tag === "BatchIncomplete") {
+        assert.strictEqual(error.completed.items.length, 100)
+        assert.deepStrictEqual(error.remaining, ids.slice(100))
+        assert.strictEqual(error.cause._tag, "AuthenticationFailed")
+      }
+    })
+  )
+
+  it.effect("cancel-all-after decodes the trigger time, and disarm the disabled state", () =>
+    Effect.gen(function* () {
+      const venue = yield* makeFakeVenue
+      const { client } = yield* clientOver(venue)
+      yield* TestClock.setTime(1_700_000_000_000)
+      const armed = yield* drive(client.cancelAllAfter("30 seconds"))
+      assert.strictEqual(armed.triggerTime._tag, "Utc")
+      const disarmed = yield* drive(client.disarm)
+      assert.strictEqual(disarmed.triggerTime._tag, "Disabled")
+      assert.isTrue(Either.isRight(Either.right(disarmed)))
+    })
+  )
+})
