@@ -8,6 +8,7 @@
  *
  * @since 0.1.0
  */
+import * as Arbitrary from "effect/Arbitrary"
 import * as DateTime from "effect/DateTime"
 import * as Duration from "effect/Duration"
 import * as ParseResult from "effect/ParseResult"
@@ -28,7 +29,8 @@ import {
 const venueId = (identifier: string) =>
   Schema.String.pipe(
     Schema.filter((s) => /^\S+$/.test(s) || `must be a non-empty id without whitespace, got ${showValue(s)}`, {
-      identifier
+      identifier,
+      arbitrary: () => (fc) => fc.stringMatching(/^[1-9][0-9]{0,18}$/)
     })
   )
 
@@ -37,7 +39,7 @@ const clientId = (identifier: string) =>
     Schema.filter(
       (s) =>
         /^[A-Za-z0-9]{1,32}$/.test(s) || `must be 1 to 32 letters or digits (^[A-Za-z0-9]{1,32}$), got ${showValue(s)}`,
-      { identifier }
+      { identifier, arbitrary: () => (fc) => fc.stringMatching(/^[A-Za-z0-9]{1,32}$/) }
     )
   )
 
@@ -96,7 +98,10 @@ const idList = <A>(item: Schema.Schema<A, string>, identifier: string) =>
         }
         return true
       },
-      { identifier }
+      {
+        identifier,
+        arbitrary: () => (fc) => fc.uniqueArray(Arbitrary.make(item), { minLength: 1, maxLength: maxBatchSize })
+      }
     )
   )
 
@@ -299,7 +304,10 @@ export const CancelAllAfterTimeout = Schema.DurationFromSelf.pipe(
         problem === undefined || `timeOut must be 0 (disabled) or a whole number of seconds in [10, 120], ${problem}`
       )
     },
-    { identifier: "CancelAllAfterTimeout" }
+    {
+      identifier: "CancelAllAfterTimeout",
+      arbitrary: () => (fc) => fc.oneof(fc.constant(0), fc.integer({ min: 10, max: 120 })).map(Duration.seconds)
+    }
   )
 )
 
@@ -680,7 +688,7 @@ export type QuoteState = typeof QuoteState.Type
 const QuotesLimit = Schema.NumberFromString.pipe(
   Schema.filter(
     (n) => (Number.isInteger(n) && n >= 1 && n <= 100) || `must be an integer in [1, 100], got ${showValue(n)}`,
-    { identifier: "QuotesLimit" }
+    { identifier: "QuotesLimit", arbitrary: () => (fc) => fc.integer({ min: 1, max: 100 }) }
   )
 )
 

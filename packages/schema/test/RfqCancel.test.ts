@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { DateTime, Duration, Either, Equal, FastCheck as fc, Schema } from "effect"
+import { Arbitrary, DateTime, Duration, Either, Equal, FastCheck as fc, Schema } from "effect"
 import { Endpoints, OkxEnvelope, OkxError, RfqCancel } from "@okx-rfq/schema"
 
 const roundTrip = <A, I>(schema: Schema.Schema<A, I>, wire: unknown) => {
@@ -390,4 +390,38 @@ describe("invalid requests are rejected with the field named", () => {
       assert.include(error.msg, "[10, 120]")
     }
   )
+})
+
+const endpoints: ReadonlyArray<Endpoints.AnyEndpoint> = Endpoints.all
+
+// an optional field set to `undefined` means "absent": it is omitted on the wire and decodes back as absent
+const withoutUndefined = (request: object) =>
+  Object.fromEntries(Object.entries(request).filter(([, value]) => value !== undefined))
+
+describe("every endpoint's schemas", () => {
+  for (const endpoint of endpoints) {
+    it.prop(
+      `${endpoint.name}: every valid request (Arbitrary) encodes to strings and decodes to itself`,
+      [Arbitrary.make(endpoint.request)],
+      ([request]) => {
+        const encoded = Schema.encodeSync(endpoint.request)(request)
+        assert.isTrue(isWireObject(encoded), JSON.stringify(encoded))
+        const decoded = Schema.decodeUnknownSync(endpoint.request)(JSON.parse(JSON.stringify(encoded)))
+        assert.deepStrictEqual(decoded, withoutUndefined(request))
+      },
+      { fastCheck: { numRuns: 50 } }
+    )
+
+    it.prop(
+      `${endpoint.name}: decoding arbitrary JSON never throws`,
+      [fc.oneof(fc.jsonValue(), fc.anything())],
+      ([input]) => {
+        for (const schema of [endpoint.request, endpoint.data]) {
+          const result = Schema.decodeUnknownEither(schema)(input)
+          assert.isTrue(Either.isEither(result))
+        }
+      },
+      { fastCheck: { numRuns: 100 } }
+    )
+  }
 })

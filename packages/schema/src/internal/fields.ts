@@ -1,3 +1,4 @@
+import * as Arbitrary from "effect/Arbitrary"
 import * as DateTime from "effect/DateTime"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
@@ -10,10 +11,18 @@ import * as Schema from "effect/Schema"
  * @internal
  */
 export const optionalField = <A, I>(schema: Schema.Schema<A, I>) =>
-  Schema.optionalToOptional(schema, Schema.UndefinedOr(Schema.declare((_: unknown): _ is A => true)), {
-    decode: (option) => option,
-    encode: Option.filter((value): value is A => value !== undefined)
-  })
+  Schema.optionalToOptional(
+    schema,
+    Schema.UndefinedOr(
+      Schema.declare((_: unknown): _ is A => true, {
+        arbitrary: () => () => Arbitrary.make(Schema.typeSchema(schema))
+      })
+    ),
+    {
+      decode: (option) => option,
+      encode: Option.filter((value): value is A => value !== undefined)
+    }
+  )
 
 /** @internal */
 export const showValue = (value: unknown): string => {
