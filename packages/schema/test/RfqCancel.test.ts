@@ -327,6 +327,21 @@ describe("invalid requests are rejected with the field named", () => {
     assert.include(error.msg, "1 to 32")
   })
 
+  it.prop(
+    "empty or whitespace venue ids, alone or inside a batch",
+    [fc.string({ maxLength: 10 }).filter((s) => !/^\S+$/.test(s)), fc.uniqueArray(venueId, { maxLength: 50 })],
+    ([bad, good]) => {
+      const single = rejection(Endpoints.cancelQuote, { quoteId: bad })
+      assert.strictEqual(single.field, "quoteId")
+      assert.include(single.msg, JSON.stringify(bad))
+      const rfq = rejection(Endpoints.cancelQuote, { clQuoteId: "ok", rfqId: bad })
+      assert.strictEqual(rfq.field, "rfqId")
+      const batch = rejection(Endpoints.cancelBatchRfqs, { rfqIds: [...good.filter((id) => id !== bad), bad] })
+      assert.strictEqual(batch.field, "rfqIds")
+      assert.include(batch.msg, `rfqIds[`)
+    }
+  )
+
   it.prop("invalid client rfq ids", [badClientId, venueId], ([clRfqId, rfqId]) => {
     const error = rejection(Endpoints.cancelRfq, { rfqId, clRfqId })
     assert.strictEqual(error.field, "clRfqId")
