@@ -212,4 +212,16 @@ describe("faults per endpoint", () => {
       assert.deepStrictEqual(yield* sim.faults, {})
     })
   )
+
+  it.scoped("faults apply to existing endpoints only: an unknown path is answered 404 even under drop '*'", () =>
+    Effect.gen(function* () {
+      const sim = yield* OkxSimulator.make({ accounts, faults: { endpoints: { "*": { drop: 1 } } } })
+      const answer = yield* call(sim, "/api/v5/rfq/unknown", { credentials: null })
+      assert.deepStrictEqual([answer.status, answer.json.code], [404, "404"])
+      assert.deepStrictEqual(
+        (yield* sim.state).requests.map((r) => [r.path, r.code, r.httpStatus]),
+        [["/api/v5/rfq/unknown", "404", 404]]
+      )
+    })
+  )
 })

@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, TestClock } from "effect"
 import { OkxSimulator } from "@okx-rfq/simulator"
-import { account2, accounts, call, other } from "./utils/okx.js"
+import { account2, accounts, call, control, other } from "./utils/okx.js"
 
 const cancelQuote = (sim: OkxSimulator.Service, credentials = accounts[0]!) =>
   call(sim, "/api/v5/rfq/cancel-quote", { credentials, body: { quoteId: "1" } })
@@ -90,6 +90,26 @@ describe("limits per User ID and endpoint, by arrival time over a sliding window
       }
       const limited = yield* call(sim, "/api/v5/public/time", { credentials: null })
       assert.deepStrictEqual([limited.status, limited.json.code], [429, "50011"])
+    })
+  )
+
+  it.scoped("the request log is bounded: only the last maxRequestLog entries are kept", () =>
+    Effect.gen(function* () {
+      const sim = yield* OkxSimulator.make({ accounts, maxRequestLog: 5 })
+      for (let i = 0; i < 12; i++) {
+        yield* call(sim, "/api/v5/public/time", { credentials: null })
+        yield* TestClock.adjust("1 second")
+      }
+      const log = (yield* sim.state).requests
+      assert.deepStrictEqual(
+        log.map((r) => r.at),
+        [7000, 8000, 9000, 10000, 11000]
+      )
+      const last = yield* control<OkxSimulator.State>(sim, "/sim/state?requests=2")
+      assert.deepStrictEqual(
+        last.json.requests.map((r) => r.at),
+        [10000, 11000]
+      )
     })
   )
 })

@@ -133,6 +133,12 @@ const okx = (
 ): Effect.Effect<HttpServerResponse.HttpServerResponse> =>
   Effect.gen(function* () {
     const route = venue.routes[pathname]
+    if (route === undefined || request.method !== route.method) {
+      const { venue: at } = yield* venue.clock
+      const reply = error(route === undefined ? "404" : "405")
+      venue.log({ at, method: request.method, path: pathname, code: reply.code, httpStatus: reply.httpStatus })
+      return okxResponse(reply)
+    }
     const faults = venue.endpointFaults(pathname)
     if (faults.latencyMs !== undefined) {
       const ms = yield* sampleLatency(faults.latencyMs, venue.random)
@@ -142,8 +148,6 @@ const okx = (
     const body = request.method === "GET" ? "" : yield* Effect.orElseSucceed(request.text, () => "")
     let injected = false
     const reply: Reply = yield* Effect.gen(function* () {
-      if (route === undefined) return error("404")
-      if (request.method !== route.method) return error("405")
       let userId: string
       if (route.auth) {
         const auth = authenticate({
