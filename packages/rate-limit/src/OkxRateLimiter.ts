@@ -6,12 +6,10 @@
  * @since 0.1.0
  */
 import * as Cause from "effect/Cause"
+import type * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
-import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
-import * as FiberId from "effect/FiberId"
 import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
 import * as Metric from "effect/Metric"
@@ -163,23 +161,19 @@ const unsafeMake = (options: Options, store: RateLimitStore.Service): Limiter =>
   let waitMillisTotal = 0
   let waitMillisMax = 0
 
-  const signalHead = (): void => {
-    const head = queue.head
-    if (head !== undefined && head.turn !== undefined) Deferred.unsafeDone(head.turn, Exit.void)
-  }
-
-  const leave = (waiter: Waiters.Waiter): Effect.Effect<void> =>
-    Effect.sync(() => {
+  const leave = (waiter: Waiters.Waiter, cause: Cause.Cause<never>): Effect.Effect<never> =>
+    Effect.suspend(() => {
       const wasHead = queue.head === waiter
       Waiters.remove(queue, waiter)
-      if (wasHead) signalHead()
+      if (wasHead) Waiters.signalHead(queue, Effect.void)
       queueLength.unsafeUpdate(queue.size, [])
+      return Effect.failCause(cause)
     })
 
   const granted = (waiter: Waiters.Waiter, at: number): void => {
     Waiters.remove(queue, waiter)
-    signalHead()
-    const wait = at > waiter.enqueuedAt ? at - waiter.enqueuedAt : 0
+    Waiters.signalHead(queue, Effect.void)
+    const wait = Math.max(0, at - waiter.enqueuedAt)
     requestsGranted++
     permits += waiter.cost
     waitMillisTotal += wait
@@ -189,25 +183,24 @@ const unsafeMake = (options: Options, store: RateLimitStore.Service): Limiter =>
     queueLength.unsafeUpdate(queue.size, [])
   }
 
-  const drive = (
-    waiter: Waiters.Waiter,
-    restore: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
-  ): Effect.Effect<void> =>
-    Effect.clockWith((clock) =>
-      Effect.flatMap(
-        store.acquire({ key, limit, windowMillis, cost: waiter.cost, now: clock.unsafeCurrentTimeMillis() }),
-        (decision) => {
-          if (decision._tag === "Granted") {
-            granted(waiter, decision.at)
-            return Effect.void
-          }
-          const delay = Math.max(1, decision.retryAt - clock.unsafeCurrentTimeMillis())
-          return restore(Effect.sleep(Duration.millis(delay))).pipe(
-            Effect.onInterrupt(() => leave(waiter)),
-            Effect.zipRight(Effect.suspend(() => drive(waiter, restore)))
-          )
+  type Restore = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+
+  const drive = (waiter: Waiters.Waiter, clock: Clock.Clock, restore: Restore): Effect.Effect<void> =>
+    Effect.flatMap(
+      Effect.suspend(() =>
+        store.acquire({ key, limit, windowMillis, cost: waiter.cost, now: clock.unsafeCurrentTimeMillis() })
+      ),
+      (decision) => {
+        if (decision._tag === "Granted") {
+          granted(waiter, decision.at)
+          return Effect.void
         }
-      )
+        const delay = Math.max(1, decision.retryAt - clock.unsafeCurrentTimeMillis())
+        return Effect.matchCauseEffect(restore(Effect.sleep(delay)), {
+          onFailure: (cause) => leave(waiter, cause),
+          onSuccess: () => drive(waiter, clock, restore)
+        })
+      }
     )
 
   const take = (cost: number = 1): Effect.Effect<void, RateLimitExceeded> => {
@@ -217,12 +210,18 @@ const unsafeMake = (options: Options, store: RateLimitStore.Service): Limiter =>
       Effect.clockWith((clock) => {
         const waiter = Waiters.push(queue, cost, clock.unsafeCurrentTimeMillis())
         queueLength.unsafeUpdate(queue.size, [])
-        if (queue.head === waiter) return drive(waiter, restore)
-        const turn = Deferred.unsafeMake<void>(FiberId.none)
-        waiter.turn = turn
-        return restore(Deferred.await(turn)).pipe(
-          Effect.onInterrupt(() => leave(waiter)),
-          Effect.zipRight(Effect.suspend(() => drive(waiter, restore)))
+        if (queue.head === waiter) return drive(waiter, clock, restore)
+        return Effect.matchCauseEffect(
+          restore(
+            Effect.async<void>((resume) => {
+              if (waiter.signaled) resume(Effect.void)
+              else waiter.resume = resume
+            })
+          ),
+          {
+            onFailure: (cause) => leave(waiter, cause),
+            onSuccess: () => drive(waiter, clock, restore)
+          }
         )
       })
     )

@@ -3,13 +3,14 @@
  *
  * @internal
  */
-import type * as Deferred from "effect/Deferred"
+import type * as Effect from "effect/Effect"
 
 /** @internal */
 export interface Waiter {
   readonly cost: number
   readonly enqueuedAt: number
-  turn: Deferred.Deferred<void> | undefined
+  resume: ((effect: Effect.Effect<void>) => void) | undefined
+  signaled: boolean
   prev: Waiter | undefined
   next: Waiter | undefined
   queued: boolean
@@ -27,12 +28,37 @@ export const make = (): Queue => ({ head: undefined, tail: undefined, size: 0 })
 
 /** @internal */
 export const push = (queue: Queue, cost: number, enqueuedAt: number): Waiter => {
-  const waiter: Waiter = { cost, enqueuedAt, turn: undefined, prev: queue.tail, next: undefined, queued: true }
+  const waiter: Waiter = {
+    cost,
+    enqueuedAt,
+    resume: undefined,
+    signaled: false,
+    prev: queue.tail,
+    next: undefined,
+    queued: true
+  }
   if (queue.tail === undefined) queue.head = waiter
   else queue.tail.next = waiter
   queue.tail = waiter
   queue.size++
   return waiter
+}
+
+/**
+ * Tells the head of the queue that it is its turn: resumes it if it is waiting, or marks it so that it does not
+ * wait.
+ *
+ * @internal
+ */
+export const signalHead = (queue: Queue, resumed: Effect.Effect<void>): void => {
+  const head = queue.head
+  if (head === undefined || head.signaled) return
+  head.signaled = true
+  const resume = head.resume
+  if (resume !== undefined) {
+    head.resume = undefined
+    resume(resumed)
+  }
 }
 
 /** @internal */
