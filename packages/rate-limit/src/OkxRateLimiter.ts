@@ -151,7 +151,7 @@ const unsafeMake = (options: Options, store: RateLimitStore.Service): Limiter =>
   const limit = options.limit
   const window = Duration.decode(options.window)
   const margin = options.margin ?? 0
-  const windowMillis = Math.ceil(Duration.toMillis(window) * (1 + margin))
+  const windowMillis = Math.ceil(Duration.toMillis(window) * (1 + margin) - 1e-9)
   const queue = Waiters.make()
   const permitsGranted = Metric.tagged(metrics.permitsGranted, "lane", key)
   const waitMillis = Metric.tagged(metrics.waitMillis, "lane", key)
