@@ -15,23 +15,22 @@
  *
  * @since 0.1.0
  */
-import { Endpoints, OkxError } from "@okx-rfq/schema"
+import { OkxError } from "@okx-rfq/schema"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as DateTime from "effect/DateTime"
+import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Fiber from "effect/Fiber"
-import * as FiberHandle from "effect/FiberHandle"
 import * as Layer from "effect/Layer"
 import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as SubscriptionRef from "effect/SubscriptionRef"
 import { RfqCancelClient, type Service as Client } from "./RfqCancelClient.js"
-import { TransportError } from "./RfqCancelError.js"
 
 /**
  * The state of the protection.
@@ -231,42 +230,53 @@ export const makeWith = (
   Effect.gen(function* () {
     const config = yield* settings(options)
     const status = yield* SubscriptionRef.make<Status>(Status.Arming())
-    const watchers = yield* FiberHandle.make()
     let deadline: number | undefined
     let failures = 0
 
-    const watch = (at: number) =>
-      Effect.gen(function* () {
-        if (config.cancelQuotesBelow !== undefined) {
+    // One watcher for the whole life of the switch: it sleeps until the current deadline and, if no
+    // acknowledgement moved it meanwhile, publishes Expired (and, optionally, fires cancel-all-quotes earlier).
+    // A single long-lived sleeper keeps the clock's timer queue small: re-arming does not add a timer.
+    const armedSignal = yield* Deferred.make<void>()
+    const sleepUntil = (at: number) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.sleep(Duration.millis(Math.max(0, at - now))))
+    const watcher = Effect.gen(function* () {
+      yield* Deferred.await(armedSignal)
+      let firedFor: number | undefined
+      let expiredFor: number | undefined
+      while (true) {
+        const at = deadline!
+        const now = yield* Clock.currentTimeMillis
+        if (config.cancelQuotesBelow !== undefined && firedFor !== at) {
           const fireAt = at - Duration.toMillis(config.cancelQuotesBelow)
-          yield* Effect.sleep(Duration.millis(Math.max(0, fireAt - (yield* Clock.currentTimeMillis))))
+          if (now < fireAt) {
+            yield* sleepUntil(fireAt)
+            continue
+          }
+          firedFor = at
           yield* Effect.logWarning("slack below threshold without a fresh acknowledgement: cancelling all quotes")
           yield* client.cancelAllQuotes.pipe(
             Effect.tap((result) => Effect.logInfo("cancel-all-quotes fired by the switch", result._tag)),
             Effect.catchAll((error) => Effect.logError("cancel-all-quotes fired by the switch failed", error.message)),
-            Effect.fork
+            Effect.forkScoped
           )
+          continue
         }
-        yield* Effect.sleep(Duration.millis(Math.max(0, at - (yield* Clock.currentTimeMillis))))
-        yield* SubscriptionRef.set(status, Status.Expired({ deadline: utc(at), failures }))
-        yield* Effect.logError("the countdown lapsed without a re-arm: the venue is cancelling every quote")
-      })
+        if (now < at) {
+          yield* sleepUntil(at)
+          continue
+        }
+        if (expiredFor !== at) {
+          expiredFor = at
+          yield* SubscriptionRef.set(status, Status.Expired({ deadline: utc(at), failures }))
+          yield* Effect.logError("the countdown lapsed without a re-arm: the venue is cancelling every quote")
+        }
+        yield* sleepUntil(now + Duration.toMillis(config.interval))
+      }
+    })
 
     const attempt = Effect.gen(function* () {
       const started = yield* Clock.currentTimeMillis
-      const result = yield* Effect.either(
-        client.cancelAllAfterOnce(config.timeout).pipe(
-          Effect.timeoutFail({
-            duration: config.attemptTimeout,
-            onTimeout: () =>
-              new TransportError({
-                endpoint: Endpoints.cancelAllAfter.name,
-                reason: "Timeout",
-                description: `no answer within ${Duration.format(config.attemptTimeout)}`
-              })
-          })
-        )
-      )
+      const result = yield* Effect.either(client.cancelAllAfterOnce(config.timeout, config.attemptTimeout))
       const now = yield* Clock.currentTimeMillis
       if (Either.isRight(result) && result.right.triggerTime._tag === "Utc") {
         const offset = yield* client.serverTime.offsetMillis
@@ -274,7 +284,7 @@ export const makeWith = (
         const at = Math.min(venueDeadline, started + Duration.toMillis(config.timeout))
         deadline = at
         failures = 0
-        yield* FiberHandle.run(watchers, watch(at))
+        yield* Deferred.succeed(armedSignal, undefined)
         yield* SubscriptionRef.set(
           status,
           Status.Armed({
@@ -316,11 +326,12 @@ export const makeWith = (
     })
 
     const heartbeat = yield* beat.pipe(Effect.repeat(Schedule.fixed(config.interval)), Effect.forkScoped)
+    const watching = yield* Effect.forkScoped(watcher)
 
     yield* Effect.addFinalizer(() =>
       Effect.gen(function* () {
         yield* Fiber.interrupt(heartbeat)
-        yield* FiberHandle.clear(watchers)
+        yield* Fiber.interrupt(watching)
         yield* shutdown(client, config.onExit, status)
       })
     )

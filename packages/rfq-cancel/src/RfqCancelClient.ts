@@ -123,7 +123,8 @@ export interface Service {
    * One attempt of cancel-all-after, no retries: the dead-man's switch runs its own deadline-aware retries.
    */
   readonly cancelAllAfterOnce: (
-    timeout: Duration.DurationInput
+    timeout: Duration.DurationInput,
+    attemptTimeout?: Duration.DurationInput
   ) => Effect.Effect<RfqCancel.CancelAllAfterData, RfqCancelError>
 }
 
@@ -186,7 +187,11 @@ export const make = (
       deadline: durationMillis(options.retry?.deadline, "30 seconds")
     }
 
-    const attempt = <Result>(endpoint: AnyEndpoint<Result>, prepared: Endpoints.PreparedRequest) =>
+    const attempt = <Result>(
+      endpoint: AnyEndpoint<Result>,
+      prepared: Endpoints.PreparedRequest,
+      attemptTimeout: Duration.Duration = retry.attemptTimeout
+    ) =>
       Effect.gen(function* () {
         const lane = yield* lanes.lane({ user, endpoint: endpoint.path })
         yield* Effect.orDie(lane.take())
@@ -198,12 +203,12 @@ export const make = (
         const text = yield* http.execute(request).pipe(
           Effect.flatMap((response) => Effect.map(response.text, (body) => ({ status: response.status, body }))),
           Effect.timeoutFail({
-            duration: retry.attemptTimeout,
+            duration: attemptTimeout,
             onTimeout: () =>
               new TransportError({
                 endpoint: endpoint.name,
                 reason: "Timeout",
-                description: `no answer within ${Duration.format(retry.attemptTimeout)}`
+                description: `no answer within ${Duration.format(attemptTimeout)}`
               })
           }),
           Effect.catchTags({
@@ -361,7 +366,10 @@ export const make = (
       cancelAllAfter,
       disarm: cancelAllAfter(0),
       serverTime,
-      cancelAllAfterOnce: cancelAllAfterWith((endpoint, prepared) => attempt(endpoint, prepared)),
+      cancelAllAfterOnce: (timeout, attemptTimeout) =>
+        cancelAllAfterWith((endpoint, prepared) =>
+          attempt(endpoint, prepared, Duration.decode(attemptTimeout ?? retry.attemptTimeout))
+        )(timeout),
       quotes: (filter) =>
         call(Endpoints.quotes, filter, withRetries).pipe(traced("quotes", Endpoints.quotes.path, filter))
     })

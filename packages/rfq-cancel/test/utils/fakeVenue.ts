@@ -39,7 +39,7 @@ const syncResponse = (request: HttpClientRequest.HttpClientRequest, status: numb
  * cancelled, the countdown re-armed with a millisecond `triggerTime`), unless `fault` says otherwise for a request.
  */
 export const makeFakeVenue = Effect.gen(function* () {
-  const seen = yield* Ref.make<ReadonlyArray<Seen>>([])
+  const seen: Array<Seen> = []
   const faultRef = yield* Ref.make<(seen: Seen) => Fault | undefined>(() => undefined)
   const answer = (s: Seen): { status: number; text: string } => {
     const ids = (key: string) => (Array.isArray(s.body[key]) ? (s.body[key] as Array<string>) : [])
@@ -85,7 +85,7 @@ export const makeFakeVenue = Effect.gen(function* () {
         body: text === "" ? {} : JSON.parse(text),
         headers: request.headers
       }
-      yield* Ref.update(seen, (all) => [...all, s])
+      seen.push(s)
       const fault = (yield* Ref.get(faultRef))(s)
       if (fault === undefined) {
         const { status, text } = answer(s)
@@ -109,10 +109,12 @@ export const makeFakeVenue = Effect.gen(function* () {
   )
   return {
     client,
-    seen: Ref.get(seen),
-    paths: Effect.map(Ref.get(seen), (all) => all.map((s) => s.path)),
+    seen: Effect.sync((): ReadonlyArray<Seen> => [...seen]),
+    paths: Effect.sync(() => seen.map((s) => s.path)),
     setFault: (f: (seen: Seen) => Fault | undefined) => Ref.set(faultRef, f),
-    clear: Ref.set(seen, [])
+    clear: Effect.sync(() => {
+      seen.length = 0
+    })
   }
 })
 
