@@ -255,7 +255,7 @@ export const makeWith = (
           firedFor = at
           yield* Effect.logWarning("slack below threshold without a fresh acknowledgement: cancelling all quotes")
           yield* client.cancelAllQuotes.pipe(
-            Effect.tap((result) => Effect.logInfo("cancel-all-quotes fired by the switch", result._tag)),
+            Effect.tap((result) => Effect.logInfo(`cancel-all-quotes fired by the switch: ${result._tag}`)),
             Effect.catchAll((error) => Effect.logError("cancel-all-quotes fired by the switch failed", error.message)),
             Effect.forkScoped
           )
@@ -363,7 +363,7 @@ const shutdown = (client: Client, policy: ShutdownPolicy, status: SubscriptionRe
         )
         return
       }
-      yield* Effect.logInfo("shutdown: every quote cancelled", cancelled.right._tag)
+      yield* Effect.logInfo(`shutdown: every quote cancelled (${cancelled.right._tag})`)
     }
     const disarmed = yield* Effect.either(client.disarm)
     if (Either.isLeft(disarmed)) {

@@ -25,7 +25,7 @@ const arms = (venue: FakeVenue) =>
 
 describe("DeadMansSwitch", () => {
   it.effect("validates timeout, interval and attempt timeout, naming the field", () =>
-    Effect.gen(function* () {
+    Effect.sync(() => {
       const bad: ReadonlyArray<readonly [DeadMansSwitch.Options, string]> = [
         [{ timeout: "5 seconds" }, "timeout"],
         [{ timeout: "121 seconds" }, "timeout"],

@@ -1,0 +1,373 @@
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import type { Endpoints } from "@okx-rfq/schema"
+import * as Config from "effect/Config"
+import * as ConfigError from "effect/ConfigError"
+import * as Console from "effect/Console"
+import * as Data from "effect/Data"
+import * as DateTime from "effect/DateTime"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Schedule from "effect/Schedule"
+import * as Stream from "effect/Stream"
+import * as DeadMansSwitch from "../DeadMansSwitch.js"
+import * as RfqCancelClient from "../RfqCancelClient.js"
+import type { RfqCancelError } from "../RfqCancelError.js"
+import { runDemo } from "./demo.js"
+
+/**
+ * The process should exit with `code` (1: the venue refused or an item failed; 2: invalid input or usage).
+ *
+ * @internal
+ */
+export class ExitWith extends Data.TaggedError("ExitWith")<{ readonly code: 1 | 2 }> {}
+
+/** @internal */
+export const jsonReplacer = (_key: string, value: unknown): unknown => {
+  if (DateTime.isDateTime(value)) return DateTime.formatIso(value)
+  if (Duration.isDuration(value)) return Duration.toMillis(value)
+  return value
+}
+
+const common = {
+  apiKey: Options.text("api-key").pipe(Options.optional, Options.withDescription("API key (default $OKX_API_KEY)")),
+  secretKey: Options.redacted("secret-key").pipe(
+    Options.optional,
+    Options.withDescription("secret key (default $OKX_SECRET_KEY)")
+  ),
+  passphrase: Options.redacted("passphrase").pipe(
+    Options.optional,
+    Options.withDescription("passphrase (default $OKX_PASSPHRASE)")
+  ),
+  baseUrl: Options.text("base-url").pipe(
+    Options.optional,
+    Options.withDescription("venue base URL (default $OKX_BASE_URL or https://www.okx.com)")
+  ),
+  demo: Options.boolean("demo").pipe(
+    Options.withDescription("demo trading: send x-simulated-trading: 1 (or OKX_DEMO=1)")
+  ),
+  json: Options.boolean("json").pipe(
+    Options.withDescription("print the decoded result as one JSON object on the last line")
+  )
+} as const
+
+type Common = {
+  readonly apiKey: Option.Option<string>
+  readonly secretKey: Option.Option<Redacted.Redacted<string>>
+  readonly passphrase: Option.Option<Redacted.Redacted<string>>
+  readonly baseUrl: Option.Option<string>
+  readonly demo: boolean
+  readonly json: boolean
+}
+
+const fromFlagOrEnv = <A>(flag: Option.Option<A>, env: Config.Config<A>) =>
+  Option.match(flag, { onNone: () => env, onSome: (value) => Config.succeed(value) })
+
+const nonEmpty = (name: string) =>
+  Config.string(name).pipe(
+    Config.map((s) => s.trim()),
+    Config.validate({ message: `${name} must not be empty`, validation: (s) => s.length > 0 })
+  )
+
+/** The client's settings from flags, falling back to the environment. */
+const settings = (o: Common) =>
+  Config.all({
+    apiKey: fromFlagOrEnv(o.apiKey, nonEmpty("OKX_API_KEY")),
+    secretKey: fromFlagOrEnv(o.secretKey, Config.map(nonEmpty("OKX_SECRET_KEY"), Redacted.make)),
+    passphrase: fromFlagOrEnv(o.passphrase, Config.map(nonEmpty("OKX_PASSPHRASE"), Redacted.make)),
+    baseUrl: fromFlagOrEnv(
+      o.baseUrl,
+      Config.string("OKX_BASE_URL").pipe(Config.withDefault(RfqCancelClient.defaultBaseUrl))
+    ),
+    demo: o.demo ? Config.succeed(true) : Config.boolean("OKX_DEMO").pipe(Config.withDefault(false))
+  })
+
+/** The client layer for a command (server time synced with the venue; the lean transport is undici). */
+const clientLayer = (o: Common) =>
+  Layer.unwrapEffect(
+    Effect.map(settings(o), ({ apiKey, baseUrl, demo, passphrase, secretKey }) =>
+      RfqCancelClient.layer({
+        baseUrl,
+        demo,
+        credentials: { apiKey, secretKey, passphrase },
+        serverTime: { samples: 3 }
+      })
+    )
+  ).pipe(Layer.provide(NodeHttpClient.layerUndici))
+
+const describeOutcome = (item: {
+  readonly outcome: { readonly _tag: string; readonly sCode: string; readonly sMsg: string }
+}) =>
+  item.outcome._tag === "Cancelled"
+    ? "cancelled"
+    : `${item.outcome._tag} (sCode ${item.outcome.sCode}${item.outcome.sMsg ? `: ${item.outcome.sMsg}` : ""})`
+
+/** Prints a result; fails with exit code 1 if any item was not cancelled. */
+const report = (o: Common, result: unknown): Effect.Effect<void, ExitWith> =>
+  Effect.gen(function* () {
+    let failed = false
+    const r = result as Omit<
+      Partial<
+        Endpoints.ItemsResult<Record<string, string> & { outcome: { _tag: string; sCode: string; sMsg: string } }>
+      >,
+      "_tag"
+    > & {
+      readonly _tag?: string
+      readonly triggerTime?: unknown
+    }
+    if (r._tag === "Items" && r.items !== undefined) {
+      for (const item of r.items) {
+        const id = item.quoteId ?? item.rfqId ?? ""
+        const cl = item.clQuoteId ?? item.clRfqId ?? ""
+        yield* Console.log(`${id || "-"} ${cl ? `(${cl}) ` : ""}${describeOutcome(item)}`)
+        if (item.outcome._tag !== "Cancelled") failed = true
+      }
+      if (r.items.length === 0) {
+        yield* Console.log(`no items (code ${r.code ?? "?"})`)
+        failed = r.code !== "0"
+      }
+    } else if (r._tag === "AllCancelled") {
+      yield* Console.log("every active one cancelled")
+    } else if (r._tag === "NothingToCancel") {
+      yield* Console.log("nothing active to cancel")
+    } else if (r.triggerTime !== undefined) {
+      const t = r.triggerTime as DateTime.Utc | { readonly _tag: "Disabled" }
+      yield* Console.log(
+        t._tag === "Disabled"
+          ? "cancel-all-after disabled"
+          : `cancel-all-after armed: triggers at ${DateTime.formatIso(t as DateTime.Utc)}`
+      )
+    }
+    if (o.json) yield* Console.log(JSON.stringify(result, jsonReplacer))
+    if (failed) return yield* new ExitWith({ code: 1 })
+  })
+
+const isLocalInvalid = (error: { readonly _tag: string; readonly code?: string | undefined }) =>
+  error._tag === "InvalidRequest" && error.code === undefined
+
+/** Runs one client call: prints the result or the error, and maps failures to exit codes. */
+const runCall = <A>(
+  o: Common,
+  call: (
+    client: RfqCancelClient.Service
+  ) => Effect.Effect<
+    A,
+    RfqCancelError | { readonly _tag: "BatchIncomplete"; readonly message: string; readonly completed: unknown }
+  >
+) =>
+  Effect.gen(function* () {
+    const client = yield* RfqCancelClient.RfqCancelClient
+    const result = yield* call(client)
+    yield* report(o, result)
+  }).pipe(
+    Effect.catchAll((error) => {
+      if (error._tag === "ExitWith") return Effect.fail(error)
+      const code: 1 | 2 = isLocalInvalid(error as { _tag: string; code?: string }) ? 2 : 1
+      return Effect.gen(function* () {
+        yield* Console.error(`error: ${error.message}`)
+        if (error._tag === "BatchIncomplete") yield* report(o, error.completed).pipe(Effect.ignore)
+        if (o.json) {
+          const { message } = error
+          yield* Console.log(JSON.stringify({ error: { ...error, message } }, jsonReplacer))
+        }
+        return yield* new ExitWith({ code })
+      })
+    }),
+    Effect.provide(clientLayer(o)),
+    Effect.catchIf(ConfigError.isConfigError, (error) =>
+      Effect.zipRight(Console.error(`error: ${String(error)}`), new ExitWith({ code: 2 }))
+    )
+  )
+
+const example = (text: string) => `\n\nExample:\n  ${text}`
+
+const ids = (name: string, description: string) =>
+  Options.text(name).pipe(Options.repeated, Options.withDescription(description))
+
+const one = (name: string, description: string) =>
+  Options.text(name).pipe(Options.optional, Options.withDescription(description))
+
+const defined = <K extends string>(entries: ReadonlyArray<readonly [K, Option.Option<string>]>) =>
+  Object.fromEntries(entries.flatMap(([k, v]) => (Option.isSome(v) ? [[k, v.value]] : []))) as Partial<
+    Record<K, string>
+  >
+
+const nonEmptyList = <K extends string>(entries: ReadonlyArray<readonly [K, ReadonlyArray<string>]>) =>
+  Object.fromEntries(entries.filter(([, v]) => v.length > 0)) as Partial<Record<K, ReadonlyArray<string>>>
+
+const cancelQuote = Command.make(
+  "cancel-quote",
+  {
+    ...common,
+    quoteId: one("quote-id", "quote id"),
+    clQuoteId: one("cl-quote-id", "client quote id"),
+    rfqId: one("rfq-id", "RFQ id (optional)")
+  },
+  (o) =>
+    runCall(o, (c) =>
+      c.cancelQuote(
+        defined([
+          ["quoteId", o.quoteId],
+          ["clQuoteId", o.clQuoteId],
+          ["rfqId", o.rfqId]
+        ])
+      )
+    )
+).pipe(Command.withDescription(`Cancel one quote.${example("okx-rfq cancel-quote --quote-id 12345 --json")}`))
+
+const cancelBatchQuotes = Command.make(
+  "cancel-batch-quotes",
+  {
+    ...common,
+    quoteIds: ids("quote-id", "a quote id (repeatable)"),
+    clQuoteIds: ids("cl-quote-id", "a client quote id (repeatable)")
+  },
+  (o) =>
+    runCall(o, (c) =>
+      c.cancelBatchQuotes(
+        nonEmptyList([
+          ["quoteIds", o.quoteIds],
+          ["clQuoteIds", o.clQuoteIds]
+        ])
+      )
+    )
+).pipe(
+  Command.withDescription(
+    `Cancel many quotes (more than 100 are sent in batches of 100).${example("okx-rfq cancel-batch-quotes --quote-id 1 --quote-id 2")}`
+  )
+)
+
+const cancelAllQuotes = Command.make("cancel-all-quotes", common, (o) => runCall(o, (c) => c.cancelAllQuotes)).pipe(
+  Command.withDescription(`Cancel every active quote.${example("okx-rfq cancel-all-quotes --demo --json")}`)
+)
+
+const cancelRfq = Command.make(
+  "cancel-rfq",
+  { ...common, rfqId: one("rfq-id", "RFQ id"), clRfqId: one("cl-rfq-id", "client RFQ id") },
+  (o) =>
+    runCall(o, (c) =>
+      c.cancelRfq(
+        defined([
+          ["rfqId", o.rfqId],
+          ["clRfqId", o.clRfqId]
+        ])
+      )
+    )
+).pipe(Command.withDescription(`Cancel one RFQ.${example("okx-rfq cancel-rfq --rfq-id 2201")}`))
+
+const cancelBatchRfqs = Command.make(
+  "cancel-batch-rfqs",
+  {
+    ...common,
+    rfqIds: ids("rfq-id", "an RFQ id (repeatable)"),
+    clRfqIds: ids("cl-rfq-id", "a client RFQ id (repeatable)")
+  },
+  (o) =>
+    runCall(o, (c) =>
+      c.cancelBatchRfqs(
+        nonEmptyList([
+          ["rfqIds", o.rfqIds],
+          ["clRfqIds", o.clRfqIds]
+        ])
+      )
+    )
+).pipe(Command.withDescription(`Cancel many RFQs.${example("okx-rfq cancel-batch-rfqs --rfq-id 1 --rfq-id 2")}`))
+
+const cancelAllRfqs = Command.make("cancel-all-rfqs", common, (o) => runCall(o, (c) => c.cancelAllRfqs)).pipe(
+  Command.withDescription(`Cancel every active RFQ.${example("okx-rfq cancel-all-rfqs --json")}`)
+)
+
+const cancelAllAfter = Command.make(
+  "cancel-all-after",
+  { ...common, timeout: Options.integer("timeout").pipe(Options.withDescription("seconds: 0 disables, else 10-120")) },
+  (o) => runCall(o, (c) => c.cancelAllAfter(Duration.seconds(o.timeout)))
+).pipe(
+  Command.withDescription(
+    `Arm (or disable, with 0) the venue's cancel-all-after countdown once.${example("okx-rfq cancel-all-after --timeout 60")}`
+  )
+)
+
+const statusLine = (status: DeadMansSwitch.Status, now: number) =>
+  DeadMansSwitch.Status.$match(status, {
+    Arming: () => "arming…",
+    Armed: (s) =>
+      `armed · triggers in ${((DateTime.toEpochMillis(s.deadline) - now) / 1000).toFixed(1)} s · last ack ${DateTime.formatIso(s.lastAck)} · round trip ${Duration.toMillis(s.roundTrip)} ms`,
+    AtRisk: (s) =>
+      `AT RISK · ${s.failures} failed re-arms · ${s.slack === undefined ? "no deadline yet" : `${(Duration.toMillis(s.slack) / 1000).toFixed(1)} s of slack`} · ${s.lastError}`,
+    Expired: (s) => `EXPIRED at ${DateTime.formatIso(s.deadline)}: the venue is cancelling every quote`,
+    Disarmed: () => "disarmed"
+  })
+
+const guard = Command.make(
+  "guard",
+  {
+    ...common,
+    timeout: Options.integer("timeout").pipe(Options.withDescription("the countdown in seconds, 10-120")),
+    interval: Options.integer("interval").pipe(Options.optional, Options.withDescription("re-arm every N seconds")),
+    onExit: Options.choice("on-exit", DeadMansSwitch.shutdownPolicies).pipe(
+      Options.withDefault("cancel-then-disarm" as const),
+      Options.withDescription("what to do on SIGINT/SIGTERM")
+    )
+  },
+  (o) =>
+    Effect.gen(function* () {
+      const dms = yield* DeadMansSwitch.make({
+        timeout: Duration.seconds(o.timeout),
+        interval: Option.map(o.interval, Duration.seconds).pipe(Option.getOrUndefined),
+        onExit: o.onExit
+      })
+      yield* Console.log(
+        `guarding: timeout ${o.timeout} s, re-arm every ${Duration.format(dms.settings.interval)}, on exit ${o.onExit} (Ctrl-C to stop)`
+      )
+      const tty = process.stdout.isTTY === true
+      const print = Effect.gen(function* () {
+        const line = statusLine(yield* dms.status, yield* Effect.clockWith((c) => c.currentTimeMillis))
+        yield* tty ? Effect.sync(() => process.stdout.write(`\r\x1b[K${line}`)) : Console.log(line)
+      })
+      yield* tty
+        ? print.pipe(Effect.repeat(Schedule.spaced("1 second")))
+        : dms.changes.pipe(Stream.runForEach(() => print))
+    }).pipe(
+      Effect.scoped,
+      Effect.provide(clientLayer(o)),
+      Effect.catchAll((error) =>
+        Effect.zipRight(
+          Console.error(`error: ${ConfigError.isConfigError(error) ? String(error) : error.message}`),
+          new ExitWith({ code: 2 })
+        )
+      )
+    )
+).pipe(
+  Command.withDescription(
+    `Keep the cancel-all-after countdown armed until SIGINT/SIGTERM, then run the shutdown policy.${example("okx-rfq guard --timeout 30 --interval 3 --on-exit cancel-then-disarm")}`
+  )
+)
+
+const demo = Command.make("demo", {}, () => runDemo).pipe(
+  Command.withDescription(
+    `Run the whole story on an embedded simulator: arm, stall, the venue cancels; then a graceful shutdown.${example("okx-rfq demo")}`
+  )
+)
+
+/** @internal */
+export const command = Command.make("okx-rfq").pipe(
+  Command.withDescription("Cancel quotes safely on OKX's block-trading (RFQ) venue."),
+  Command.withSubcommands([
+    cancelQuote,
+    cancelBatchQuotes,
+    cancelAllQuotes,
+    cancelRfq,
+    cancelBatchRfqs,
+    cancelAllRfqs,
+    cancelAllAfter,
+    guard,
+    demo
+  ])
+)
+
+/** @internal */
+export const run = Command.run(command, { name: "okx-rfq", version: "0.1.0" })
