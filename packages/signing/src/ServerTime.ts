@@ -86,6 +86,11 @@ export interface Options {
   readonly interval?: Duration.DurationInput | undefined
   /** A timeout per sample (default 2 seconds). */
   readonly sampleTimeout?: Duration.DurationInput | undefined
+  /**
+   * `eager` (default): the first sync runs while the layer is built. `lazy`: it runs on the first use of the
+   * offset, so that nothing is sent before a request is (a program that rejects bad input sends nothing).
+   */
+  readonly initialSync?: "eager" | "lazy" | undefined
 }
 
 /**
@@ -169,20 +174,15 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
       )
     }).pipe(Effect.withSpan("ServerTime.resync"))
 
-    const service = fromOffset(
-      Effect.map(Ref.get(last), Option.match({ onNone: () => 0, onSome: (s) => s.offsetMillis })),
-      {
-        resync,
-        lastSync: Ref.get(last)
-      }
-    )
-
     const syncLogged = resync.pipe(
       Effect.catchAll((error) =>
         Effect.logWarning("server time sync failed; keeping the previous offset", error.message)
       )
     )
-    yield* syncLogged
+    const initial = yield* Effect.cached(syncLogged)
+    const offset = Effect.map(Ref.get(last), Option.match({ onNone: () => 0, onSome: (s) => s.offsetMillis }))
+    const service = fromOffset(Effect.zipRight(initial, offset), { resync, lastSync: Ref.get(last) })
+    if (options.initialSync !== "lazy") yield* initial
     yield* Effect.sleep(interval).pipe(
       Effect.zipRight(syncLogged),
       Effect.forever,

@@ -82,6 +82,19 @@ describe("ServerTime", () => {
     })
   )
 
+  it.scoped("lazy: sends nothing until the offset is first used, then syncs once", () =>
+    Effect.gen(function* () {
+      const venue = yield* fakeClient(() => timeAnswer(700))
+      const time = yield* ServerTime.make({ baseUrl, samples: 3, initialSync: "lazy" }).pipe(
+        Effect.provide(venue.layer)
+      )
+      assert.strictEqual((yield* venue.seen).length, 0)
+      assert.strictEqual(yield* time.offsetMillis, 700)
+      yield* time.timestamp
+      assert.strictEqual((yield* venue.seen).length, 3)
+    })
+  )
+
   it.effect("a fixed ServerTime reads the Clock plus its offset", () =>
     Effect.gen(function* () {
       yield* TestClock.setTime(1607418537000)

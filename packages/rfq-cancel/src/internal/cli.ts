@@ -94,7 +94,7 @@ const clientLayer = (o: Common) =>
         baseUrl,
         demo,
         credentials: { apiKey, secretKey, passphrase },
-        serverTime: { samples: 3 }
+        serverTime: { samples: 3, initialSync: "lazy" }
       })
     )
   ).pipe(Layer.provide(NodeHttpClient.layerUndici))
