@@ -1,3 +1,4 @@
+import type * as CliApp from "@effect/cli/CliApp"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
@@ -353,8 +354,7 @@ const demo = Command.make("demo", {}, () => runDemo).pipe(
   )
 )
 
-/** @internal */
-export const command = Command.make("okx-rfq").pipe(
+const command = Command.make("okx-rfq").pipe(
   Command.withDescription("Cancel quotes safely on OKX's block-trading (RFQ) venue."),
   Command.withSubcommands([
     cancelQuote,
@@ -370,4 +370,5 @@ export const command = Command.make("okx-rfq").pipe(
 )
 
 /** @internal */
-export const run = Command.run(command, { name: "okx-rfq", version: "0.1.0" })
+export const run: (args: ReadonlyArray<string>) => Effect.Effect<void, unknown, CliApp.CliApp.Environment> =
+  Command.run(command, { name: "okx-rfq", version: "0.1.0" })

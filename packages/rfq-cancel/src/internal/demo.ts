@@ -30,7 +30,7 @@ const heading = (n: number, text: string) => Console.log(`\n── ${n}. ${text}
  *
  * @internal
  */
-export const runDemo = Effect.gen(function* () {
+export const runDemo: Effect.Effect<void, unknown> = Effect.gen(function* () {
   const sim = yield* OkxSimulator.OkxSimulator
   const client = yield* RfqCancelClient.RfqCancelClient
   const start = yield* Clock.currentTimeMillis
