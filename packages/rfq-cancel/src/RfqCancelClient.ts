@@ -230,9 +230,15 @@ export const make = (
       Effect.map(Random.next, (r) => Math.round(Math.min(retry.maxDelay, retry.baseDelay * 2 ** n) * (0.5 + r / 2)))
 
     const withRetries = <Result>(endpoint: AnyEndpoint<Result>, prepared: Endpoints.PreparedRequest) => {
+      let attempts = 0
+      let last: RfqCancelError | undefined
       const loop = (n: number, resynced: boolean): Effect.Effect<Result, RfqCancelError> =>
-        attempt(endpoint, prepared).pipe(
+        Effect.suspend(() => {
+          attempts++
+          return attempt(endpoint, prepared)
+        }).pipe(
           Effect.catchAll((error: RfqCancelError) => {
+            last = error
             if (error.retry === "resync-then-retry-once" && !resynced) {
               return serverTime.resync.pipe(
                 Effect.tapError((e) => Effect.logWarning("server time resync failed", e.message)),
@@ -254,20 +260,10 @@ export const make = (
             return Effect.fail(error)
           })
         )
-      let attempts = 0
-      let last: RfqCancelError | undefined
-      return Effect.suspend(() =>
-        loop(0, false).pipe(
-          Effect.tapError((error) =>
-            Effect.sync(() => {
-              last = error
-            })
-          ),
-          Effect.onExit(() =>
-            Effect.sync(() => {
-              attempts++
-            })
-          ),
+      return Effect.suspend(() => {
+        attempts = 0
+        last = undefined
+        return loop(0, false).pipe(
           Effect.timeoutFail({
             duration: Duration.millis(retry.deadline),
             onTimeout: () =>
@@ -279,7 +275,7 @@ export const make = (
               })
           })
         )
-      )
+      })
     }
 
     const call = <Result>(

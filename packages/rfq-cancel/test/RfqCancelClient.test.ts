@@ -80,10 +80,17 @@ describe("RfqCancelClient retries", () => {
   it.effect("ends at the overall deadline with DeadlineExceeded", () =>
     Effect.gen(function* () {
       const venue = yield* makeFakeVenue
-      const { client } = yield* clientOver(venue, { retry: { maxAttempts: 100, deadline: "3 seconds" } })
+      const { client } = yield* clientOver(venue, {
+        retry: { maxAttempts: 100, deadline: "3 seconds", attemptTimeout: "1 second" }
+      })
       yield* venue.setFault(() => ({ _tag: "hang" }))
       const error = yield* Effect.flip(drive(client.cancelAllQuotes))
       assert.strictEqual(error._tag, "DeadlineExceeded")
+      if (error._tag === "DeadlineExceeded") {
+        assert.isAtLeast(error.attempts, 2)
+        assert.strictEqual(error.attempts, (yield* venue.paths).length)
+        assert.include(error.last ?? "", "timed out")
+      }
     })
   )
 

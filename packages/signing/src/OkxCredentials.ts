@@ -56,7 +56,13 @@ export const make = (input: Input): Credentials => ({
   passphrase: redact(input.passphrase)
 })
 
-const nonEmpty = (name: string): Config.Config<string> =>
+/**
+ * One credential variable: read, trimmed, and rejected (naming the variable) when empty.
+ *
+ * @since 0.1.0
+ * @category config
+ */
+export const nonEmpty = (name: string): Config.Config<string> =>
   Config.string(name).pipe(
     Config.map((value) => value.trim()),
     Config.validate({ message: `${name} must not be empty`, validation: (value) => value.length > 0 })

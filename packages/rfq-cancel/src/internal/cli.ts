@@ -3,6 +3,7 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import type { Endpoints } from "@okx-rfq/schema"
+import { OkxCredentials } from "@okx-rfq/signing"
 import * as Config from "effect/Config"
 import * as ConfigError from "effect/ConfigError"
 import * as Console from "effect/Console"
@@ -68,18 +69,12 @@ type Common = {
 const fromFlagOrEnv = <A>(flag: Option.Option<A>, env: Config.Config<A>) =>
   Option.match(flag, { onNone: () => env, onSome: (value) => Config.succeed(value) })
 
-const nonEmpty = (name: string) =>
-  Config.string(name).pipe(
-    Config.map((s) => s.trim()),
-    Config.validate({ message: `${name} must not be empty`, validation: (s) => s.length > 0 })
-  )
-
 /** The client's settings from flags, falling back to the environment. */
 const settings = (o: Common) =>
   Config.all({
-    apiKey: fromFlagOrEnv(o.apiKey, nonEmpty("OKX_API_KEY")),
-    secretKey: fromFlagOrEnv(o.secretKey, Config.map(nonEmpty("OKX_SECRET_KEY"), Redacted.make)),
-    passphrase: fromFlagOrEnv(o.passphrase, Config.map(nonEmpty("OKX_PASSPHRASE"), Redacted.make)),
+    apiKey: fromFlagOrEnv(o.apiKey, OkxCredentials.nonEmpty("OKX_API_KEY")),
+    secretKey: fromFlagOrEnv(o.secretKey, Config.map(OkxCredentials.nonEmpty("OKX_SECRET_KEY"), Redacted.make)),
+    passphrase: fromFlagOrEnv(o.passphrase, Config.map(OkxCredentials.nonEmpty("OKX_PASSPHRASE"), Redacted.make)),
     baseUrl: fromFlagOrEnv(
       o.baseUrl,
       Config.string("OKX_BASE_URL").pipe(Config.withDefault(RfqCancelClient.defaultBaseUrl))
