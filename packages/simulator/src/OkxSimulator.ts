@@ -36,6 +36,7 @@ export interface Account {
  * @category models
  */
 export interface Limit {
+  /** Requests allowed per window; `Infinity` switches the limit off. */
   readonly requests: number
   readonly windowMs: number
 }

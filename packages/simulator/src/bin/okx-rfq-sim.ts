@@ -28,11 +28,21 @@ const countdownPaceMs = Options.integer("countdown-pace-ms").pipe(
   Options.optional,
   Options.withDescription("pause between two cancellations when the countdown lapses (default 100)")
 )
+const unlimited = Options.boolean("unlimited").pipe(
+  Options.withDescription("no per-User-ID limits (for throughput benchmarks; OKX always limits)")
+)
 const seed = Options.integer("seed").pipe(Options.optional, Options.withDescription("seed of the fault draws"))
+
+const unlimitedLimits = Object.fromEntries(
+  Object.entries(OkxSimulator.defaultLimits).map(([path, limit]) => [
+    path,
+    { ...limit, requests: Number.POSITIVE_INFINITY }
+  ])
+)
 
 const command = Command.make(
   "okx-rfq-sim",
-  { port, host, apiKey, secretKey, passphrase, userId, demo, seedQuotes, countdownPaceMs, seed },
+  { port, host, apiKey, secretKey, passphrase, userId, demo, seedQuotes, countdownPaceMs, seed, unlimited },
   (args) =>
     Effect.scoped(
       Effect.gen(function* () {
@@ -50,7 +60,8 @@ const command = Command.make(
           ],
           seedQuotes: args.seedQuotes,
           countdownPaceMs: Option.getOrUndefined(args.countdownPaceMs),
-          seed: Option.getOrUndefined(args.seed)
+          seed: Option.getOrUndefined(args.seed),
+          ...(args.unlimited ? { limits: unlimitedLimits } : {})
         })
         yield* Effect.sync(() => console.log(`listening on ${sim.url}`))
         return yield* Effect.never

@@ -512,6 +512,7 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
     }
 
     const overLimit = (key: string, limit: Limit, at: number): boolean => {
+      if (limit.requests === Number.POSITIVE_INFINITY) return false
       let list = arrivals.get(key)
       if (list === undefined) {
         list = []

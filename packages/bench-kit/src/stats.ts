@@ -1,0 +1,62 @@
+/**
+ * Order statistics for benchmark samples.
+ */
+
+/** The value at quantile `q` (0–1) of `values`, nearest rank. */
+export const quantile = (values: ReadonlyArray<number>, q: number): number => {
+  if (values.length === 0) return Number.NaN
+  const sorted = [...values].sort((a, b) => a - b)
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))
+  return sorted[rank]!
+}
+
+/** The median (nearest rank). */
+export const median = (values: ReadonlyArray<number>): number => quantile(values, 0.5)
+
+/** The usual summary of a latency sample. */
+export interface Summary {
+  readonly count: number
+  readonly min: number
+  readonly p50: number
+  readonly p90: number
+  readonly p99: number
+  readonly max: number
+  readonly mean: number
+}
+
+export const summarize = (values: ReadonlyArray<number>): Summary => ({
+  count: values.length,
+  min: values.length === 0 ? Number.NaN : Math.min(...values),
+  p50: quantile(values, 0.5),
+  p90: quantile(values, 0.9),
+  p99: quantile(values, 0.99),
+  max: values.length === 0 ? Number.NaN : values.reduce((a, b) => Math.max(a, b), Number.NEGATIVE_INFINITY),
+  mean: values.length === 0 ? Number.NaN : values.reduce((a, b) => a + b, 0) / values.length
+})
+
+/** The largest number of `starts` (ms) inside any window of `window` ms, i.e. [t, t + window). */
+export const maxInAnyWindow = (starts: ReadonlyArray<number>, window: number): number => {
+  const sorted = [...starts].sort((a, b) => a - b)
+  let max = 0
+  let lo = 0
+  for (let hi = 0; hi < sorted.length; hi++) {
+    while (sorted[hi]! - sorted[lo]! >= window) lo++
+    max = Math.max(max, hi - lo + 1)
+  }
+  return max
+}
+
+/** For each start, how many starts lie in the window ending at it: (t - window, t]. Plotted against the limit. */
+export const startsPerWindow = (
+  starts: ReadonlyArray<number>,
+  window: number
+): ReadonlyArray<readonly [number, number]> => {
+  const sorted = [...starts].sort((a, b) => a - b)
+  const points: Array<readonly [number, number]> = []
+  let lo = 0
+  for (let hi = 0; hi < sorted.length; hi++) {
+    while (sorted[hi]! - sorted[lo]! >= window) lo++
+    points.push([sorted[hi]!, hi - lo + 1])
+  }
+  return points
+}
