@@ -24,3 +24,10 @@ export * as RfqCancelError from "./RfqCancelError.js"
  * @since 0.1.0
  */
 export * as DeadMansSwitch from "./DeadMansSwitch.js"
+
+/**
+ * The lean `HttpClient` over undici pools: the recommended transport.
+ *
+ * @since 0.1.0
+ */
+export * as UndiciHttpClient from "./UndiciHttpClient.js"

@@ -1,0 +1,197 @@
+import { assert, describe, it } from "@effect/vitest"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import { Chunk, Deferred, Effect, Exit, Fiber, Stream } from "effect"
+import { once } from "node:events"
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
+import type { AddressInfo } from "node:net"
+import { UndiciHttpClient } from "../src/index.js"
+
+interface Seen {
+  readonly method: string
+  readonly url: string
+  readonly headers: IncomingMessage["headers"]
+  readonly body: string
+  readonly socket: number
+}
+
+/** A plain node:http server on a free loopback port; `handle` answers, every request is recorded. */
+const server = (handle: (req: IncomingMessage, res: ServerResponse, body: string) => void) =>
+  Effect.acquireRelease(
+    Effect.promise(async () => {
+      const seen: Array<Seen> = []
+      const sockets = new Map<object, number>()
+      const srv = createServer((req, res) => {
+        let body = ""
+        req.on("data", (chunk) => (body += chunk))
+        req.on("end", () => {
+          if (!sockets.has(req.socket)) sockets.set(req.socket, sockets.size)
+          seen.push({
+            method: req.method!,
+            url: req.url!,
+            headers: req.headers,
+            body,
+            socket: sockets.get(req.socket)!
+          })
+          handle(req, res, body)
+        })
+      })
+      srv.listen(0, "127.0.0.1")
+      await once(srv, "listening")
+      return { srv, seen, url: `http://127.0.0.1:${(srv.address() as AddressInfo).port}` }
+    }),
+    ({ srv }) =>
+      Effect.promise(() => {
+        srv.closeAllConnections()
+        return new Promise<void>((resolve) => srv.close(() => resolve()))
+      })
+  )
+
+const echo = (_req: IncomingMessage, res: ServerResponse, body: string) => {
+  res.setHeader("content-type", "application/json")
+  res.setHeader("x-echo", "yes")
+  res.setHeader("set-cookie", ["a=1; Path=/", "b=2; Path=/"])
+  res.statusCode = 201
+  res.end(JSON.stringify({ got: body }))
+}
+
+describe("UndiciHttpClient", () => {
+  it.scoped("sends method, path with query, headers and body exactly, and decodes the response", () =>
+    Effect.gen(function* () {
+      const { seen, url } = yield* server(echo)
+      const client = yield* UndiciHttpClient.make()
+      const response = yield* client.execute(
+        HttpClientRequest.post(`${url}/api/v5/rfq/cancel-quote?x=1`).pipe(
+          HttpClientRequest.setHeader("OK-ACCESS-KEY", "k"),
+          HttpClientRequest.bodyText('{"quoteId":"1"}', "application/json")
+        )
+      )
+      assert.strictEqual(response.status, 201)
+      assert.deepStrictEqual(yield* response.json, { got: '{"quoteId":"1"}' })
+      assert.strictEqual(yield* response.text, '{"got":"{\\"quoteId\\":\\"1\\"}"}')
+      assert.strictEqual(response.headers["x-echo"], "yes")
+      assert.deepStrictEqual(response.cookies.cookies.a?.value, "1", "cookies parsed from every set-cookie header")
+      assert.strictEqual(response.cookies.cookies.b?.value, "2")
+      const bytes = Chunk.toReadonlyArray(yield* Stream.runCollect(response.stream))
+      assert.strictEqual(Buffer.concat(bytes.map((b) => Buffer.from(b))).toString(), yield* response.text)
+      assert.strictEqual((yield* response.arrayBuffer).byteLength, Buffer.byteLength(yield* response.text))
+      assert.strictEqual(seen[0]!.method, "POST")
+      assert.strictEqual(seen[0]!.url, "/api/v5/rfq/cancel-quote?x=1")
+      assert.strictEqual(seen[0]!.headers["ok-access-key"], "k")
+      assert.strictEqual(seen[0]!.headers["content-type"], "application/json")
+      assert.strictEqual(seen[0]!.body, '{"quoteId":"1"}')
+    })
+  )
+
+  it.scoped("keeps connections alive: sequential requests reuse their sockets", () =>
+    Effect.gen(function* () {
+      const { seen, url } = yield* server(echo)
+      const client = yield* UndiciHttpClient.make()
+      for (let i = 0; i < 20; i++) yield* client.get(`${url}/api/v5/public/time`).pipe(Effect.flatMap((r) => r.text))
+      assert.strictEqual(seen.length, 20)
+      // the next request is dispatched while undici still counts the previous one's connection busy, so two
+      // sockets may alternate; without keep-alive there would be twenty
+      assert.isAtMost(new Set(seen.map((s) => s.socket)).size, 2)
+    })
+  )
+
+  it.scoped("opens at most `connections` sockets per origin under concurrency", () =>
+    Effect.gen(function* () {
+      const { seen, url } = yield* server((req, res, body) => setTimeout(() => echo(req, res, body), 5))
+      const client = yield* UndiciHttpClient.make({ connections: 3 })
+      yield* Effect.forEach(
+        Array.from({ length: 12 }),
+        () => client.get(`${url}/x`).pipe(Effect.flatMap((r) => r.text)),
+        {
+          concurrency: "unbounded"
+        }
+      )
+      assert.strictEqual(seen.length, 12)
+      assert.isAtMost(new Set(seen.map((s) => s.socket)).size, 3)
+    })
+  )
+
+  it.scoped("a GET has no body; a non-JSON body is still text; json of an empty body is null", () =>
+    Effect.gen(function* () {
+      const { seen, url } = yield* server((_req, res) => res.end(""))
+      const client = yield* UndiciHttpClient.make()
+      const response = yield* client.get(`${url}/empty`)
+      assert.strictEqual(yield* response.text, "")
+      assert.isNull(yield* response.json)
+      assert.strictEqual(seen[0]!.body, "")
+    })
+  )
+
+  it.scoped("malformed JSON is a ResponseError (Decode), not a defect", () =>
+    Effect.gen(function* () {
+      const { url } = yield* server((_req, res) => res.end("{not json"))
+      const client = yield* UndiciHttpClient.make()
+      const response = yield* client.get(`${url}/bad`)
+      const error = yield* Effect.flip(response.json)
+      assert.strictEqual(error._tag, "ResponseError")
+      assert.strictEqual(error.reason, "Decode")
+    })
+  )
+
+  it.scoped("a body over maxResponseBytes fails with a RequestError", () =>
+    Effect.gen(function* () {
+      const { url } = yield* server((_req, res) => res.end("x".repeat(10_000)))
+      const client = yield* UndiciHttpClient.make({ maxResponseBytes: 1000 })
+      const error = yield* Effect.flip(client.get(`${url}/big`))
+      assert.strictEqual(error._tag, "RequestError")
+      assert.include(error.message, "over 1000 bytes")
+    })
+  )
+
+  it.scoped("a refused connection is a RequestError (Transport)", () =>
+    Effect.gen(function* () {
+      const { url, srv } = yield* server(echo)
+      yield* Effect.promise(() => new Promise<void>((resolve) => srv.close(() => resolve())))
+      const client = yield* UndiciHttpClient.make()
+      const error = yield* Effect.flip(client.get(`${url}/gone`))
+      assert.strictEqual(error._tag, "RequestError")
+      assert.strictEqual(error.reason, "Transport")
+    })
+  )
+
+  it.scoped("interrupting a request aborts it: the server sees the connection close", () =>
+    Effect.gen(function* () {
+      const arrived = yield* Deferred.make<void>()
+      const closed = yield* Deferred.make<void>()
+      const { url } = yield* server((req) => {
+        req.socket.on("close", () => Deferred.unsafeDone(closed, Exit.void))
+        Deferred.unsafeDone(arrived, Exit.void)
+      })
+      const client = yield* UndiciHttpClient.make()
+      const fiber = yield* Effect.fork(client.get(`${url}/hang`))
+      yield* Deferred.await(arrived)
+      yield* Fiber.interrupt(fiber)
+      yield* Deferred.await(closed)
+      assert.isTrue(Exit.isInterrupted(yield* Fiber.await(fiber)))
+    })
+  )
+
+  it.scoped("form data and stream request bodies fail with an Encode error and send nothing", () =>
+    Effect.gen(function* () {
+      const { seen, url } = yield* server(echo)
+      const client = yield* UndiciHttpClient.make()
+      const form = yield* Effect.flip(
+        client.execute(HttpClientRequest.post(url).pipe(HttpClientRequest.bodyFormData(new FormData())))
+      )
+      assert.strictEqual(form._tag, "RequestError")
+      assert.strictEqual(form.reason, "Encode")
+      const stream = yield* Effect.flip(
+        client.execute(HttpClientRequest.post(url).pipe(HttpClientRequest.bodyStream(Stream.make(new Uint8Array(1)))))
+      )
+      assert.strictEqual(stream.reason, "Encode")
+      assert.strictEqual(seen.length, 0)
+    })
+  )
+
+  it.effect("the layer provides an HttpClient whose pools close with it", () =>
+    Effect.gen(function* () {
+      const client = yield* HttpClient.HttpClient
+      assert.isFunction(client.execute)
+    }).pipe(Effect.provide(UndiciHttpClient.layer))
+  )
+})
