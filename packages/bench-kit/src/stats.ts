@@ -60,3 +60,26 @@ export const startsPerWindow = (
   }
   return points
 }
+
+/**
+ * The earliest start of each arrival under "at most `limit` starts in any window of `window` ms", serving
+ * arrivals first come, first served (ties in arrival order): `s[k] = max(a[k], s[k - limit] + window)` over the
+ * arrivals sorted by time. No valid schedule starts its k-th request earlier (by induction on k: the k-th start
+ * of any valid schedule is at or after the k-th arrival and at least `window` after its (k − limit)-th start), so
+ * this is the reference a limiter's throughput is measured against. Returned in the order of `arrivals`.
+ */
+export const optimalStarts = (
+  arrivals: ReadonlyArray<number>,
+  limit: number,
+  window: number
+): ReadonlyArray<number> => {
+  const order = arrivals.map((_, i) => i).sort((i, j) => arrivals[i]! - arrivals[j]! || i - j)
+  const sorted: Array<number> = []
+  const starts = new Array<number>(arrivals.length)
+  order.forEach((i, k) => {
+    const start = k < limit ? arrivals[i]! : Math.max(arrivals[i]!, sorted[k - limit]! + window)
+    sorted.push(start)
+    starts[i] = start
+  })
+  return starts
+}
