@@ -101,7 +101,8 @@ export type EndpointFaults = typeof internalSchema.EndpointFaults.Type
  *   clockOffsetMs: 0,
  *   endpoints: {
  *     "*": { latencyMs: { p50: 5, p99: 50 } },
- *     "/api/v5/rfq/cancel-quote": { error: { code: "50001", probability: 0.1 }, drop: 0.05, malformed: 0.01 }
+ *     "/api/v5/rfq/cancel-quote": { error: { code: "50001", probability: 0.1 }, drop: 0.05, malformed: 0.01 },
+ *     "/api/v5/rfq/cancel-all-after": { drift: "extra" }
  *   }
  * }
  * ```
@@ -190,7 +191,7 @@ export interface Rfq {
 
 /**
  * One OKX request as the venue answered it. `at` is the venue clock in ms; `fault` says which fault changed the answer
- * (`"drop"`: no answer at all, `httpStatus` 0).
+ * (`"drop"`: no answer at all, `httpStatus` 0; `"drift"`: fields added or removed).
  *
  * @since 0.1.0
  * @category models
@@ -201,7 +202,7 @@ export interface RequestLogEntry {
   readonly path: string
   readonly code: string
   readonly httpStatus: number
-  readonly fault?: "error" | "drop" | "malformed" | undefined
+  readonly fault?: "error" | "drop" | "malformed" | "drift" | undefined
 }
 
 /**

@@ -127,6 +127,47 @@ describe("faults per endpoint", () => {
     })
   )
 
+  it.scoped("drift: extra adds unknown fields, missing removes each item's first field; both logged", () =>
+    Effect.gen(function* () {
+      const sim = yield* OkxSimulator.make({
+        accounts,
+        seedQuotes: 2,
+        faults: { endpoints: { "/api/v5/rfq/cancel-quote": { drift: "extra" } } }
+      })
+      const extra = yield* cancelQuote(sim)
+      assert.deepStrictEqual(JSON.parse(extra.text), {
+        code: "0",
+        msg: "",
+        data: [{ quoteId: "3000000001", clQuoteId: "simq1", sCode: "0", sMsg: "", simDrift: "extra" }],
+        simDrift: "extra"
+      })
+      const set = yield* control(sim, "/sim/faults", {
+        endpoints: {
+          "/api/v5/rfq/cancel-quote": { drift: "missing" },
+          "/api/v5/rfq/cancel-all-after": { drift: "missing" }
+        }
+      })
+      assert.strictEqual(set.status, 200)
+      const missing = yield* cancelQuote(sim, "3000000002")
+      assert.deepStrictEqual(missing.json.data, [{ clQuoteId: "simq2", sCode: "0", sMsg: "" }])
+      const armed = yield* call(sim, "/api/v5/rfq/cancel-all-after", { body: { timeOut: "10" } })
+      assert.deepStrictEqual(armed.json.data, [{ ts: "0" }])
+      const failed = yield* call(sim, "/api/v5/rfq/cancel-quote", { body: {} })
+      assert.deepStrictEqual([failed.json.code, failed.json.data], ["50015", []])
+      assert.deepStrictEqual(yield* quoteStates(sim), ["canceled", "canceled"])
+      assert.deepStrictEqual(
+        (yield* sim.state).requests.map((r) => [r.code, r.fault]),
+        [
+          ["0", "drift"],
+          ["0", "drift"],
+          ["0", "drift"],
+          ["50015", "drift"]
+        ]
+      )
+      assert.strictEqual((yield* control(sim, "/sim/faults", { endpoints: { "*": { drift: "renamed" } } })).status, 400)
+    })
+  )
+
   it.scoped("latency sleeps on the Effect Clock: under the TestClock the answer waits for TestClock.adjust", () =>
     Effect.gen(function* () {
       const sim = yield* OkxSimulator.make({

@@ -22,7 +22,8 @@ export const EndpointFaults = Schema.Struct({
     })
   ),
   drop: Schema.optional(Probability),
-  malformed: Schema.optional(Probability)
+  malformed: Schema.optional(Probability),
+  drift: Schema.optional(Schema.Literal("extra", "missing"))
 })
 
 /** @internal */

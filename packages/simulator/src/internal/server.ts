@@ -15,7 +15,7 @@ import type * as OkxSimulator from "../OkxSimulator.js"
 import { authenticate } from "./auth.js"
 import * as internalSchema from "./schema.js"
 import { makeVenue, type Venue } from "./venue.js"
-import { envelope, error, httpStatusOf, messageOf, type Reply } from "./wire.js"
+import { drift, envelope, error, httpStatusOf, messageOf, type Reply } from "./wire.js"
 
 const json = (body: unknown, status = 200) =>
   HttpServerResponse.text(JSON.stringify(body), { status, contentType: "application/json" })
@@ -147,7 +147,7 @@ const okx = (
     const { raw, venue: now } = yield* venue.clock
     const body = request.method === "GET" ? "" : yield* Effect.orElseSucceed(request.text, () => "")
     let injected = false
-    const reply: Reply = yield* Effect.gen(function* () {
+    const answer: Reply = yield* Effect.gen(function* () {
       let userId: string
       if (route.auth) {
         const auth = authenticate({
@@ -178,6 +178,7 @@ const okx = (
       }
       return yield* route.handle({ userId, body: parsed, query, now })
     })
+    const reply = faults.drift === undefined ? answer : drift(answer, faults.drift)
     const entry = { at: now, method: request.method, path: pathname, code: reply.code, httpStatus: reply.httpStatus }
     if (yield* chance(venue, faults.drop)) {
       venue.log({ ...entry, code: "", httpStatus: 0, fault: "drop" })
@@ -191,7 +192,9 @@ const okx = (
         contentType: "application/json"
       })
     }
-    venue.log(injected ? { ...entry, fault: "error" } : entry)
+    venue.log(
+      injected ? { ...entry, fault: "error" } : faults.drift === undefined ? entry : { ...entry, fault: "drift" }
+    )
     return okxResponse(reply)
   })
 

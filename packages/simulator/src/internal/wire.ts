@@ -92,3 +92,21 @@ export const envelope = (
 /** @internal */
 export const error = (code: string, ...params: ReadonlyArray<string>): Reply =>
   envelope(code, [], messageOf(code, params))
+
+/**
+ * Schema drift on an answer: `"extra"` adds an unknown field to the envelope and to every object in `data`;
+ * `"missing"` removes the first field of every object in `data` (cancel-quote: `quoteId`, cancel-all-*: `ts`,
+ * cancel-all-after: `triggerTime`).
+ *
+ * @internal
+ */
+export const drift = (reply: Reply, kind: "extra" | "missing"): Reply => {
+  const envelope = JSON.parse(reply.body) as { readonly data: ReadonlyArray<unknown> }
+  const data = envelope.data.map((item) => {
+    if (typeof item !== "object" || item === null || Array.isArray(item)) return item
+    if (kind === "extra") return { ...item, simDrift: "extra" }
+    return Object.fromEntries(Object.entries(item).slice(1))
+  })
+  const body = kind === "extra" ? { ...envelope, data, simDrift: "extra" } : { ...envelope, data }
+  return { ...reply, body: JSON.stringify(body) }
+}
