@@ -3,7 +3,18 @@
  * a histogram of one or more samples. The output is deterministic for the same input.
  */
 
-const palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
+const palette = [
+  "#1f77b4",
+  "#d62728",
+  "#2ca02c",
+  "#ff7f0e",
+  "#9467bd",
+  "#8c564b",
+  "#e377c2",
+  "#7f7f7f",
+  "#bcbd22",
+  "#17becf"
+]
 
 const escapeXml = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
 
@@ -31,18 +42,38 @@ interface Frame {
   readonly legend: ReadonlyArray<{ readonly name: string; readonly color: string; readonly dashed?: boolean }>
 }
 
+/** Where a frame is drawn: its top-left corner and size in the document. */
+interface Box {
+  readonly left: number
+  readonly top: number
+  readonly width: number
+  readonly height: number
+}
+
 const width = 800
 const height = 420
 const margin = { left: 64, right: 16, top: 40, bottom: 52 }
-const plotW = width - margin.left - margin.right
-const plotH = height - margin.top - margin.bottom
 
 type Draw = (x: (v: number) => number, y: (v: number) => number) => string
 
-const frame = (f: Frame, draw: Draw): string => {
-  const x = (v: number) => margin.left + ((v - f.xMin) / (f.xMax - f.xMin || 1)) * plotW
-  const y = (v: number) => margin.top + plotH - ((v - f.yMin) / (f.yMax - f.yMin || 1)) * plotH
-  const bottom = margin.top + plotH
+const svgDocument = (w: number, h: number, body: ReadonlyArray<string>): string =>
+  [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" `,
+    `font-family="sans-serif" font-size="11">`,
+    `<rect width="${w}" height="${h}" fill="#fff"/>`,
+    ...body,
+    "</svg>\n"
+  ].join("")
+
+/** Title, axes with ticks and labels, the plot (`draw`) and the legend, inside `box`. */
+const panel = (f: Frame, draw: Draw, box: Box, titleSize = 14): string => {
+  const left = box.left + margin.left
+  const top = box.top + margin.top
+  const plotW = box.width - margin.left - margin.right
+  const plotH = box.height - margin.top - margin.bottom
+  const x = (v: number) => left + ((v - f.xMin) / (f.xMax - f.xMin || 1)) * plotW
+  const y = (v: number) => top + plotH - ((v - f.yMin) / (f.yMax - f.yMin || 1)) * plotH
+  const bottom = top + plotH
   const xt = ticks(f.xMin, f.xMax)
     .map(
       (t) =>
@@ -53,14 +84,14 @@ const frame = (f: Frame, draw: Draw): string => {
   const yt = ticks(f.yMin, f.yMax)
     .map(
       (t) =>
-        `<line x1="${margin.left}" y1="${y(t)}" x2="${margin.left + plotW}" y2="${y(t)}" stroke="#eee"/>` +
-        `<text x="${margin.left - 6}" y="${y(t) + 4}" text-anchor="end">${fmt(t)}</text>`
+        `<line x1="${left}" y1="${y(t)}" x2="${left + plotW}" y2="${y(t)}" stroke="#eee"/>` +
+        `<text x="${left - 6}" y="${y(t) + 4}" text-anchor="end">${fmt(t)}</text>`
     )
     .join("")
-  const lx = margin.left + plotW - 300
+  const lx = left + plotW - 300
   const legend = f.legend
     .map((entry, i) => {
-      const ly = margin.top + 8 + i * 16
+      const ly = top + 8 + i * 16
       const dash = entry.dashed === true ? ' stroke-dasharray="6 3"' : ""
       return (
         `<line x1="${lx}" y1="${ly}" x2="${lx + 18}" y2="${ly}" stroke="${entry.color}" stroke-width="2"${dash}/>` +
@@ -69,24 +100,26 @@ const frame = (f: Frame, draw: Draw): string => {
     })
     .join("")
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" `,
-    `font-family="sans-serif" font-size="11">`,
-    `<rect width="${width}" height="${height}" fill="#fff"/>`,
-    `<text x="${width / 2}" y="22" text-anchor="middle" font-size="14">${escapeXml(f.title)}</text>`,
+    `<text x="${box.left + box.width / 2}" y="${box.top + 22}" text-anchor="middle" font-size="${titleSize}">`,
+    `${escapeXml(f.title)}</text>`,
     yt,
     xt,
-    `<line x1="${margin.left}" y1="${bottom}" x2="${margin.left + plotW}" y2="${bottom}" stroke="#333"/>`,
-    `<line x1="${margin.left}" y1="${margin.top}" x2="${margin.left}" y2="${bottom}" stroke="#333"/>`,
-    `<text x="${margin.left + plotW / 2}" y="${height - 12}" text-anchor="middle">${escapeXml(f.xLabel)}</text>`,
-    `<text transform="translate(16 ${margin.top + plotH / 2}) rotate(-90)" text-anchor="middle">`,
+    `<line x1="${left}" y1="${bottom}" x2="${left + plotW}" y2="${bottom}" stroke="#333"/>`,
+    `<line x1="${left}" y1="${top}" x2="${left}" y2="${bottom}" stroke="#333"/>`,
+    `<text x="${left + plotW / 2}" y="${box.top + box.height - 12}" text-anchor="middle">${escapeXml(f.xLabel)}</text>`,
+    `<text transform="translate(${box.left + 16} ${top + plotH / 2}) rotate(-90)" text-anchor="middle">`,
     `${escapeXml(f.yLabel)}</text>`,
     draw(x, y),
-    `<rect x="${lx - 8}" y="${margin.top - 2}" width="304" height="${f.legend.length * 16 + 6}" `,
-    `fill="#fff" fill-opacity="0.85" stroke="#ccc"/>`,
-    legend,
-    "</svg>\n"
+    f.legend.length === 0
+      ? ""
+      : `<rect x="${lx - 8}" y="${top - 2}" width="304" height="${f.legend.length * 16 + 6}" ` +
+        `fill="#fff" fill-opacity="0.85" stroke="#ccc"/>`,
+    legend
   ].join("")
 }
+
+const frame = (f: Frame, draw: Draw): string =>
+  svgDocument(width, height, [panel(f, draw, { left: 0, top: 0, width, height })])
 
 /** One line of a step chart. */
 export interface Series {
@@ -122,19 +155,133 @@ export const stepChart = (options: {
     { title: options.title, xLabel: options.xLabel, yLabel: options.yLabel, xMin, xMax, yMin: 0, yMax, legend },
     (x, y) =>
       [
-        ...options.series.map((s, i) => {
-          let d = ""
-          s.points.forEach(([px, py], j) => {
-            d += j === 0 ? `M${x(px).toFixed(1)},${y(py).toFixed(1)}` : `H${x(px).toFixed(1)}V${y(py).toFixed(1)}`
-          })
-          return `<path d="${d}" fill="none" stroke="${color(i)}" stroke-width="1.5" stroke-opacity="0.85"/>`
-        }),
+        ...options.series.map((s, i) => stepLine(s.points, color(i), x, y)),
         ...references.map(
           (r) =>
             `<line x1="${x(xMin)}" y1="${y(r.y)}" x2="${x(xMax)}" y2="${y(r.y)}" stroke="#000" stroke-dasharray="6 3"/>`
         )
       ].join("")
   )
+}
+
+/**
+ * A step line (value held until the next point) as one path. Pen moves that draw nothing new are dropped: a
+ * move to the same pixel, or a move continuing the previous one in the same direction is merged into it, so
+ * dense series (thousands of points) stay small without changing the picture.
+ */
+const stepLine = (
+  points: ReadonlyArray<readonly [number, number]>,
+  color: string,
+  x: (v: number) => number,
+  y: (v: number) => number
+): string => {
+  const moves: Array<{ readonly axis: "H" | "V"; readonly from: number; to: number }> = []
+  let start = ""
+  let cx = 0
+  let cy = 0
+  const move = (axis: "H" | "V", from: number, to: number) => {
+    if (to === from) return
+    const last = moves[moves.length - 1]
+    if (last !== undefined && last.axis === axis && Math.sign(last.to - last.from) === Math.sign(to - from)) {
+      last.to = to
+    } else {
+      moves.push({ axis, from, to })
+    }
+  }
+  points.forEach(([px, py], j) => {
+    const nx = Number(x(px).toFixed(1))
+    const ny = Number(y(py).toFixed(1))
+    if (j === 0) {
+      start = `M${nx.toFixed(1)},${ny.toFixed(1)}`
+    } else {
+      move("H", cx, nx)
+      move("V", cy, ny)
+    }
+    cx = nx
+    cy = ny
+  })
+  const d = start + moves.map((m) => `${m.axis}${m.to.toFixed(1)}`).join("")
+  return `<path d="${d}" fill="none" stroke="${color}" stroke-width="1.5" stroke-opacity="0.85"/>`
+}
+
+/** One panel of {@link stepChartGrid}. */
+export interface StepPanel {
+  readonly title: string
+  readonly series: ReadonlyArray<Series>
+  readonly references?: ReadonlyArray<Reference>
+}
+
+/**
+ * Small multiples: one step chart per panel, `columns` (default 3) across, all on the same axes so the panels
+ * compare at a glance. Reference lines are dashed and labelled inside each panel; series are coloured in order
+ * across the grid, with a legend only in panels that hold more than one series.
+ */
+export const stepChartGrid = (options: {
+  readonly title: string
+  readonly xLabel: string
+  readonly yLabel: string
+  readonly panels: ReadonlyArray<StepPanel>
+  readonly columns?: number
+  readonly panelWidth?: number
+  readonly panelHeight?: number
+}): string => {
+  const columns = Math.max(1, Math.min(options.columns ?? 3, options.panels.length))
+  const panelWidth = options.panelWidth ?? 420
+  const panelHeight = options.panelHeight ?? 260
+  const header = 36
+  let xMin = Number.POSITIVE_INFINITY
+  let xMax = Number.NEGATIVE_INFINITY
+  let yTop = 0
+  for (const p of options.panels) {
+    for (const s of p.series) {
+      for (const [px, py] of s.points) {
+        xMin = Math.min(xMin, px)
+        xMax = Math.max(xMax, px)
+        yTop = Math.max(yTop, py)
+      }
+    }
+    for (const r of p.references ?? []) yTop = Math.max(yTop, r.y)
+  }
+  if (!Number.isFinite(xMin)) {
+    xMin = 0
+    xMax = 1
+  }
+  const yMax = (yTop || 1) * 1.08
+  const color = (i: number) => palette[i % palette.length]!
+  let next = 0
+  const panels = options.panels.map((p, i) => {
+    const first = next
+    next += p.series.length
+    const references = p.references ?? []
+    const legend = p.series.length > 1 ? p.series.map((s, j) => ({ name: s.name, color: color(first + j) })) : []
+    const box = {
+      left: (i % columns) * panelWidth,
+      top: header + Math.floor(i / columns) * panelHeight,
+      width: panelWidth,
+      height: panelHeight
+    }
+    return panel(
+      { title: p.title, xLabel: options.xLabel, yLabel: options.yLabel, xMin, xMax, yMin: 0, yMax, legend },
+      (x, y) =>
+        [
+          ...p.series.map((s, j) => stepLine(s.points, color(first + j), x, y)),
+          ...references.map(
+            (r) =>
+              `<line x1="${x(xMin)}" y1="${y(r.y)}" x2="${x(xMax)}" y2="${y(r.y)}" stroke="#000" ` +
+              `stroke-dasharray="6 3"/><text x="${x(xMax) - 4}" y="${y(r.y) - 4}" text-anchor="end">` +
+              `${escapeXml(r.name)}</text>`
+          )
+        ].join(""),
+      box,
+      12
+    )
+  })
+  const rows = Math.ceil(options.panels.length / columns)
+  const w = columns * panelWidth
+  return svgDocument(w, header + rows * panelHeight, [
+    `<text x="${w / 2}" y="24" text-anchor="middle" font-size="15">${escapeXml(options.title)}</text>`,
+    ...panels
+  ])
 }
 
 /** A histogram of each sample over shared bins, drawn as outlined steps so several samples stay readable. */
