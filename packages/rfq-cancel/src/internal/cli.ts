@@ -1,6 +1,8 @@
 import type * as CliApp from "@effect/cli/CliApp"
 import * as Command from "@effect/cli/Command"
+import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as Options from "@effect/cli/Options"
+import * as ValidationError from "@effect/cli/ValidationError"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import type { Endpoints } from "@okx-rfq/schema"
 import { OkxCredentials } from "@okx-rfq/signing"
@@ -11,7 +13,10 @@ import * as Data from "effect/Data"
 import * as DateTime from "effect/DateTime"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
@@ -69,15 +74,55 @@ type Common = {
 const fromFlagOrEnv = <A>(flag: Option.Option<A>, env: Config.Config<A>) =>
   Option.match(flag, { onNone: () => env, onSome: (value) => Config.succeed(value) })
 
+const emptyFlag = (name: string) => `--${name} must not be empty`
+
+/** A credential: its flag, trimmed and rejected (naming the flag) when empty, else its variable. */
+const credential = (flag: Option.Option<string>, name: string, env: string) =>
+  Option.match(flag, {
+    onNone: () => OkxCredentials.nonEmpty(env),
+    onSome: (value) =>
+      Config.succeed(value.trim()).pipe(Config.validate({ message: emptyFlag(name), validation: (v) => v.length > 0 }))
+  })
+
+/** A secret credential, the same way, never leaving `Redacted`. */
+const secret = (flag: Option.Option<Redacted.Redacted<string>>, name: string, env: string) =>
+  Option.match(flag, {
+    onNone: () => Config.map(OkxCredentials.nonEmpty(env), Redacted.make),
+    onSome: (value) =>
+      Config.succeed(Redacted.make(Redacted.value(value).trim())).pipe(
+        Config.validate({ message: emptyFlag(name), validation: (v) => Redacted.value(v).length > 0 })
+      )
+  })
+
+const isHttpUrl = (value: string) => {
+  try {
+    const url = new URL(value)
+    return url.protocol === "http:" || url.protocol === "https:"
+  } catch {
+    return false
+  }
+}
+
 /** The client's settings from flags, falling back to the environment. */
 const settings = (o: Common) =>
   Config.all({
-    apiKey: fromFlagOrEnv(o.apiKey, OkxCredentials.nonEmpty("OKX_API_KEY")),
-    secretKey: fromFlagOrEnv(o.secretKey, Config.map(OkxCredentials.nonEmpty("OKX_SECRET_KEY"), Redacted.make)),
-    passphrase: fromFlagOrEnv(o.passphrase, Config.map(OkxCredentials.nonEmpty("OKX_PASSPHRASE"), Redacted.make)),
+    apiKey: credential(o.apiKey, "api-key", "OKX_API_KEY"),
+    secretKey: secret(o.secretKey, "secret-key", "OKX_SECRET_KEY"),
+    passphrase: secret(o.passphrase, "passphrase", "OKX_PASSPHRASE"),
     baseUrl: fromFlagOrEnv(
       o.baseUrl,
       Config.string("OKX_BASE_URL").pipe(Config.withDefault(RfqCancelClient.defaultBaseUrl))
+    ).pipe(
+      Config.mapOrFail((url) =>
+        isHttpUrl(url)
+          ? Either.right(url)
+          : Either.left(
+              ConfigError.InvalidData(
+                [],
+                `--base-url (or OKX_BASE_URL) must be an http(s) URL such as ${RfqCancelClient.defaultBaseUrl}, got ${JSON.stringify(url)}`
+              )
+            )
+      )
     ),
     demo: o.demo ? Config.succeed(true) : Config.boolean("OKX_DEMO").pipe(Config.withDefault(false))
   })
@@ -187,6 +232,22 @@ const ids = (name: string, description: string) =>
 const one = (name: string, description: string) =>
   Options.text(name).pipe(Options.optional, Options.withDescription(description))
 
+/** A whole number of seconds (`Options.integer` would take -1, which a `Duration` turns into 0: disarmed). */
+const seconds = (name: string, description: string) =>
+  Options.text(name).pipe(
+    Options.withPseudoName("seconds"),
+    Options.mapEffect((text) =>
+      /^[0-9]+$/.test(text)
+        ? Effect.succeed(Number(text))
+        : Effect.fail(
+            ValidationError.invalidValue(
+              HelpDoc.p(`--${name} must be a whole number of seconds, got ${JSON.stringify(text)}`)
+            )
+          )
+    ),
+    Options.withDescription(description)
+  )
+
 const defined = <K extends string>(entries: ReadonlyArray<readonly [K, Option.Option<string>]>) =>
   Object.fromEntries(entries.flatMap(([k, v]) => (Option.isSome(v) ? [[k, v.value]] : []))) as Partial<
     Record<K, string>
@@ -279,7 +340,7 @@ const cancelAllRfqs = Command.make("cancel-all-rfqs", common, (o) => runCall(o, 
 
 const cancelAllAfter = Command.make(
   "cancel-all-after",
-  { ...common, timeout: Options.integer("timeout").pipe(Options.withDescription("seconds: 0 disables, else 10-120")) },
+  { ...common, timeout: seconds("timeout", "seconds: 0 disables, else 10-120") },
   (o) => runCall(o, (c) => c.cancelAllAfter(Duration.seconds(o.timeout)))
 ).pipe(
   Command.withDescription(
@@ -302,8 +363,8 @@ const guard = Command.make(
   "guard",
   {
     ...common,
-    timeout: Options.integer("timeout").pipe(Options.withDescription("the countdown in seconds, 10-120")),
-    interval: Options.integer("interval").pipe(Options.optional, Options.withDescription("re-arm every N seconds")),
+    timeout: seconds("timeout", "the countdown in seconds, 10-120"),
+    interval: seconds("interval", "re-arm every N seconds").pipe(Options.optional),
     onExit: Options.choice("on-exit", DeadMansSwitch.shutdownPolicies).pipe(
       Options.withDefault("cancel-then-disarm" as const),
       Options.withDescription("what to do on SIGINT/SIGTERM")
@@ -364,6 +425,38 @@ const command = Command.make("okx-rfq").pipe(
   ])
 )
 
+const cli = Command.run(command, { name: "okx-rfq", version: "0.1.0" })
+
+const logLevelNames = LogLevel.allLevels.map((level) => level._tag.toLowerCase())
+
+/**
+ * Takes `--log-level LEVEL` (or `--log-level=LEVEL`) out of the arguments wherever it is: @effect/cli's own
+ * built-in option is only recognised before a command's options. Falls back to `OKX_LOG_LEVEL`.
+ */
+const takeLogLevel = (args: ReadonlyArray<string>) =>
+  Effect.gen(function* () {
+    const rest: Array<string> = []
+    let name: string | undefined
+    for (let i = 0; i < args.length; i++) {
+      const arg = args[i]!
+      if (arg === "--log-level" && i + 1 < args.length) name = args[++i]
+      else if (arg.startsWith("--log-level=")) name = arg.slice("--log-level=".length)
+      else rest.push(arg)
+    }
+    name ??= Option.getOrUndefined(yield* Config.option(Config.string("OKX_LOG_LEVEL")))
+    if (name === undefined) return { rest, level: undefined }
+    const level = LogLevel.allLevels.find((l) => l._tag.toLowerCase() === name.toLowerCase())
+    if (level === undefined) {
+      yield* Console.error(
+        `error: --log-level (or OKX_LOG_LEVEL) must be one of ${logLevelNames.join(", ")}, got ${JSON.stringify(name)}`
+      )
+      return yield* new ExitWith({ code: 2 })
+    }
+    return { rest, level }
+  })
+
 /** @internal */
-export const run: (args: ReadonlyArray<string>) => Effect.Effect<void, unknown, CliApp.CliApp.Environment> =
-  Command.run(command, { name: "okx-rfq", version: "0.1.0" })
+export const run = (args: ReadonlyArray<string>): Effect.Effect<void, unknown, CliApp.CliApp.Environment> =>
+  Effect.flatMap(takeLogLevel(args), ({ level, rest }) =>
+    level === undefined ? cli(rest) : cli(rest).pipe(Logger.withMinimumLogLevel(level))
+  )
