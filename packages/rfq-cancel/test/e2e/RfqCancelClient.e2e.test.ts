@@ -1,0 +1,164 @@
+import { assert, describe, it } from "@effect/vitest"
+import { DateTime, Effect, Exit } from "effect"
+import {
+  account,
+  arrivals,
+  assertTypedExit,
+  driveVirtualTime,
+  limitViolations,
+  makeClient,
+  makeWire,
+  maxInWindow,
+  withSimulator
+} from "../utils/simulatorClient.js"
+
+const cancelQuotePath = "/api/v5/rfq/cancel-quote"
+
+describe("RfqCancelClient end to end (real HTTP, real signatures, the simulator's real limits)", () => {
+  it.scoped("a burst of 200 cancel-quotes through one client: all cancelled, never over 50 per 2 s at the venue", () =>
+    withSimulator({}, (sim) =>
+      Effect.gen(function* () {
+        // OKX's own limit (50 per 2 s per User ID) at the venue and in the client's lane, real sockets, and virtual
+        // time shared by both (the TestClock): a request reaches the venue at the instant its permit was granted.
+        // In real time, client and venue share this one event loop, so a window's 50 requests arrive one after
+        // another over 0.1 s to 1.2 s on a loaded 2-core machine, a spread the lane's margin (100 ms, sized for
+        // network jitter) does not cover: the venue then rejects some arrivals for reasons that are not the
+        // limiter's. Virtual time makes the venue's count exact, so any 50011 here is the limiter's fault.
+        const wire = makeWire()
+        const client = yield* makeClient(sim, {}, wire.layer)
+        const quotes = yield* Effect.orDie(sim.createQuotes({ count: 200 }))
+        const exits = yield* driveVirtualTime(
+          Effect.forEach(quotes, (q) => Effect.exit(client.cancelQuote({ quoteId: q.quoteId })), {
+            concurrency: "unbounded"
+          }),
+          wire
+        )
+        exits.forEach((exit, i) => {
+          assertTypedExit(exit)
+          assert.isTrue(Exit.isSuccess(exit), `call ${i} failed`)
+          if (Exit.isSuccess(exit)) {
+            assert.strictEqual(exit.value.items[0]!.quoteId, quotes[i]!.quoteId)
+            assert.strictEqual(exit.value.items[0]!.outcome._tag, "Cancelled")
+          }
+        })
+        const state = yield* sim.state
+        const log = arrivals(state.requests, cancelQuotePath)
+        assert.strictEqual(log.length, 200, "one attempt per call")
+        assert.deepStrictEqual(limitViolations(state.requests), [])
+        assert.strictEqual(maxInWindow(log, 2000), 50, "at most 50 arrivals in any 2 s, and the budget is used")
+        assert.strictEqual(new Set(log.map((r) => r.at)).size, 4, "four windows")
+        assert.isTrue(state.quotes.every((q) => q.state === "canceled"))
+      })
+    )
+  )
+
+  it.live("single cancels: by quoteId or clQuoteId; an unknown or inactive quote is a typed item outcome", () =>
+    withSimulator({ seedQuotes: 2 }, (sim) =>
+      Effect.gen(function* () {
+        const client = yield* makeClient(sim)
+        const [first, second] = (yield* sim.state).quotes
+        const byId = yield* client.cancelQuote({ quoteId: first!.quoteId })
+        const byClientId = yield* client.cancelQuote({ clQuoteId: second!.clQuoteId })
+        const again = yield* client.cancelQuote({ quoteId: first!.quoteId })
+        const unknown = yield* client.cancelQuote({ quoteId: "999" })
+        assert.deepStrictEqual(
+          [byId, byClientId, again, unknown].map((r) => [r.code, r.items[0]!.quoteId, r.items[0]!.outcome._tag]),
+          [
+            ["0", first!.quoteId, "Cancelled"],
+            ["0", second!.quoteId, "Cancelled"],
+            ["1", first!.quoteId, "AlreadyInactive"],
+            ["1", "999", "NotFound"]
+          ]
+        )
+        const rfq = (yield* Effect.orDie(sim.createRfqs({ count: 1 })))[0]!
+        const cancelled = yield* client.cancelRfq({ clRfqId: rfq.clRfqId })
+        assert.deepStrictEqual([cancelled.items[0]!.rfqId, cancelled.items[0]!.outcome._tag], [rfq.rfqId, "Cancelled"])
+        assert.strictEqual((yield* sim.state).requests.length, 5)
+      })
+    )
+  )
+
+  it.live("a batch of 150 quote ids is sent as two requests; every item comes back in order", () =>
+    withSimulator({}, (sim) =>
+      Effect.gen(function* () {
+        const client = yield* makeClient(sim)
+        const quotes = yield* Effect.orDie(sim.createQuotes({ count: 149 }))
+        const ids = [
+          ...quotes.slice(0, 120).map((q) => q.quoteId),
+          "404404",
+          ...quotes.slice(120).map((q) => q.quoteId)
+        ]
+        const result = yield* client.cancelBatchQuotes({ quoteIds: ids })
+        assert.strictEqual(result.code, "2")
+        assert.deepStrictEqual(
+          result.items.map((i) => i.quoteId),
+          ids
+        )
+        assert.deepStrictEqual(
+          result.items.filter((i) => i.outcome._tag !== "Cancelled").map((i) => [i.quoteId, i.outcome._tag]),
+          [["404404", "NotFound"]]
+        )
+        const state = yield* sim.state
+        assert.deepStrictEqual(
+          state.requests.map((r) => [r.path, r.code]),
+          [
+            ["/api/v5/rfq/cancel-batch-quotes", "0"],
+            ["/api/v5/rfq/cancel-batch-quotes", "2"]
+          ]
+        )
+        assert.isTrue(state.quotes.every((q) => q.state === "canceled"))
+        const rfqs = yield* Effect.orDie(sim.createRfqs({ count: 3 }))
+        const batch = yield* client.cancelBatchRfqs({ clRfqIds: rfqs.map((r) => r.clRfqId) })
+        assert.deepStrictEqual(
+          batch.items.map((i) => [i.rfqId, i.outcome._tag]),
+          rfqs.map((r) => [r.rfqId, "Cancelled"])
+        )
+      })
+    )
+  )
+
+  it.live("cancel-all: everything active is cancelled, then a second call is NothingToCancel", () =>
+    withSimulator({ seedQuotes: 5 }, (sim) =>
+      Effect.gen(function* () {
+        yield* Effect.orDie(sim.createRfqs({ count: 2 }))
+        const client = yield* makeClient(sim)
+        const quotes = yield* client.cancelAllQuotes
+        const none = yield* client.cancelAllQuotes
+        const rfqs = yield* client.cancelAllRfqs
+        assert.deepStrictEqual([quotes._tag, none._tag, rfqs._tag], ["AllCancelled", "NothingToCancel", "AllCancelled"])
+        const state = yield* sim.state
+        assert.isTrue([...state.quotes, ...state.rfqs].every((x) => x.state === "canceled"))
+        assert.deepStrictEqual(
+          state.requests.map((r) => r.code),
+          ["0", "70409", "0"]
+        )
+      })
+    )
+  )
+
+  it.live("cancel-all-after arms the venue's countdown and disarm turns it off; quotes confirms states", () =>
+    withSimulator({ seedQuotes: 3 }, (sim) =>
+      Effect.gen(function* () {
+        const client = yield* makeClient(sim)
+        const armed = yield* client.cancelAllAfter("60 seconds")
+        assert.strictEqual(armed.triggerTime._tag, "Utc")
+        const venue = (yield* sim.state).cancelAllAfterByUser[account.userId]!.triggerTime
+        if (armed.triggerTime._tag === "Utc") {
+          assert.strictEqual(String(DateTime.toEpochMillis(armed.triggerTime)), venue)
+        }
+        const disarmed = yield* client.disarm
+        assert.strictEqual(disarmed.triggerTime._tag, "Disabled")
+        assert.strictEqual((yield* sim.state).cancelAllAfterByUser[account.userId]!.triggerTime, "0")
+        const [first] = (yield* sim.state).quotes
+        yield* client.cancelQuote({ quoteId: first!.quoteId })
+        const active = yield* client.quotes({ state: "active" })
+        const venueActive = (yield* sim.state).quotes.filter((q) => q.state === "active").map((q) => q.quoteId)
+        assert.sameMembers(
+          active.map((q) => q.quoteId),
+          venueActive
+        )
+        assert.strictEqual(active.length, 2)
+      })
+    )
+  )
+})
