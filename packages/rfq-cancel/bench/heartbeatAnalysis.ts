@@ -1,0 +1,204 @@
+/**
+ * From the recorded calls and statuses to beats and per-phase figures.
+ *
+ * The switch repeats its beat with `Schedule.fixed(interval)`. Effect's fixed schedule anchors its grid at the
+ * Clock time of its first step, i.e. when beat 0 has completed, and wakes each later beat on that grid
+ * (immediately, without piling up, if the previous beat overran; a grid point that passes while a beat overruns
+ * or while the event loop is blocked is skipped). A beat is due at the grid point after its predecessor's, so a
+ * skipped grid point counts in full in the next beat's lateness; lateness is the call time minus the due time.
+ * The Clock reads whole milliseconds, so figures are good to about ±1 ms.
+ *
+ * Retries are not beats: after a failed attempt the switch sleeps `retryDelay` and tries again only if that still
+ * starts before its beat's start plus the interval; a call is classified the same way from the recorded times.
+ */
+import { type Summary, summarize } from "@okx-rfq/bench-kit"
+import { DateTime, Duration } from "effect"
+import type { Call, Recording } from "./heartbeatProbe.js"
+
+/** A scheduled re-arm (not a retry). */
+export interface Beat {
+  /** The grid point the schedule woke it for: `anchor + slot × interval`. */
+  readonly slot: number
+  /** The grid point after the previous beat's. */
+  readonly dueAt: number
+  readonly call: Call
+  /** Retries the beat made after its first attempt failed. */
+  readonly retries: ReadonlyArray<Call>
+}
+
+export interface Timeline {
+  readonly anchor: number
+  readonly intervalMillis: number
+  readonly beats: ReadonlyArray<Beat>
+  /** Calls that were neither a beat nor a retry's of one (none expected). */
+  readonly unclassified: ReadonlyArray<Call>
+}
+
+/** A tolerance for the Clock's whole milliseconds when placing a call on the grid. */
+const gridTolerance = 2
+
+export const timeline = (calls: ReadonlyArray<Call>, intervalMillis: number, retryDelayMillis: number): Timeline => {
+  const first = calls[0]
+  if (first === undefined) return { anchor: Number.NaN, intervalMillis, beats: [], unclassified: [] }
+  const isRetry = (previous: Call, beatStart: number) =>
+    previous.ok === false &&
+    previous.doneAt !== undefined &&
+    previous.doneAt + retryDelayMillis < beatStart + intervalMillis
+  // Beat 0 and its retries: the grid starts when the last of them completed.
+  let beat0End = 0
+  while (beat0End + 1 < calls.length && isRetry(calls[beat0End]!, first.at)) beat0End++
+  const anchor = calls[beat0End]!.doneAt ?? Number.NaN
+  const beats: Array<Beat> = []
+  const unclassified: Array<Call> = []
+  let current: { slot: number; dueAt: number; call: Call; retries: Array<Call> } | undefined
+  for (let i = beat0End + 1; i < calls.length; i++) {
+    const call = calls[i]!
+    const previous = calls[i - 1]!
+    if (current !== undefined && isRetry(previous, current.call.at)) {
+      current.retries.push(call)
+      continue
+    }
+    const slot = Math.floor((call.at - anchor + gridTolerance) / intervalMillis)
+    if (slot < 1 || (current !== undefined && slot <= current.slot)) {
+      unclassified.push(call)
+      continue
+    }
+    current = { slot, dueAt: anchor + ((current?.slot ?? 0) + 1) * intervalMillis, call, retries: [] }
+    beats.push(current)
+  }
+  return { anchor, intervalMillis, beats, unclassified }
+}
+
+/** A phase's window: beats due in [start, end) belong to it. */
+export interface Window {
+  readonly name: string
+  readonly round: number
+  readonly start: number
+  readonly end: number
+}
+
+export interface PhaseFigures {
+  readonly beats: number
+  /** Grid points in the window with no beat (a beat overran them, or the event loop was blocked). */
+  readonly skipped: number
+  /** Call time minus due time: how late the schedule woke the beat. */
+  readonly lateness: Summary
+  /** Hand-over to the transport minus due time: the wake-up plus the lane's wait plus signing. */
+  readonly sendLateness: Summary
+  /** Call to hand-over: the cancel-all-after lane's wait (and signing). */
+  readonly laneWait: Summary
+  /** Hand-over to completion: the HTTP round trip and decoding. */
+  readonly roundTrip: Summary
+  /** The longest time between two successful acknowledgements (completions) whose second falls in the window. */
+  readonly longestAckGap: number
+  readonly failures: number
+  readonly retries: number
+  /** The smallest `slack` of an `Armed` status in the window (deadline minus now at the acknowledgement). */
+  readonly minSlack: number
+  /** The smallest time left on the previous deadline when a new acknowledgement arrived. */
+  readonly minHeadroom: number
+  readonly statuses: Readonly<Record<string, number>>
+  /** The samples, for the chart and the JSON. */
+  readonly samples: ReadonlyArray<number>
+}
+
+const round2 = (n: number) => Math.round(n * 100) / 100
+
+const rounded = (summary: Summary): Summary => ({
+  count: summary.count,
+  min: round2(summary.min),
+  p50: round2(summary.p50),
+  p90: round2(summary.p90),
+  p99: round2(summary.p99),
+  max: round2(summary.max),
+  mean: round2(summary.mean)
+})
+
+/** `to - from` for the beats whose both times were recorded. */
+const spans = (
+  beats: ReadonlyArray<Beat>,
+  from: (b: Beat) => number | undefined,
+  to: (b: Beat) => number | undefined
+) =>
+  beats.flatMap((b) => {
+    const a = from(b)
+    const z = to(b)
+    return a === undefined || z === undefined ? [] : [z - a]
+  })
+
+export const phaseFigures = (line: Timeline, recording: Recording, windows: ReadonlyArray<Window>): PhaseFigures => {
+  const windowOf = (t: number) => windows.find((w) => t >= w.start && t < w.end)
+  const inside = (t: number) => windowOf(t) !== undefined
+  const beats = line.beats.filter((b) => inside(b.dueAt))
+  // A beat due inside a window but called only after it ended counts as late by (end − due): what happened
+  // after the window (the teardown of a loaded phase) is not charged to it.
+  const cut = (b: Beat, t: number | undefined) => (t === undefined ? undefined : Math.min(t, windowOf(b.dueAt)!.end))
+  const lateness = beats.map((b) => cut(b, b.call.at)! - b.dueAt)
+  const slots = new Set(line.beats.map((b) => b.slot))
+  let skipped = 0
+  for (const w of windows) {
+    const from = Math.ceil((w.start - line.anchor) / line.intervalMillis)
+    const to = Math.ceil((w.end - line.anchor) / line.intervalMillis)
+    for (let slot = Math.max(1, from); slot < to; slot++) if (!slots.has(slot)) skipped++
+  }
+  const calls = recording.calls.filter((c) => inside(c.at))
+  const acks = recording.calls.filter((c) => c.ok === true).map((c) => c.doneAt!)
+  let longestAckGap = 0
+  for (let i = 1; i < acks.length; i++)
+    if (inside(acks[i]!)) longestAckGap = Math.max(longestAckGap, acks[i]! - acks[i - 1]!)
+  const statuses: Record<string, number> = {}
+  let minSlack = Number.POSITIVE_INFINITY
+  let minHeadroom = Number.POSITIVE_INFINITY
+  let previousDeadline: number | undefined
+  for (const event of recording.statuses) {
+    const status = event.status
+    if (inside(event.seenAt)) statuses[status._tag] = (statuses[status._tag] ?? 0) + 1
+    if (status._tag !== "Armed") continue
+    if (inside(event.seenAt)) {
+      minSlack = Math.min(minSlack, Duration.toMillis(status.slack))
+      if (previousDeadline !== undefined) {
+        minHeadroom = Math.min(minHeadroom, previousDeadline - DateTime.toEpochMillis(status.lastAck))
+      }
+    }
+    previousDeadline = DateTime.toEpochMillis(status.deadline)
+  }
+  return {
+    beats: beats.length,
+    skipped,
+    lateness: rounded(summarize(lateness)),
+    sendLateness: rounded(
+      summarize(
+        spans(
+          beats,
+          (b) => b.dueAt,
+          (b) => cut(b, b.call.sentAt)
+        )
+      )
+    ),
+    laneWait: rounded(
+      summarize(
+        spans(
+          beats,
+          (b) => b.call.at,
+          (b) => b.call.sentAt
+        )
+      )
+    ),
+    roundTrip: rounded(
+      summarize(
+        spans(
+          beats,
+          (b) => b.call.sentAt,
+          (b) => b.call.doneAt
+        )
+      )
+    ),
+    longestAckGap: round2(longestAckGap),
+    failures: calls.filter((c) => c.ok === false).length,
+    retries: beats.reduce((n, b) => n + b.retries.length, 0),
+    minSlack: round2(minSlack),
+    minHeadroom: round2(minHeadroom),
+    statuses,
+    samples: lateness.map(round2)
+  }
+}
