@@ -62,6 +62,30 @@ export const startsPerWindow = (
 }
 
 /**
+ * The number of starts in the trailing window (t − window, t] as a step function of t: a point wherever it
+ * changes, i.e. where starts enter or where they leave, `window` ms after they started. Unlike
+ * {@link startsPerWindow} it falls back to 0 through idle periods. Its maximum is {@link maxInAnyWindow}.
+ */
+export const windowCounts = (
+  starts: ReadonlyArray<number>,
+  window: number
+): ReadonlyArray<readonly [number, number]> => {
+  const sorted = [...starts].sort((a, b) => a - b)
+  const points: Array<readonly [number, number]> = []
+  let entered = 0
+  let left = 0
+  while (left < sorted.length) {
+    const leaving = sorted[left]! + window
+    const t = entered < sorted.length ? Math.min(sorted[entered]!, leaving) : leaving
+    while (left < entered && sorted[left]! + window <= t) left++
+    while (entered < sorted.length && sorted[entered] === t) entered++
+    const count = entered - left
+    if (points.length === 0 || points[points.length - 1]![1] !== count) points.push([t, count])
+  }
+  return points
+}
+
+/**
  * The earliest start of each arrival under "at most `limit` starts in any window of `window` ms", serving
  * arrivals first come, first served (ties in arrival order): `s[k] = max(a[k], s[k - limit] + window)` over the
  * arrivals sorted by time. No valid schedule starts its k-th request earlier (by induction on k: the k-th start

@@ -1,6 +1,6 @@
 import * as FastCheck from "effect/FastCheck"
 import { describe, expect, it } from "vitest"
-import { maxInAnyWindow, optimalStarts, stepChartGrid } from "../src/index.js"
+import { maxInAnyWindow, optimalStarts, stepChartGrid, windowCounts } from "../src/index.js"
 
 describe("optimalStarts", () => {
   it("starts each arrival as early as the window allows, first come first served", () => {
@@ -27,6 +27,39 @@ describe("optimalStarts", () => {
             const bound = k < limit ? byArrival[k]! : Math.max(byArrival[k]!, sorted[k - limit]! + window)
             expect(s).toBe(bound)
           })
+        }
+      )
+    )
+  })
+})
+
+describe("windowCounts", () => {
+  it("steps up as starts enter the trailing window and down as they leave it", () => {
+    expect(windowCounts([0, 1000, 2000, 2500], 2000)).toEqual([
+      [0, 1],
+      [1000, 2],
+      [2500, 3],
+      [3000, 2],
+      [4000, 1],
+      [4500, 0]
+    ])
+    expect(windowCounts([5, 5, 5], 10)).toEqual([
+      [5, 3],
+      [15, 0]
+    ])
+    expect(windowCounts([], 10)).toEqual([])
+  })
+
+  it("peaks at maxInAnyWindow, ends at 0 and never repeats a value", () => {
+    FastCheck.assert(
+      FastCheck.property(
+        FastCheck.array(FastCheck.integer({ min: 0, max: 3_000 }), { minLength: 1, maxLength: 200 }),
+        FastCheck.integer({ min: 1, max: 1_000 }),
+        (starts, window) => {
+          const points = windowCounts(starts, window)
+          expect(Math.max(...points.map((p) => p[1]))).toBe(maxInAnyWindow(starts, window))
+          expect(points[points.length - 1]![1]).toBe(0)
+          expect(points.every((p, i) => i === 0 || (p[0] > points[i - 1]![0] && p[1] !== points[i - 1]![1]))).toBe(true)
         }
       )
     )
