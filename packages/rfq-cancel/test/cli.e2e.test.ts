@@ -1,58 +1,27 @@
-import { OkxSimulator } from "@okx-rfq/simulator"
-import { Effect, Exit, Scope } from "effect"
-import { type ChildProcess, spawn } from "node:child_process"
-import { fileURLToPath } from "node:url"
-import { afterAll, assert, beforeAll, describe, it } from "vitest"
+import type { OkxSimulator } from "@okx-rfq/simulator"
+import { Effect } from "effect"
+import { assert, describe, it } from "vitest"
+import { finish, inParallel, lastJson, useSimulator, waitFor } from "./utils/cliProcess.js"
 
-const bin = fileURLToPath(new URL("../src/bin/okx-rfq.ts", import.meta.url))
 const account = { apiKey: "cli-key", secretKey: "cli-secret", passphrase: "cli-pass", userId: "2002" }
-const secrets = [account.secretKey, account.passphrase]
-
-let sim: OkxSimulator.Service
-let scope: Scope.CloseableScope
-
-beforeAll(async () => {
-  scope = await Effect.runPromise(Scope.make())
-  sim = await Effect.runPromise(
-    OkxSimulator.make({ accounts: [account], countdownPaceMs: 20 }).pipe(Scope.extend(scope))
-  )
-})
-afterAll(() => Effect.runPromise(Scope.close(scope, Exit.void)))
-
-interface Run {
-  readonly code: number | null
-  readonly stdout: string
-  readonly stderr: string
+const demoAccount = {
+  apiKey: "cli-demo-key",
+  secretKey: "cli-demo-secret",
+  passphrase: "cli-demo-pass",
+  userId: "2003",
+  demo: true
+}
+const demoEnv = {
+  OKX_API_KEY: demoAccount.apiKey,
+  OKX_SECRET_KEY: demoAccount.secretKey,
+  OKX_PASSPHRASE: demoAccount.passphrase
 }
 
-/** Starts `okx-rfq` (from source) as a real child process pointed at the simulator. */
-const start = (args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
-  spawn(process.execPath, ["--conditions=source", "--import", "tsx", bin, ...args], {
-    env: {
-      PATH: process.env.PATH ?? "",
-      OKX_API_KEY: account.apiKey,
-      OKX_SECRET_KEY: account.secretKey,
-      OKX_PASSPHRASE: account.passphrase,
-      OKX_BASE_URL: sim.url,
-      ...env
-    },
-    stdio: ["ignore", "pipe", "pipe"]
-  })
-
-const finish = (child: ChildProcess) =>
-  new Promise<Run>((resolve) => {
-    let stdout = ""
-    let stderr = ""
-    child.stdout!.on("data", (d) => (stdout += d))
-    child.stderr!.on("data", (d) => (stderr += d))
-    child.on("close", (code) => resolve({ code, stdout, stderr }))
-  })
-
-const run = (args: ReadonlyArray<string>, env?: Record<string, string>) => finish(start(args, env))
-const lastJson = (stdout: string) => JSON.parse(stdout.trim().split("\n").at(-1)!)
-const state = () => Effect.runPromise(sim.state)
-const quotes = (count: number) => Effect.runPromise(sim.createQuotes({ count, userId: account.userId }))
-const requestCount = async () => (await state()).requests.length
+const { run, sim, start, state } = useSimulator({ accounts: [account, demoAccount], countdownPaceMs: 20 })
+const quotes = (count: number, userId = account.userId) => Effect.runPromise(sim().createQuotes({ count, userId }))
+const rfqs = (specs: ReadonlyArray<OkxSimulator.RfqSpec>) => Effect.runPromise(sim().createRfqs({ rfqs: specs }))
+const rfqState = async (rfqId: string) => (await state()).rfqs.find((r) => r.rfqId === rfqId)!.state
+const armed = async () => (await state()).cancelAllAfter.triggerTime !== "0"
 
 describe("okx-rfq against the simulator (real process, real sockets)", () => {
   it("cancel-quote cancels and prints the decoded result as JSON", async () => {
@@ -92,13 +61,91 @@ describe("okx-rfq against the simulator (real process, real sockets)", () => {
     )
   })
 
+  it("cancel-rfq by --rfq-id and by --cl-rfq-id: the venue cancels the RFQ", async () => {
+    const [byId, byClientId] = await rfqs([{}, { clRfqId: "CliRfq1" }])
+    const [first, second] = await inParallel([
+      () => run(["cancel-rfq", "--rfq-id", byId!.rfqId, "--json"]),
+      () => run(["cancel-rfq", "--cl-rfq-id", "CliRfq1"])
+    ])
+    assert.strictEqual(first!.code, 0, first!.stderr)
+    assert.deepStrictEqual(
+      [lastJson(first!.stdout).items[0].rfqId, lastJson(first!.stdout).items[0].outcome._tag],
+      [byId!.rfqId, "Cancelled"]
+    )
+    assert.strictEqual(second!.code, 0, second!.stderr)
+    assert.strictEqual(second!.stdout.trim(), `${byClientId!.rfqId} (CliRfq1) cancelled`)
+    assert.strictEqual(await rfqState(byId!.rfqId), "canceled")
+    assert.strictEqual(await rfqState(byClientId!.rfqId), "canceled")
+  })
+
+  it("cancel-batch-rfqs: a partial batch exits 1 and prints every item's outcome; by client ids all cancelled", async () => {
+    const [a, done, b, c, d] = await rfqs([
+      {},
+      { state: "canceled" },
+      {},
+      { clRfqId: "CliBatchC" },
+      { clRfqId: "CliBatchD" }
+    ])
+    const [partial, byClientIds] = await inParallel([
+      () =>
+        run([
+          "cancel-batch-rfqs",
+          "--rfq-id",
+          a!.rfqId,
+          "--rfq-id",
+          "31337",
+          "--rfq-id",
+          done!.rfqId,
+          "--rfq-id",
+          b!.rfqId,
+          "--json"
+        ]),
+      () => run(["cancel-batch-rfqs", "--cl-rfq-id", "CliBatchC", "--cl-rfq-id", "CliBatchD"])
+    ])
+    assert.strictEqual(partial!.code, 1, partial!.stderr)
+    const lines = partial!.stdout.trim().split("\n")
+    assert.deepStrictEqual(
+      lines.slice(0, 4).map((line) => line.replace(/ \(sCode (\d+)[^)]*\)$/, " $1")),
+      [
+        `${a!.rfqId} (${a!.clRfqId}) cancelled`,
+        "31337 NotFound 70000",
+        `${done!.rfqId} (${done!.clRfqId}) AlreadyInactive 70200`,
+        `${b!.rfqId} (${b!.clRfqId}) cancelled`
+      ]
+    )
+    const json = lastJson(partial!.stdout)
+    assert.strictEqual(json.code, "2")
+    assert.deepStrictEqual(
+      json.items.map((i: { rfqId: string; outcome: { _tag: string } }) => [i.rfqId, i.outcome._tag]),
+      [
+        [a!.rfqId, "Cancelled"],
+        ["31337", "NotFound"],
+        [done!.rfqId, "AlreadyInactive"],
+        [b!.rfqId, "Cancelled"]
+      ]
+    )
+    assert.strictEqual(byClientIds!.code, 0, byClientIds!.stderr)
+    assert.deepStrictEqual(byClientIds!.stdout.trim().split("\n"), [
+      `${c!.rfqId} (CliBatchC) cancelled`,
+      `${d!.rfqId} (CliBatchD) cancelled`
+    ])
+    for (const r of [a, b, c, d]) assert.strictEqual(await rfqState(r!.rfqId), "canceled")
+  })
+
   it("cancel-all-quotes, cancel-all-rfqs and cancel-all-after (arm, then 0 to disable) exit 0", async () => {
     await quotes(3)
-    const all = await run(["cancel-all-quotes", "--json"])
-    assert.strictEqual(all.code, 0, all.stderr)
-    assert.strictEqual((await state()).quotes.filter((q) => q.state === "active").length, 0)
-    const rfqs = await run(["cancel-all-rfqs"])
-    assert.strictEqual(rfqs.code, 0, rfqs.stderr)
+    await rfqs([{}, {}, {}])
+    const [all, allRfqs] = await inParallel([
+      () => run(["cancel-all-quotes", "--json"]),
+      () => run(["cancel-all-rfqs"])
+    ])
+    assert.strictEqual(all!.code, 0, all!.stderr)
+    assert.strictEqual(lastJson(all!.stdout)._tag, "AllCancelled")
+    assert.strictEqual(allRfqs!.code, 0, allRfqs!.stderr)
+    assert.strictEqual(allRfqs!.stdout.trim(), "every active one cancelled")
+    const after = await state()
+    assert.strictEqual(after.quotes.filter((q) => q.state === "active" && q.userId === account.userId).length, 0)
+    assert.strictEqual(after.rfqs.filter((r) => r.state === "active").length, 0)
     const arm = await run(["cancel-all-after", "--timeout", "60", "--json"])
     assert.strictEqual(arm.code, 0, arm.stderr)
     assert.notStrictEqual((await state()).cancelAllAfter.triggerTime, "0")
@@ -107,37 +154,28 @@ describe("okx-rfq against the simulator (real process, real sockets)", () => {
     assert.strictEqual((await state()).cancelAllAfter.triggerTime, "0")
   })
 
-  it("invalid input exits 2, names the field, and sends nothing", async () => {
-    const before = await requestCount()
-    for (const args of [
-      ["cancel-all-after", "--timeout", "5"],
-      ["cancel-quote"],
-      ["cancel-quote", "--cl-quote-id", "bad-id!"],
-      ["cancel-quote", "--quote-id"],
-      ["guard", "--timeout", "200"]
-    ]) {
-      const result = await run(args)
-      assert.strictEqual(result.code, 2, `${args.join(" ")}: ${result.stderr}`)
-    }
-    const named = await run(["cancel-all-after", "--timeout", "5"])
-    assert.include(named.stderr, "timeOut")
-    assert.strictEqual(await requestCount(), before)
-  })
-
-  it("a wrong secret is refused (50113, exit 1) and no secret is printed", async () => {
-    const result = await run(["cancel-all-quotes", "--json"], { OKX_SECRET_KEY: "wrong-secret" })
-    assert.strictEqual(result.code, 1)
-    assert.include(result.stdout + result.stderr, "50113")
-    for (const secret of [...secrets, "wrong-secret"]) assert.notInclude(result.stdout + result.stderr, secret)
+  it("options after the command name: cancel-all-quotes --demo --json with a demo key; without --demo, 50101", async () => {
+    await quotes(2, demoAccount.userId)
+    const [demo, live] = await inParallel([
+      () => run(["cancel-all-quotes", "--demo", "--json"], demoEnv),
+      () => run(["cancel-all-quotes", "--json"], demoEnv)
+    ])
+    assert.strictEqual(demo!.code, 0, demo!.stderr)
+    assert.strictEqual(lastJson(demo!.stdout)._tag, "AllCancelled")
+    const demoQuotes = (await state()).quotes.filter((q) => q.userId === demoAccount.userId)
+    assert.deepStrictEqual(
+      demoQuotes.map((q) => q.state),
+      ["canceled", "canceled"]
+    )
+    assert.strictEqual(live!.code, 1)
+    assert.strictEqual(lastJson(live!.stdout).error.code, "50101")
   })
 
   it("guard: SIGTERM cancels every quote, then disables the countdown, and exits 0", async () => {
     await quotes(3)
     const child = start(["guard", "--timeout", "10", "--interval", "2"])
     const done = finish(child)
-    for (let i = 0; i < 100 && (await state()).cancelAllAfter.triggerTime === "0"; i++) {
-      await new Promise((r) => setTimeout(r, 100))
-    }
+    assert.isTrue(await waitFor(armed))
     const before = (await state()).requests.length
     child.kill("SIGTERM")
     const result = await done
@@ -156,20 +194,14 @@ describe("okx-rfq against the simulator (real process, real sockets)", () => {
     await quotes(3)
     const child = start(["guard", "--timeout", "10", "--interval", "2"])
     const done = finish(child)
-    for (let i = 0; i < 100 && (await state()).cancelAllAfter.triggerTime === "0"; i++) {
-      await new Promise((r) => setTimeout(r, 100))
-    }
+    assert.isTrue(await waitFor(armed))
     const trigger = Number((await state()).cancelAllAfter.triggerTime)
     child.kill("SIGKILL")
     await done
     assert.isAbove((await state()).quotes.filter((q) => q.state === "active").length, 0)
     // the countdown lapses within the timeout, then the venue cancels one by one at its pace
-    let active = 1
-    for (let i = 0; i < 150 && active > 0; i++) {
-      await new Promise((r) => setTimeout(r, 100))
-      active = (await state()).quotes.filter((q) => q.state === "active").length
-    }
-    assert.strictEqual(active, 0)
-    assert.isAtMost(Effect.runSync(Effect.orDie(sim.now)) - trigger, 3000 + 20 * 3)
+    const active = async () => (await state()).quotes.filter((q) => q.state === "active").length
+    assert.isTrue(await waitFor(async () => (await active()) === 0, 150))
+    assert.isAtMost(Effect.runSync(Effect.orDie(sim().now)) - trigger, 3000 + 20 * 3)
   })
 }, 60_000)

@@ -455,8 +455,33 @@ const takeLogLevel = (args: ReadonlyArray<string>) =>
     return { rest, level }
   })
 
+const idFlags = ["--quote-id", "--cl-quote-id", "--rfq-id", "--cl-rfq-id"]
+
+/**
+ * Rejects an id flag without a value, an empty id, or one with white space around it, before @effect/cli sees them:
+ * a repeated option silently drops a missing or empty value and trims the others, so `--rfq-id ""` in a batch would
+ * cancel fewer ids than given.
+ */
+const checkIds = (args: ReadonlyArray<string>) => {
+  const at = args.findIndex((arg, i) => {
+    if (!idFlags.includes(arg)) return false
+    const value = args[i + 1]
+    return value === undefined || value === "" || value !== value.trim()
+  })
+  if (at < 0) return Effect.void
+  const value = args[at + 1]
+  return Effect.zipRight(
+    Console.error(
+      value === undefined
+        ? `error: ${args[at]} needs a value`
+        : `error: ${args[at]} must be a non-empty id without surrounding white space, got ${JSON.stringify(value)}`
+    ),
+    new ExitWith({ code: 2 })
+  )
+}
+
 /** @internal */
 export const run = (args: ReadonlyArray<string>): Effect.Effect<void, unknown, CliApp.CliApp.Environment> =>
   Effect.flatMap(takeLogLevel(args), ({ level, rest }) =>
-    level === undefined ? cli(rest) : cli(rest).pipe(Logger.withMinimumLogLevel(level))
+    Effect.zipRight(checkIds(rest), level === undefined ? cli(rest) : cli(rest).pipe(Logger.withMinimumLogLevel(level)))
   )
