@@ -24,10 +24,9 @@ import {
   probeClient,
   probeTransport,
   recordStatuses,
-  type TimerDelay,
   timerDelayProbe
 } from "./heartbeatProbe.js"
-import { type RoundFigures, type VenueFigures, venueFigures, type WallAndCpu, write } from "./heartbeatReport.js"
+import { type PhaseMeasures, type RoundFigures, type VenueFigures, venueFigures, write } from "./heartbeatReport.js"
 
 /** The transports to compare; the first is the default. */
 const transports = {
@@ -73,20 +72,11 @@ const simulator = Effect.acquireRelease(
   (sim) => Effect.promise(() => sim.stop())
 )
 
-/** What a phase measured besides the beats. */
-export interface PhaseRun {
+/** One phase of the run: its window (and, loaded, the part once the flood was queued) and its measures. */
+interface PhaseRun extends PhaseMeasures {
   readonly window: Window
   /** Loaded: from when all the flood's calls were queued (their start blocks the event loop for a while). */
   readonly steadyWindow: Window | undefined
-  readonly timerDelay: TimerDelay
-  /** Loaded: how long after starting the flood the event loop first ran a timer (and the process's CPU time). */
-  readonly floodStartStall: WallAndCpu | undefined
-  /** Loaded: when the event loop ran a timer after the flood's last call had started. */
-  readonly floodQueuedAfter: number | undefined
-  /** Loaded: interrupting the flood's remaining calls after the phase (not counted). */
-  readonly teardown: WallAndCpu | undefined
-  readonly cpu: CpuStats | undefined
-  readonly cancels: FloodStats | undefined
 }
 
 const phase = (
@@ -205,16 +195,11 @@ const program = Effect.gen(function* () {
       recording,
       windows.filter((w) => w !== undefined)
     )
-  const perRound: Array<RoundFigures> = phases.map((p) => ({
-    round: p.window.round,
-    phase: p.window.name,
-    figures: phaseFigures(line, recording, [p.window]),
-    timerDelay: p.timerDelay,
-    floodStartStall: p.floodStartStall,
-    floodQueuedAfter: p.floodQueuedAfter,
-    teardown: p.teardown,
-    cpu: p.cpu,
-    cancels: p.cancels
+  const perRound: Array<RoundFigures> = phases.map(({ window, steadyWindow: _, ...measures }) => ({
+    round: window.round,
+    phase: window.name,
+    figures: phaseFigures(line, recording, [window]),
+    ...measures
   }))
   const cancelledByFlood = phases.reduce((n, p) => n + (p.cancels?.codes["0"] ?? 0), 0)
   const venue: VenueFigures = venueFigures({

@@ -3,10 +3,11 @@
  *
  * The switch repeats its beat with `Schedule.fixed(interval)`. Effect's fixed schedule anchors its grid at the
  * Clock time of its first step, i.e. when beat 0 has completed, and wakes each later beat on that grid
- * (immediately, without piling up, if the previous beat overran; a grid point that passes while a beat overruns
- * or while the event loop is blocked is skipped). A beat is due at the grid point after its predecessor's, so a
- * skipped grid point counts in full in the next beat's lateness; lateness is the call time minus the due time.
- * The Clock reads whole milliseconds, so figures are good to about ±1 ms.
+ * (a grid point that passes while a beat overruns or while the event loop is blocked is skipped; when the
+ * previous beat overran its own interval the next one runs at once, without piling up). A beat is due at the grid
+ * point after the one its predecessor was called in, so a skipped grid point counts in full in the next beat's
+ * lateness; lateness is the call time minus the due time, and 0 for a beat that ran at once to catch up (called
+ * before that grid point). The Clock reads whole milliseconds, so figures are good to about ±1 ms.
  *
  * Retries are not beats: after a failed attempt the switch sleeps `retryDelay` and tries again only if that still
  * starts before its beat's start plus the interval; a call is classified the same way from the recorded times.
@@ -17,9 +18,9 @@ import type { Call, Recording } from "./heartbeatProbe.js"
 
 /** A scheduled re-arm (not a retry). */
 export interface Beat {
-  /** The grid point the schedule woke it for: `anchor + slot × interval`. */
+  /** The grid interval it was called in: from `anchor + slot × interval`. */
   readonly slot: number
-  /** The grid point after the previous beat's. */
+  /** The grid point after the previous beat's slot (or its call time, if called before that to catch up). */
   readonly dueAt: number
   readonly call: Call
   /** Retries the beat made after its first attempt failed. */
@@ -30,7 +31,7 @@ export interface Timeline {
   readonly anchor: number
   readonly intervalMillis: number
   readonly beats: ReadonlyArray<Beat>
-  /** Calls that were neither a beat nor a retry's of one (none expected). */
+  /** Calls placed before the grid's first point (none expected). */
   readonly unclassified: ReadonlyArray<Call>
 }
 
@@ -59,11 +60,12 @@ export const timeline = (calls: ReadonlyArray<Call>, intervalMillis: number, ret
       continue
     }
     const slot = Math.floor((call.at - anchor + gridTolerance) / intervalMillis)
-    if (slot < 1 || (current !== undefined && slot <= current.slot)) {
+    if (slot < 1) {
       unclassified.push(call)
       continue
     }
-    current = { slot, dueAt: anchor + ((current?.slot ?? 0) + 1) * intervalMillis, call, retries: [] }
+    const next = anchor + ((current?.slot ?? 0) + 1) * intervalMillis
+    current = { slot, dueAt: Math.min(next, call.at), call, retries: [] }
     beats.push(current)
   }
   return { anchor, intervalMillis, beats, unclassified }
@@ -162,36 +164,23 @@ export const phaseFigures = (line: Timeline, recording: Recording, windows: Read
     }
     previousDeadline = DateTime.toEpochMillis(status.deadline)
   }
+  const spanSummary = (from: (b: Beat) => number | undefined, to: (b: Beat) => number | undefined) =>
+    rounded(summarize(spans(beats, from, to)))
   return {
     beats: beats.length,
     skipped,
     lateness: rounded(summarize(lateness)),
-    sendLateness: rounded(
-      summarize(
-        spans(
-          beats,
-          (b) => b.dueAt,
-          (b) => cut(b, b.call.sentAt)
-        )
-      )
+    sendLateness: spanSummary(
+      (b) => b.dueAt,
+      (b) => cut(b, b.call.sentAt)
     ),
-    laneWait: rounded(
-      summarize(
-        spans(
-          beats,
-          (b) => b.call.at,
-          (b) => b.call.sentAt
-        )
-      )
+    laneWait: spanSummary(
+      (b) => b.call.at,
+      (b) => b.call.sentAt
     ),
-    roundTrip: rounded(
-      summarize(
-        spans(
-          beats,
-          (b) => b.call.sentAt,
-          (b) => b.call.doneAt
-        )
-      )
+    roundTrip: spanSummary(
+      (b) => b.call.sentAt,
+      (b) => b.call.doneAt
     ),
     longestAckGap: round2(longestAckGap),
     failures: calls.filter((c) => c.ok === false).length,

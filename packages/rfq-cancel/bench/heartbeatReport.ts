@@ -24,16 +24,23 @@ export interface WallAndCpu {
   readonly cpu: number
 }
 
-export interface RoundFigures {
-  readonly round: number
-  readonly phase: string
-  readonly figures: PhaseFigures
+/** What a phase measured besides its beats. */
+export interface PhaseMeasures {
   readonly timerDelay: TimerDelay
+  /** Loaded: how long after starting the flood the event loop first ran a timer (and the process's CPU time). */
   readonly floodStartStall: WallAndCpu | undefined
+  /** Loaded: when the event loop ran a timer after the flood's last call had started. */
   readonly floodQueuedAfter: number | undefined
+  /** Loaded: interrupting the flood's remaining calls after the phase (not counted). */
   readonly teardown: WallAndCpu | undefined
   readonly cpu: CpuStats | undefined
   readonly cancels: FloodStats | undefined
+}
+
+export interface RoundFigures extends PhaseMeasures {
+  readonly round: number
+  readonly phase: string
+  readonly figures: PhaseFigures
 }
 
 export interface VenueFigures {
@@ -43,11 +50,16 @@ export interface VenueFigures {
   readonly minRearmGap: number
   readonly maxRearmGap: number
   readonly cancelQuoteArrivals: number
+  /** cancel-quote arrivals the venue answered with code 0 (a quote cancelled by the request). */
+  readonly cancelQuoteAccepted: number
   readonly cancelQuoteRejected50011: number
   /** Sentinel quotes still active after the switch was disarmed (all of them unless the countdown lapsed). */
   readonly sentinelsActive: number
   readonly sentinels: number
-  /** Load quotes the venue shows cancelled, and how many the flood's calls reported cancelled. */
+  /**
+   * Load quotes the venue shows cancelled (all by cancel-quote requests unless the countdown lapsed), and how many
+   * the flood's calls saw cancelled (fewer when calls in flight at the phase's end were interrupted).
+   */
   readonly loadQuotesCancelled: number
   readonly cancelledByFlood: number
   /** The countdown armed at the end of the last phase, and disabled after the switch's scope closed. */
@@ -77,6 +89,7 @@ export const venueFigures = (input: {
   const accepted = rearms.filter((r) => r.code === "0").map((r) => r.at)
   const gaps = accepted.slice(1).map((at, i) => at - accepted[i]!)
   const cancelQuotes = input.before.requests.filter((r) => r.path === "/api/v5/rfq/cancel-quote")
+  const cancelQuoteAccepted = cancelQuotes.filter((r) => r.code === "0").length
   const stateOf = new Map(input.after.quotes.map((q) => [q.quoteId, q.state]))
   const sentinelsActive = input.sentinels.filter((id) => stateOf.get(id) === "active").length
   const loadQuotesCancelled = input.loadQuotes.filter((id) => stateOf.get(id) === "canceled").length
@@ -87,6 +100,7 @@ export const venueFigures = (input: {
     minRearmGap: gaps.length === 0 ? Number.NaN : Math.min(...gaps),
     maxRearmGap,
     cancelQuoteArrivals: cancelQuotes.length,
+    cancelQuoteAccepted,
     cancelQuoteRejected50011: cancelQuotes.filter((r) => r.code === "50011").length,
     sentinelsActive,
     sentinels: input.sentinels.length,
@@ -97,7 +111,7 @@ export const venueFigures = (input: {
     neverLapsed:
       armedAtEnd &&
       sentinelsActive === input.sentinels.length &&
-      loadQuotesCancelled === input.cancelledByFlood &&
+      loadQuotesCancelled === cancelQuoteAccepted &&
       maxRearmGap < input.timeoutMillis
   }
 }
@@ -205,20 +219,16 @@ const chart = (report: Report): string => {
   const sample = (name: string, f: PhaseFigures) => {
     const over = f.samples.filter((v) => v > chartCap).length
     return {
-      name: `${name} (p99 ${f.lateness.p99} ms${over === 0 ? "" : `; ${over} over ${chartCap} ms, drawn at ${chartCap}`})`,
+      name: `${name}: ${f.beats} beats, p99 ${Math.round(f.lateness.p99)} ms${over === 0 ? "" : `, ${over} over ${chartCap}`}`,
       values: f.samples.map((v) => Math.min(v, chartCap))
     }
   }
   return histogram({
-    title: `Dead-man's switch re-arm lateness, interval ${c.intervalMillis} ms, timeout ${c.timeoutSeconds} s`,
-    xLabel: "lateness (ms): call time minus due time",
-    samples: [
-      sample(`idle, ${report.phases.idle.beats} beats`, report.phases.idle),
-      sample(
-        `loaded, ${report.phases.loaded.beats} beats: ${c.load.toLocaleString("en-US")} cancel-quotes + CPU fiber`,
-        report.phases.loaded
-      )
-    ],
+    title:
+      `Dead-man's switch re-arm lateness (interval ${c.intervalMillis} ms, timeout ${c.timeoutSeconds} s; ` +
+      `loaded: ${c.load.toLocaleString("en-US")} cancel-quotes + CPU fiber)`,
+    xLabel: `lateness (ms): call time minus due time; beats over ${chartCap} ms drawn at ${chartCap}`,
+    samples: [sample("idle", report.phases.idle), sample("loaded", report.phases.loaded)],
     bins: 50,
     references: [
       { name: `idle target: p99 < ${targets.idleP99} ms`, x: targets.idleP99 },
@@ -251,7 +261,8 @@ export const write = (report: Report): void => {
       `${venue.maxRearmGap} ms apart (timeout ${c.timeoutSeconds * 1000} ms); cancel-all-after codes ` +
       `${JSON.stringify(venue.cancelAllAfterCodes)}. ${venue.sentinelsActive} of ${venue.sentinels} sentinel ` +
       `quotes still active after disarming; ${venue.loadQuotesCancelled} load quotes cancelled at the venue, ` +
-      `${venue.cancelledByFlood} by the flood's calls. Countdown armed at the end: ${yesNo(venue.armedAtEnd)}, ` +
+      `${venue.cancelQuoteAccepted} cancel-quotes accepted (${venue.cancelledByFlood} seen by the flood's calls). ` +
+      `Countdown armed at the end: ${yesNo(venue.armedAtEnd)}, ` +
       `disabled on shutdown: ${yesNo(venue.disarmedAfter)}.`,
     `- cancel-quote: ${venue.cancelQuoteArrivals} arrivals at the venue, ${venue.cancelQuoteRejected50011} rejected ` +
       `with 50011; failed calls: ${floodErrors.length === 0 ? "none" : JSON.stringify(Object.fromEntries(floodErrors))}.`
@@ -263,8 +274,9 @@ export const write = (report: Report): void => {
       "`--expose-gc`) between them that is not counted.",
     "- **Lateness** of a beat: when the switch called `cancelAllAfterOnce` minus when it was due. The switch repeats " +
       "with `Schedule.fixed(interval)`, whose grid starts when beat 0 completed; a beat is due at the grid point " +
-      "after its predecessor's, so a grid point the schedule skipped (**skipped**: a beat overran it, or the event " +
-      "loop was blocked through it) counts in full in the next beat's lateness. A beat due inside a phase but " +
+      "after the one its predecessor was called in, so a grid point the schedule skipped (**skipped**: a beat " +
+      "overran it, or the event loop was blocked through it) counts in full in the next beat's lateness; a beat " +
+      "run at once to catch up counts 0. A beat due inside a phase but " +
       "called after it ended counts as late by the phase's end minus its due time. The Clock reads whole " +
       "milliseconds: figures are good to about ±1 ms. Retries are not beats; **failures** counts failed attempts.",
     "- **Send lateness**: when the request was handed to the transport (after the cancel-all-after lane and " +
@@ -283,7 +295,7 @@ export const write = (report: Report): void => {
       "saw. **Teardown**: interrupting the flood's remaining calls after the phase.",
     "- The countdown never lapsed if it was armed at the end, the gaps between accepted re-arms at the venue stayed " +
       "below the timeout, no `Expired` status was published, every sentinel quote was still active, and the venue " +
-      "cancelled exactly the quotes the flood's calls cancelled."
+      "cancelled no more load quotes than it accepted cancel-quotes for."
   ].join("\n")
   writeResults(resultsDir, "heartbeat", {
     title: "Dead-man's switch heartbeat: re-arm lateness, idle and under load",
