@@ -25,14 +25,15 @@ const timePath = "/api/v5/public/time"
 const maxAttempts = 4
 
 // The simulator and the client share a scaled cancel-quote limit (50 per 200 ms instead of per 2 s), so that the lane
-// pause after a 50011 costs 210 ms instead of 2.1 s. Retry delays are a few milliseconds.
+// pause after a 50011 costs 210 ms instead of 2.1 s. Retry delays are a few milliseconds; the attempt timeout is long
+// (10 s) except where a scenario is about it, so that a slow CI machine does not add attempts.
 const limits = { [path]: { requests: 50, windowMs: 200 } }
 const lanes: ClientOptions["lanes"] = { limits: { [path]: { limit: 50, window: "200 millis" } } }
 const retry: RfqCancelClient.RetryOptions = {
   maxAttempts,
   baseDelay: "1 millis",
   maxDelay: "4 millis",
-  attemptTimeout: "2 seconds"
+  attemptTimeout: "10 seconds"
 }
 
 const rejections = guardUnhandledRejections()

@@ -3,15 +3,29 @@ import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { OkxError } from "@okx-rfq/schema"
 import { OkxSimulator } from "@okx-rfq/simulator"
 import { Cause, Context, Effect, Exit, Fiber, Layer, type Scope, Supervisor, TestClock } from "effect"
+import { Agent } from "undici"
 import { afterAll, assert, beforeAll } from "vitest"
 import * as RfqCancelClient from "../../src/RfqCancelClient.js"
 import { DeadlineExceeded, TransportError } from "../../src/RfqCancelError.js"
 
 /**
- * The transport of every end-to-end test: real sockets to the simulator. This is the one line to change to switch
- * the tests to another `HttpClient` layer.
+ * The transport of every end-to-end test, and the one place to switch them to another `HttpClient` layer: real
+ * sockets to the simulator through `NodeHttpClient.layerUndici`'s client, over a keep-alive undici `Agent` capped at
+ * 32 connections per origin (the pool of the lean `UndiciHttpClient`). Uncapped, the thousands of requests the load
+ * test releases at once open as many sockets, overflow the simulator's listen backlog and wait seconds for SYN
+ * retransmissions.
  */
-export const transport: Layer.Layer<HttpClient.HttpClient> = NodeHttpClient.layerUndici
+export const transport: Layer.Layer<HttpClient.HttpClient> = NodeHttpClient.layerUndiciWithoutDispatcher.pipe(
+  Layer.provide(
+    Layer.scoped(
+      NodeHttpClient.Dispatcher,
+      Effect.acquireRelease(
+        Effect.sync(() => new Agent({ connections: 32 })),
+        (agent) => Effect.promise(() => agent.destroy())
+      )
+    )
+  )
+)
 
 /** The simulator's account and the client's credentials; `userId` is also the client's lane key. */
 export const account = { apiKey: "e2e-key", secretKey: "e2e-secret", passphrase: "e2e-pass", userId: "4004" }
@@ -22,9 +36,9 @@ export type ClientOptions = Omit<RfqCancelClient.LayerOptions, "credentials" | "
 }
 
 /**
- * The real client (`RfqCancelClient.layer`: signer, lanes, server time) over `transport`, pointed at the simulator,
- * with the account's User ID as its lane key. Server time is fixed at offset 0 unless `options.serverTime` says
- * otherwise (pass `{}` to sync against the simulator's `/api/v5/public/time`).
+ * The real client (`RfqCancelClient.layer`: signer, lanes, server time) over `http` (default `transport`), pointed at
+ * the simulator, with the account's User ID as its lane key. Server time is fixed at offset 0 unless
+ * `options.serverTime` says otherwise (pass `{}` to sync against the simulator's `/api/v5/public/time`).
  */
 export const clientLayer = (
   sim: OkxSimulator.Service,
@@ -78,7 +92,9 @@ export const makeWire = () => {
 /** The wire a test watches. */
 export type Wire = ReturnType<typeof makeWire>
 
-const realTurn = (millis = 1) => Effect.promise(() => new Promise<void>((resolve) => setTimeout(resolve, millis)))
+/** Waits `millis` of real time (a `setTimeout`), whatever the Clock. */
+export const realDelay = (millis = 1) =>
+  Effect.promise(() => new Promise<void>((resolve) => setTimeout(resolve, millis)))
 
 /**
  * Runs `self` under the TestClock over real sockets. Time moves only when nothing can happen without it: no request on
@@ -91,7 +107,7 @@ export const driveVirtualTime = <A, E>(self: Effect.Effect<A, E>, wire: Wire) =>
     let quiet = 0
     let sent = wire.sentInAll()
     while (fiber.unsafePoll() === null) {
-      yield* realTurn()
+      yield* realDelay()
       if (wire.inFlight() > 0 || wire.sentInAll() !== sent) {
         quiet = 0
         sent = wire.sentInAll()
@@ -103,6 +119,41 @@ export const driveVirtualTime = <A, E>(self: Effect.Effect<A, E>, wire: Wire) =>
       quiet = 0
     }
     return yield* Fiber.join(fiber)
+  })
+
+/**
+ * Cancels every quote of `quoteIds` at once through `client` (one `cancelQuote` each), in virtual time over `wire`.
+ * Every call must end typed; the result is each call's item outcome (`"not cancelled"` for a failure).
+ */
+export const cancelAllConcurrently = (client: RfqCancelClient.Service, quoteIds: ReadonlyArray<string>, wire: Wire) =>
+  driveVirtualTime(
+    Effect.forEach(
+      quoteIds,
+      (quoteId) =>
+        Effect.map(Effect.exit(client.cancelQuote({ quoteId })), (exit) => {
+          assertTypedExit(exit)
+          return Exit.isSuccess(exit) && exit.value.items[0]!.quoteId === quoteId
+            ? exit.value.items[0]!.outcome._tag
+            : "not cancelled"
+        }),
+      { concurrency: "unbounded" }
+    ),
+    wire
+  )
+
+/**
+ * Asserts what the venue saw of `calls` cancel-quotes under a limit of `limit` per 2 s: one arrival per call, no
+ * 50011, `limit` arrivals in the fullest 2 s window (never more, and the budget used), every quote cancelled.
+ * Returns the cancel-quote log.
+ */
+export const assertWithinLimit = (sim: OkxSimulator.Service, calls: number, limit: number) =>
+  Effect.map(sim.state, (state) => {
+    const log = arrivals(state.requests, "/api/v5/rfq/cancel-quote")
+    assert.strictEqual(log.length, calls, "one attempt per call")
+    assert.deepStrictEqual(limitViolations(state.requests), [])
+    assert.strictEqual(maxInWindow(log, 2000), limit, `at most ${limit} arrivals in any 2 s, and the budget is used`)
+    assert.isTrue(state.quotes.every((q) => q.state === "canceled"))
+    return log
   })
 
 /** Builds the client in the current scope (its transport and server-time sync end with it). */
@@ -165,7 +216,7 @@ export const tracked = <A, E, R>(self: Effect.Effect<A, E, R | Scope.Scope>) =>
     const exit = yield* self.pipe(Effect.scoped, Effect.supervised(tracker), Effect.exit)
     let alive = yield* tracker.value
     for (let i = 0; i < 100 && alive.length > 0; i++) {
-      yield* realTurn(10)
+      yield* realDelay(10)
       alive = yield* tracker.value
     }
     return { exit, alive }
@@ -184,7 +235,8 @@ export const scenario = <A, E, R>(self: Effect.Effect<A, E, R | Scope.Scope>) =>
 
 /**
  * Starts a simulator, then runs `body` over it as a `scenario`. The simulator is started outside the fiber check: the
- * check covers the client and everything the test starts, not the venue's own request fibers.
+ * check covers the client and everything the test starts, not the venue's own request fibers (the platform runs
+ * them uninterruptibly, so a request the client gave up on during a latency or drop fault leaves one suspended).
  */
 export const withSimulator = <A, E, R>(
   options: Omit<OkxSimulator.Options, "accounts">,
