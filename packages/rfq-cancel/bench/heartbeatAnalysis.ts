@@ -7,7 +7,9 @@
  * previous beat overran its own interval the next one runs at once, without piling up). A beat is due at the grid
  * point after the one its predecessor was called in, so a skipped grid point counts in full in the next beat's
  * lateness; lateness is the call time minus the due time, and 0 for a beat that ran at once to catch up (called
- * before that grid point). The Clock reads whole milliseconds, so figures are good to about ±1 ms.
+ * before that grid point). The grid's origin is taken from the beats themselves (see `timeline`): the most
+ * punctual beat of the run counts as on time, so lateness is understated by that beat's own (well under 1 ms
+ * with an idle loop) and the Clock's whole milliseconds.
  *
  * Retries are not beats: after a failed attempt the switch sleeps `retryDelay` and tries again only if that still
  * starts before its beat's start plus the interval; a call is classified the same way from the recorded times.
@@ -48,27 +50,34 @@ export const timeline = (calls: ReadonlyArray<Call>, intervalMillis: number, ret
   // Beat 0 and its retries: the grid starts when the last of them completed.
   let beat0End = 0
   while (beat0End + 1 < calls.length && isRetry(calls[beat0End]!, first.at)) beat0End++
-  const anchor = calls[beat0End]!.doneAt ?? Number.NaN
-  const beats: Array<Beat> = []
-  const unclassified: Array<Call> = []
-  let current: { slot: number; dueAt: number; call: Call; retries: Array<Call> } | undefined
-  for (let i = beat0End + 1; i < calls.length; i++) {
-    const call = calls[i]!
-    const previous = calls[i - 1]!
-    if (current !== undefined && isRetry(previous, current.call.at)) {
-      current.retries.push(call)
-      continue
+  const place = (anchor: number): Timeline => {
+    const beats: Array<Beat> = []
+    const unclassified: Array<Call> = []
+    let current: { slot: number; dueAt: number; call: Call; retries: Array<Call> } | undefined
+    for (let i = beat0End + 1; i < calls.length; i++) {
+      const call = calls[i]!
+      const previous = calls[i - 1]!
+      if (current !== undefined && isRetry(previous, current.call.at)) {
+        current.retries.push(call)
+        continue
+      }
+      const slot = Math.floor((call.at - anchor + gridTolerance) / intervalMillis)
+      if (slot < 1) {
+        unclassified.push(call)
+        continue
+      }
+      const next = anchor + ((current?.slot ?? 0) + 1) * intervalMillis
+      current = { slot, dueAt: Math.min(next, call.at), call, retries: [] }
+      beats.push(current)
     }
-    const slot = Math.floor((call.at - anchor + gridTolerance) / intervalMillis)
-    if (slot < 1) {
-      unclassified.push(call)
-      continue
-    }
-    const next = anchor + ((current?.slot ?? 0) + 1) * intervalMillis
-    current = { slot, dueAt: Math.min(next, call.at), call, retries: [] }
-    beats.push(current)
+    return { anchor, intervalMillis, beats, unclassified }
   }
-  return { anchor, intervalMillis, beats, unclassified }
+  // The schedule's first step comes after beat 0 completed, by an unknown few milliseconds (the switch publishes
+  // the status first, and that code runs for the first time). No beat wakes before its grid point, so the grid
+  // starts at the latest time that puts no beat before its point: the most punctual beat counts as on time.
+  const rough = place(calls[beat0End]!.doneAt ?? Number.NaN)
+  const latest = Math.min(...rough.beats.map((b) => b.call.at - b.slot * intervalMillis))
+  return rough.beats.length === 0 ? rough : place(Math.max(rough.anchor - gridTolerance, latest))
 }
 
 /** A phase's window: beats due in [start, end) belong to it. */

@@ -277,8 +277,10 @@ export const write = (report: Report): void => {
       "after the one its predecessor was called in, so a grid point the schedule skipped (**skipped**: a beat " +
       "overran it, or the event loop was blocked through it) counts in full in the next beat's lateness; a beat " +
       "run at once to catch up counts 0. A beat due inside a phase but " +
-      "called after it ended counts as late by the phase's end minus its due time. The Clock reads whole " +
-      "milliseconds: figures are good to about ±1 ms. Retries are not beats; **failures** counts failed attempts.",
+      "called after it ended counts as late by the phase's end minus its due time. The grid's origin (a few ms " +
+      "after beat 0 completed) is fitted so that the most punctual beat of the run is on time: figures are " +
+      "understated by that beat's own lateness and the Clock's whole milliseconds, about 1 ms. Retries are not " +
+      "beats; **failures** counts failed attempts.",
     "- **Send lateness**: when the request was handed to the transport (after the cancel-all-after lane and " +
       "signing) minus when it was due. **Round trip**: from there to the decoded answer.",
     "- **Slack**: `Armed.slack`, deadline minus now at the acknowledgement. **Headroom**: time left on the previous " +
