@@ -104,6 +104,12 @@ export interface Limiter {
    * the wait gives up the place in the queue and consumes nothing.
    */
   readonly take: (cost?: number) => Effect.Effect<void, RateLimitExceeded>
+  /**
+   * Starts a permit of `cost` (default 1) now if it may start now and nobody is queued, and answers whether it did.
+   * Never waits: the fast path for callers that bound their waiting themselves, or that shed load instead of
+   * queueing.
+   */
+  readonly tryTake: (cost?: number) => Effect.Effect<boolean, RateLimitExceeded>
   readonly withPermit: (
     cost?: number
   ) => <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E | RateLimitExceeded, R>
@@ -170,16 +176,19 @@ const unsafeMake = (options: Options, store: RateLimitStore.Service): Limiter =>
       return Effect.failCause(cause)
     })
 
+  const count = (cost: number, wait: number): void => {
+    requestsGranted++
+    permits += cost
+    waitMillisTotal += wait
+    if (wait > waitMillisMax) waitMillisMax = wait
+    permitsGranted.unsafeUpdate(cost, [])
+    waitMillis.unsafeUpdate(wait, [])
+  }
+
   const granted = (waiter: Waiters.Waiter, at: number): void => {
     Waiters.remove(queue, waiter)
     Waiters.signalHead(queue, Effect.void)
-    const wait = Math.max(0, at - waiter.enqueuedAt)
-    requestsGranted++
-    permits += waiter.cost
-    waitMillisTotal += wait
-    if (wait > waitMillisMax) waitMillisMax = wait
-    permitsGranted.unsafeUpdate(waiter.cost, [])
-    waitMillis.unsafeUpdate(wait, [])
+    count(waiter.cost, Math.max(0, at - waiter.enqueuedAt))
     queueLength.unsafeUpdate(queue.size, [])
   }
 
@@ -227,6 +236,22 @@ const unsafeMake = (options: Options, store: RateLimitStore.Service): Limiter =>
     )
   }
 
+  const tryTake = (cost: number = 1): Effect.Effect<boolean, RateLimitExceeded> => {
+    if (!Number.isInteger(cost) || cost < 1) return invalid(`cost must be a positive integer, got ${cost}`)
+    if (cost > limit) return Effect.fail(new RateLimitExceeded({ key, cost, limit }))
+    return Effect.clockWith((clock) => {
+      if (queue.size > 0) return Effect.succeed(false)
+      return Effect.map(
+        store.acquire({ key, limit, windowMillis, cost, now: clock.unsafeCurrentTimeMillis() }),
+        (decision) => {
+          if (decision._tag !== "Granted") return false
+          count(cost, 0)
+          return true
+        }
+      )
+    })
+  }
+
   const pauseUntil = (epochMillis: number): Effect.Effect<void> => store.pauseUntil(key, epochMillis)
 
   return {
@@ -237,6 +262,7 @@ const unsafeMake = (options: Options, store: RateLimitStore.Service): Limiter =>
     margin,
     windowMillis,
     take,
+    tryTake,
     withPermit: (cost) => (self) => Effect.zipRight(take(cost), self),
     pauseUntil,
     pauseFor: (duration) =>

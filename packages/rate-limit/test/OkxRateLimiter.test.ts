@@ -53,6 +53,26 @@ describe("OkxRateLimiter.make", () => {
     })
   )
 
+  it.effect("tryTake starts a permit only when it may start now and nobody is queued, and never waits", () =>
+    Effect.gen(function* () {
+      const limiter = yield* OkxRateLimiter.make({ limit: 2, window: "1 second" })
+      assert.isTrue(yield* limiter.tryTake())
+      assert.isTrue(yield* limiter.tryTake())
+      assert.isFalse(yield* limiter.tryTake(), "the window is full")
+      yield* TestClock.adjust("1 second")
+      const { fibers, starts } = yield* startTimes(limiter, [2, 1])
+      yield* Effect.yieldNow()
+      assert.isFalse(yield* limiter.tryTake(), "a waiter is queued: no jumping the queue")
+      yield* TestClock.adjust("2 seconds")
+      yield* Fiber.joinAll(fibers)
+      assert.deepStrictEqual(starts, [1000, 2000], "tryTake's refusals consumed nothing")
+      yield* TestClock.adjust("1 second")
+      assert.isTrue(yield* limiter.tryTake())
+      assert.strictEqual((yield* limiter.stats).requestsGranted, 5)
+      assert.strictEqual((yield* Effect.flip(limiter.tryTake(3)))._tag, "RateLimitExceeded")
+    })
+  )
+
   it.effect("asking for more than the limit fails at once", () =>
     Effect.gen(function* () {
       const limiter = yield* OkxRateLimiter.make({ limit: 2, window: "1 second", key: "lane-a" })
