@@ -48,10 +48,29 @@ export interface Options {
 export interface Service {
   readonly apiKey: string
   readonly demo: boolean
+  /**
+   * The signing headers for one request now (fresh timestamp from `ServerTime`): `OK-ACCESS-*`, `Content-Type`
+   * and, in demo mode, `x-simulated-trading`. `requestPath` is the path with its query string exactly as it will be
+   * sent, `body` the exact body text (`""` for a GET). The fast path for callers that build the request
+   * themselves; the headers carry the passphrase, so keep them out of logs.
+   */
+  readonly headersFor: (request: SignatureInput) => Effect.Effect<Readonly<Record<string, string>>>
   /** Signs one request now: fresh timestamp from `ServerTime`, headers added, `{}` body for an empty POST. */
   readonly signRequest: (
     request: HttpClientRequest.HttpClientRequest
   ) => Effect.Effect<HttpClientRequest.HttpClientRequest, HttpClientError.RequestError>
+}
+
+/**
+ * What a signature covers besides the timestamp.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SignatureInput {
+  readonly method: string
+  readonly requestPath: string
+  readonly body: string
 }
 
 /**
@@ -99,30 +118,39 @@ export const makeWith = (
   options: Options = {}
 ): Service => {
   const demo = options.demo === true
+  const passphrase = Redacted.value(credentials.passphrase)
+  const headersFor = (input: SignatureInput) =>
+    Effect.map(timestamp, (ts): Readonly<Record<string, string>> => {
+      const headers: Record<string, string> = {
+        "OK-ACCESS-KEY": credentials.apiKey,
+        "OK-ACCESS-SIGN": sign({
+          secretKey: credentials.secretKey,
+          timestamp: ts,
+          method: input.method,
+          requestPath: input.requestPath,
+          body: input.body
+        }),
+        "OK-ACCESS-TIMESTAMP": ts,
+        "OK-ACCESS-PASSPHRASE": passphrase,
+        "Content-Type": "application/json"
+      }
+      if (demo) headers["x-simulated-trading"] = "1"
+      return headers
+    })
   const signRequest = (request: HttpClientRequest.HttpClientRequest) =>
     Effect.gen(function* () {
       const url = UrlParams.makeUrl(request.url, request.urlParams, request.hash)
       if (Either.isLeft(url)) return yield* encodeError(request, `invalid URL ${request.url}`)
       const body = bodyOf(request)
       if (Either.isLeft(body)) return yield* encodeError(request, body.left)
-      const ts = yield* timestamp
-      const signature = sign({
-        secretKey: credentials.secretKey,
-        timestamp: ts,
+      const headers = yield* headersFor({
         method: request.method,
         requestPath: url.right.pathname + url.right.search,
         body: body.right.text
       })
-      const signed = HttpClientRequest.setHeaders(body.right.request, {
-        "OK-ACCESS-KEY": credentials.apiKey,
-        "OK-ACCESS-SIGN": signature,
-        "OK-ACCESS-TIMESTAMP": ts,
-        "OK-ACCESS-PASSPHRASE": credentials.passphrase.pipe(Redacted.value),
-        "Content-Type": "application/json"
-      })
-      return demo ? HttpClientRequest.setHeader(signed, "x-simulated-trading", "1") : signed
+      return HttpClientRequest.setHeaders(body.right.request, headers)
     })
-  return { apiKey: credentials.apiKey, demo, signRequest }
+  return { apiKey: credentials.apiKey, demo, headersFor, signRequest }
 }
 
 /**
