@@ -8,11 +8,13 @@
  *
  * @since 0.1.0
  */
+import * as HttpBody from "@effect/platform/HttpBody"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { OkxRateLimiter } from "@okx-rfq/rate-limit"
 import { Endpoints, type RfqCancel } from "@okx-rfq/schema"
 import { OkxCredentials, OkxSigner, ServerTime } from "@okx-rfq/signing"
+import type * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
@@ -22,6 +24,7 @@ import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Random from "effect/Random"
 import * as Internal from "./internal/batches.js"
+import * as Timeout from "./internal/timeout.js"
 import {
   BatchIncomplete,
   DeadlineExceeded,
@@ -60,6 +63,11 @@ export interface Options {
   /** The key of the rate-limit lanes: OKX counts per User ID; default the API key. */
   readonly userId?: string | undefined
   readonly retry?: RetryOptions | undefined
+  /**
+   * A span per HTTP attempt (the platform's client span, signing headers redacted) under the call's span. Off by
+   * default: the call's span already carries the endpoint, ids and outcome, and the extra span costs CPU per call.
+   */
+  readonly httpSpans?: boolean | undefined
 }
 
 /**
@@ -173,110 +181,180 @@ export const make = (
     const signer = yield* OkxSigner.OkxSigner
     const serverTime = yield* ServerTime.ServerTime
     const lanes = yield* OkxRateLimiter.Lanes
-    const http = OkxSigner.signedClient(
-      (yield* HttpClient.HttpClient).pipe(HttpClient.withTracerPropagation(false)),
-      signer
-    )
+    const transport = (yield* HttpClient.HttpClient).pipe(HttpClient.withTracerPropagation(false))
+    // the call's own span carries the endpoint, ids and outcome; a span per HTTP attempt is opt-in, and then the
+    // signing headers are redacted in its attributes
+    const http =
+      options.httpSpans === true
+        ? OkxSigner.signedClient(transport, signer)
+        : transport.pipe(HttpClient.withTracerDisabledWhen(() => true))
     const baseUrl = (options.baseUrl ?? defaultBaseUrl).replace(/\/+$/, "")
     const user = options.userId ?? signer.apiKey
     const retry = {
       maxAttempts: Math.max(1, Math.floor(options.retry?.maxAttempts ?? 5)),
       baseDelay: durationMillis(options.retry?.baseDelay, "100 millis"),
       maxDelay: durationMillis(options.retry?.maxDelay, "2 seconds"),
-      attemptTimeout: Duration.decode(options.retry?.attemptTimeout ?? "5 seconds"),
+      attemptTimeout: durationMillis(options.retry?.attemptTimeout, "5 seconds"),
       deadline: durationMillis(options.retry?.deadline, "30 seconds")
     }
 
-    const attempt = <Result>(
-      endpoint: AnyEndpoint<Result>,
-      prepared: Endpoints.PreparedRequest,
-      attemptTimeout: Duration.Duration = retry.attemptTimeout
-    ) =>
-      Effect.gen(function* () {
-        const lane = yield* lanes.lane({ user, endpoint: endpoint.path })
-        yield* Effect.orDie(lane.take())
-        const url = baseUrl + prepared.requestPath
-        const request =
+    /** Signs and sends one request: with `httpSpans` through the signing middleware, else signed directly. */
+    const send = (prepared: Endpoints.PreparedRequest) => {
+      const url = baseUrl + prepared.requestPath
+      if (options.httpSpans === true) {
+        return http.execute(
           prepared.method === "POST"
             ? HttpClientRequest.post(url).pipe(HttpClientRequest.bodyText(prepared.body, "application/json"))
             : HttpClientRequest.get(url)
-        const text = yield* http.execute(request).pipe(
-          Effect.flatMap((response) => Effect.map(response.text, (body) => ({ status: response.status, body }))),
-          Effect.timeoutFail({
-            duration: attemptTimeout,
-            onTimeout: () =>
-              new TransportError({
-                endpoint: endpoint.name,
-                reason: "Timeout",
-                description: `no answer within ${Duration.format(attemptTimeout)}`
-              })
-          }),
-          Effect.catchTags({
-            RequestError: (error) =>
-              new TransportError({ endpoint: endpoint.name, reason: "Transport", description: error.message }),
-            ResponseError: (error) =>
-              new TransportError({ endpoint: endpoint.name, reason: "Transport", description: error.message })
-          })
         )
-        const outcome = Endpoints.interpret(endpoint, { httpStatus: text.status, body: decodeBody(text.body) })
-        if (Either.isLeft(outcome)) {
-          if (outcome.left._tag === "RateLimited") yield* lane.pauseFor(lane.window)
-          return yield* outcome.left
-        }
-        return outcome.right
+      }
+      return Effect.flatMap(
+        signer.headersFor({
+          method: prepared.method,
+          requestPath: prepared.requestPath,
+          body: prepared.method === "POST" ? prepared.body : ""
+        }),
+        (headers) =>
+          http.execute(
+            prepared.method === "POST"
+              ? HttpClientRequest.post(url, { headers, body: HttpBody.text(prepared.body, "application/json") })
+              : HttpClientRequest.get(url, { headers })
+          )
+      )
+    }
+
+    /**
+     * One attempt: the lane's permit (waiting at most until `deadlineAt`), then sign, send and decode within
+     * `min(attemptTimeout, time left)`. Running out of the call's deadline fails with `exceeded()`.
+     */
+    const attempt = <Result>(
+      endpoint: AnyEndpoint<Result>,
+      prepared: Endpoints.PreparedRequest,
+      attemptTimeout: number,
+      clock: Clock.Clock,
+      deadlineAt: number,
+      exceeded: () => RfqCancelError
+    ): Effect.Effect<Result, RfqCancelError> =>
+      Effect.flatMap(lanes.lane({ user, endpoint: endpoint.path }), (lane) => {
+        const exchange = Effect.suspend(() => {
+          const left = deadlineAt - clock.unsafeCurrentTimeMillis()
+          if (left <= 0) return Effect.fail(exceeded())
+          const limit = Math.min(attemptTimeout, left)
+          return send(prepared).pipe(
+            Effect.flatMap((response) => Effect.map(response.text, (body) => ({ status: response.status, body }))),
+            (self) =>
+              Timeout.timeoutFail(
+                self,
+                limit,
+                (): RfqCancelError =>
+                  limit < attemptTimeout
+                    ? exceeded()
+                    : new TransportError({
+                        endpoint: endpoint.name,
+                        reason: "Timeout",
+                        description: `no answer within ${Duration.format(Duration.millis(attemptTimeout))}`
+                      })
+              ),
+            Effect.catchTags({
+              RequestError: (error) =>
+                new TransportError({ endpoint: endpoint.name, reason: "Transport", description: error.message }),
+              ResponseError: (error) =>
+                new TransportError({ endpoint: endpoint.name, reason: "Transport", description: error.message })
+            }),
+            Effect.flatMap((answer): Effect.Effect<Result, RfqCancelError> => {
+              const outcome = Endpoints.interpret(endpoint, {
+                httpStatus: answer.status,
+                body: decodeBody(answer.body)
+              })
+              if (Either.isRight(outcome)) return Effect.succeed(outcome.right)
+              return outcome.left._tag === "RateLimited"
+                ? Effect.zipRight(lane.pauseFor(lane.window), Effect.fail(outcome.left))
+                : Effect.fail(outcome.left)
+            })
+          )
+        })
+        // the permit: at once when the lane has room (no timer), else queue until the deadline at most
+        return Effect.flatMap(Effect.orDie(lane.tryTake()), (started) =>
+          started
+            ? exchange
+            : Effect.orDie(lane.take()).pipe(
+                Effect.timeoutFail({
+                  duration: Duration.millis(Math.max(0, deadlineAt - clock.unsafeCurrentTimeMillis())),
+                  onTimeout: exceeded
+                }),
+                Effect.zipRight(exchange)
+              )
+        )
       })
 
     const backoff = (n: number) =>
       Effect.map(Random.next, (r) => Math.round(Math.min(retry.maxDelay, retry.baseDelay * 2 ** n) * (0.5 + r / 2)))
 
-    const withRetries = <Result>(endpoint: AnyEndpoint<Result>, prepared: Endpoints.PreparedRequest) => {
-      let attempts = 0
-      let last: RfqCancelError | undefined
-      const loop = (n: number, resynced: boolean): Effect.Effect<Result, RfqCancelError> =>
-        Effect.suspend(() => {
-          attempts++
-          return attempt(endpoint, prepared)
-        }).pipe(
-          Effect.catchAll((error: RfqCancelError) => {
-            last = error
-            if (error.retry === "resync-then-retry-once" && !resynced) {
-              return serverTime.resync.pipe(
-                Effect.tapError((e) => Effect.logWarning("server time resync failed", e.message)),
-                Effect.ignore,
-                Effect.zipRight(loop(n, true))
-              )
-            }
-            if (error.retry === "backoff" && n + 1 < retry.maxAttempts) {
-              return backoff(n).pipe(
-                Effect.tap((delay) =>
-                  Effect.logDebug("retrying").pipe(
-                    Effect.annotateLogs({ endpoint: endpoint.name, error: error._tag, attempt: n + 1, delay })
-                  )
-                ),
-                Effect.flatMap((delay) => Effect.sleep(Duration.millis(delay))),
-                Effect.zipRight(loop(n + 1, resynced))
-              )
-            }
-            return Effect.fail(error)
+    /**
+     * Attempts until success, a final error, `maxAttempts` or the deadline. The deadline is enforced by arithmetic
+     * on the Clock (each wait is bounded by the time left), so a call costs no timer beyond its attempt's timeout.
+     */
+    const withRetries = <Result>(
+      endpoint: AnyEndpoint<Result>,
+      prepared: Endpoints.PreparedRequest
+    ): Effect.Effect<Result, RfqCancelError> =>
+      Effect.clockWith((clock) => {
+        const deadlineAt = clock.unsafeCurrentTimeMillis() + retry.deadline
+        let attempts = 0
+        let last: RfqCancelError | undefined
+        const exceeded = () =>
+          new DeadlineExceeded({
+            endpoint: endpoint.name,
+            deadlineMillis: retry.deadline,
+            attempts,
+            ...(last === undefined ? {} : { last: last.message })
           })
-        )
-      return Effect.suspend(() => {
-        attempts = 0
-        last = undefined
-        return loop(0, false).pipe(
-          Effect.timeoutFail({
-            duration: Duration.millis(retry.deadline),
-            onTimeout: () =>
-              new DeadlineExceeded({
-                endpoint: endpoint.name,
-                deadlineMillis: retry.deadline,
-                attempts,
-                ...(last === undefined ? {} : { last: last.message })
+        const untilDeadline = <A, E>(effect: Effect.Effect<A, E>) =>
+          Effect.suspend(() =>
+            effect.pipe(
+              Effect.timeoutFail({
+                duration: Duration.millis(Math.max(0, deadlineAt - clock.unsafeCurrentTimeMillis())),
+                onTimeout: exceeded
               })
-          })
-        )
+            )
+          )
+        const loop = (n: number, resynced: boolean): Effect.Effect<Result, RfqCancelError> =>
+          Effect.suspend(() => {
+            if (clock.unsafeCurrentTimeMillis() >= deadlineAt) return Effect.fail(exceeded())
+            attempts++
+            return attempt(endpoint, prepared, retry.attemptTimeout, clock, deadlineAt, exceeded)
+          }).pipe(
+            Effect.catchAll((error: RfqCancelError) => {
+              if (error._tag === "DeadlineExceeded") return Effect.fail(error)
+              last = error
+              if (error.retry === "resync-then-retry-once" && !resynced) {
+                return serverTime.resync.pipe(
+                  Effect.tapError((e) => Effect.logWarning("server time resync failed", e.message)),
+                  Effect.ignore,
+                  untilDeadline,
+                  Effect.zipRight(loop(n, true))
+                )
+              }
+              if (error.retry === "backoff" && n + 1 < retry.maxAttempts) {
+                return backoff(n).pipe(
+                  Effect.tap((delay) =>
+                    Effect.logDebug("retrying").pipe(
+                      Effect.annotateLogs({ endpoint: endpoint.name, error: error._tag, attempt: n + 1, delay })
+                    )
+                  ),
+                  Effect.flatMap((delay) => {
+                    const left = deadlineAt - clock.unsafeCurrentTimeMillis()
+                    return delay < left
+                      ? Effect.zipRight(Effect.sleep(Duration.millis(delay)), loop(n + 1, resynced))
+                      : Effect.zipRight(Effect.sleep(Duration.millis(Math.max(0, left))), Effect.fail(exceeded()))
+                  })
+                )
+              }
+              return Effect.fail(error)
+            })
+          )
+        return loop(0, false)
       })
-    }
 
     const call = <Result>(
       endpoint: AnyEndpoint<Result>,
@@ -295,6 +373,7 @@ export const make = (
           Effect.tap((result) => Effect.annotateCurrentSpan("okx.outcome", Internal.summarize(result))),
           Effect.withSpan(`RfqCancelClient.${name}`, {
             kind: "client",
+            captureStackTrace: false,
             attributes: { "okx.endpoint": endpoint, ...Internal.idAttributes(ids) }
           })
         )
@@ -364,7 +443,16 @@ export const make = (
       serverTime,
       cancelAllAfterOnce: (timeout, attemptTimeout) =>
         cancelAllAfterWith((endpoint, prepared) =>
-          attempt(endpoint, prepared, Duration.decode(attemptTimeout ?? retry.attemptTimeout))
+          Effect.clockWith((clock) => {
+            const limit = durationMillis(attemptTimeout, Duration.millis(retry.attemptTimeout))
+            const failed = () =>
+              new TransportError({
+                endpoint: endpoint.name,
+                reason: "Timeout",
+                description: `no answer within ${Duration.format(Duration.millis(limit))}`
+              })
+            return attempt(endpoint, prepared, limit, clock, clock.unsafeCurrentTimeMillis() + limit, failed)
+          })
         )(timeout),
       quotes: (filter) =>
         call(Endpoints.quotes, filter, withRetries).pipe(traced("quotes", Endpoints.quotes.path, filter))
