@@ -411,12 +411,14 @@ export const make = (
 
     const cancelAllAfterWith =
       (run: typeof withRetries) =>
-      (timeout: Duration.DurationInput): Effect.Effect<RfqCancel.CancelAllAfterData, RfqCancelError> =>
-        call(Endpoints.cancelAllAfter, { timeOut: Duration.decode(timeout) }, run).pipe(
-          traced("cancelAllAfter", Endpoints.cancelAllAfter.path, {
-            timeOut: Duration.format(Duration.decode(timeout))
-          })
-        )
+      (timeout: Duration.DurationInput): Effect.Effect<RfqCancel.CancelAllAfterData, RfqCancelError> => {
+        const timeOut = Internal.decodeTimeout(Endpoints.cancelAllAfter.name, timeout)
+        return Either.isLeft(timeOut)
+          ? Effect.fail(timeOut.left)
+          : call(Endpoints.cancelAllAfter, { timeOut: timeOut.right }, run).pipe(
+              traced("cancelAllAfter", Endpoints.cancelAllAfter.path, { timeOut: Duration.format(timeOut.right) })
+            )
+      }
     const cancelAllAfter = cancelAllAfterWith(withRetries)
 
     return RfqCancelClient.of({

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Either, Fiber, TestClock } from "effect"
+import { type Duration, Effect, Either, Fiber, TestClock } from "effect"
 import { clientOver, type Fault, makeFakeVenue } from "./utils/fakeVenue.js"
 
 const cancelAllQuotes = "/api/v5/rfq/cancel-all-quotes"
@@ -171,6 +171,12 @@ describe("RfqCancelClient requests and results", () => {
         [client.cancelBatchQuotes({ quoteIds: [...Array.from({ length: 150 }, (_, i) => `q${i}`), "q3"] }), "quoteIds"],
         [client.cancelAllAfter("5 seconds"), "timeOut"],
         [client.cancelAllAfter("121 seconds"), "timeOut"],
+        // Duration.decode would turn these into 0, i.e. a disarm
+        [client.cancelAllAfter(-5), "timeOut"],
+        [client.cancelAllAfter(Number.NaN), "timeOut"],
+        [client.cancelAllAfter("-30 seconds"), "timeOut"],
+        [client.cancelAllAfter("soon" as Duration.DurationInput), "timeOut"],
+        [client.cancelAllAfterOnce(-1), "timeOut"],
         [client.cancelRfq({ clRfqId: "" }), "clRfqId"]
       ] as const
       for (const [effect, field] of cases) {
