@@ -122,7 +122,8 @@ const parseServerTs = (body: unknown): Option.Option<number> => {
  */
 export const make = (options: Options): Effect.Effect<Service, never, HttpClient.HttpClient | Scope.Scope> =>
   Effect.gen(function* () {
-    const client = yield* HttpClient.HttpClient
+    // no trace headers to the venue: the time endpoint is public and the sample should be as lean as possible
+    const client = (yield* HttpClient.HttpClient).pipe(HttpClient.withTracerPropagation(false))
     const samples = Math.max(1, Math.floor(options.samples ?? 5))
     const interval = Duration.decode(options.interval ?? "5 minutes")
     const sampleTimeout = Duration.decode(options.sampleTimeout ?? "2 seconds")

@@ -1,31 +1,19 @@
 import * as HttpClient from "@effect/platform/HttpClient"
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { OkxError } from "@okx-rfq/schema"
 import { OkxSimulator } from "@okx-rfq/simulator"
 import { Cause, Context, Effect, Exit, Fiber, Layer, type Scope, Supervisor, TestClock } from "effect"
-import { Agent } from "undici"
 import { afterAll, assert, beforeAll } from "vitest"
 import * as RfqCancelClient from "../../src/RfqCancelClient.js"
+import * as UndiciHttpClient from "../../src/UndiciHttpClient.js"
 import { DeadlineExceeded, TransportError } from "../../src/RfqCancelError.js"
 
 /**
  * The transport of every end-to-end test, and the one place to switch them to another `HttpClient` layer: real
- * sockets to the simulator through `NodeHttpClient.layerUndici`'s client, over a keep-alive undici `Agent` capped at
- * 32 connections per origin (the pool of the lean `UndiciHttpClient`). Uncapped, the thousands of requests the load
- * test releases at once open as many sockets, overflow the simulator's listen backlog and wait seconds for SYN
- * retransmissions.
+ * sockets to the simulator through the recommended lean `UndiciHttpClient` (a keep-alive undici Pool of 32
+ * connections per origin). A capped pool matters: the thousands of requests the load test releases at once would
+ * otherwise open as many sockets, overflow the simulator's listen backlog and wait seconds for SYN retransmissions.
  */
-export const transport: Layer.Layer<HttpClient.HttpClient> = NodeHttpClient.layerUndiciWithoutDispatcher.pipe(
-  Layer.provide(
-    Layer.scoped(
-      NodeHttpClient.Dispatcher,
-      Effect.acquireRelease(
-        Effect.sync(() => new Agent({ connections: 32 })),
-        (agent) => Effect.promise(() => agent.destroy())
-      )
-    )
-  )
-)
+export const transport: Layer.Layer<HttpClient.HttpClient> = UndiciHttpClient.layerWith({ connections: 32 })
 
 /** The simulator's account and the client's credentials; `userId` is also the client's lane key. */
 export const account = { apiKey: "e2e-key", secretKey: "e2e-secret", passphrase: "e2e-pass", userId: "4004" }

@@ -183,7 +183,7 @@ const okx = (
     if (yield* chance(venue, faults.drop)) {
       venue.log({ ...entry, code: "", httpStatus: 0, fault: "drop" })
       yield* Effect.sync(() => NodeHttpServerRequest.toIncomingMessage(request).socket.destroy())
-      return yield* Effect.never
+      return yield* Effect.interrupt
     }
     if (yield* chance(venue, faults.malformed)) {
       venue.log({ ...entry, code: "", httpStatus: 200, fault: "malformed" })
@@ -215,7 +215,8 @@ export const make = (options: OkxSimulator.Options): Effect.Effect<OkxSimulator.
       const query = new URLSearchParams(q < 0 ? "" : url.slice(q + 1))
       return pathname === "/sim" || pathname.startsWith("/sim/")
         ? control(venue, request, pathname, query)
-        : okx(venue, request, pathname, query)
+        : // interruptible: the server interrupts a handler whose client went away (a timed-out latency fault)
+          Effect.interruptible(okx(venue, request, pathname, query))
     })
     yield* server.serve(app)
     const address = server.address
