@@ -5,10 +5,9 @@
 // #region imports
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { assert, describe, it } from "@effect/vitest"
 import { OkxRateLimiter } from "@okx-rfq/rate-limit"
-import { DeadMansSwitch, RfqCancelClient } from "@okx-rfq/rfq-cancel"
+import { DeadMansSwitch, RfqCancelClient, UndiciHttpClient } from "@okx-rfq/rfq-cancel"
 import { OkxSimulator } from "@okx-rfq/simulator"
 import { Clock, DateTime, Effect, Fiber, Layer, Stream, TestClock } from "effect"
 // #endregion
@@ -20,14 +19,15 @@ const account = { apiKey: "test-key", secretKey: "test-secret", passphrase: "tes
 // test's TestClock: the countdown, the limits and every `ts` follow TestClock.adjust.
 const Simulator = OkxSimulator.layer({ accounts: [account], seedQuotes: 3, countdownPaceMs: 100 })
 
-// The real client (signer, lanes, retries) pointed at the simulator. layerTest signs with a server-time offset of 0,
-// so the client's clock and the venue's are the same TestClock. Provides both the client and the simulator.
+// The real client (signer, lanes, retries) over the real transport, pointed at the simulator. layerTest signs with a
+// server-time offset of 0, so the client's clock and the venue's are the same TestClock. Provides both the client
+// and the simulator.
 const venueWith = (retry: RfqCancelClient.RetryOptions = {}) =>
   Layer.unwrapEffect(
     Effect.map(OkxSimulator.OkxSimulator, (sim) =>
       RfqCancelClient.layerTest({ credentials: account, baseUrl: sim.url, userId: account.userId, retry })
     )
-  ).pipe(Layer.provide(NodeHttpClient.layerUndici), Layer.provideMerge(Simulator))
+  ).pipe(Layer.provide(UndiciHttpClient.layer), Layer.provideMerge(Simulator))
 
 const Venue = venueWith()
 
