@@ -10,22 +10,20 @@
  * - okx-api (axios, keep-alive agent) and ccxt (its okx class, its own keep-alive dispatcher, rate limiter off).
  * Every call's answer is checked (code "0", the item cancelled); a failed call aborts the bench.
  *
- * Each round runs every contender once per concurrency, in an order that rotates between rounds; figures are the
- * medians over rounds. CPU is this process's user+system time (the server's is not counted). Run: `pnpm bench`.
+ * Each contender runs in its own process (its own heap and JIT: a big library loaded beside another must not slow
+ * it down), warmed up first; then each round runs every contender once per concurrency, in an order that rotates
+ * between rounds, and figures are the medians over rounds. CPU is the contender process's user+system time (the
+ * server's is not counted). Run: `pnpm bench`.
  */
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import type * as HttpClient from "@effect/platform/HttpClient"
-import {
-  benchAccount,
-  markdownTable,
-  median,
-  quantile,
-  type SimulatorProcess,
-  startSimulator,
-  writeResults
-} from "@okx-rfq/bench-kit"
+import * as HttpBody from "@effect/platform/HttpBody"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import { OkxCredentials, OkxSigner, ServerTime } from "@okx-rfq/signing"
+import { benchAccount, markdownTable, median, quantile, startSimulator, writeResults } from "@okx-rfq/bench-kit"
 import ccxt from "ccxt"
 import { Effect, Layer, ManagedRuntime } from "effect"
+import { fork } from "node:child_process"
 import { createHmac } from "node:crypto"
 import { Agent as HttpAgent } from "node:http"
 import { RestClient } from "okx-api"
@@ -39,6 +37,7 @@ const callsAt: Record<number, number> = {
   32: Number(process.env.BENCH_CALLS_32 ?? 4000)
 }
 const concurrencies = [1, 32] as const
+const warmup = Number(process.env.BENCH_WARMUP ?? 3000)
 
 /** Runs `calls` cancel-quotes (one per id) with `concurrency` in flight; pushes each call's latency in ms. */
 type Run = (ids: ReadonlyArray<string>, concurrency: number, latencies: Array<number>) => Promise<void>
@@ -69,8 +68,8 @@ const promiseWorkers =
     await Promise.all(Array.from({ length: concurrency }, worker))
   }
 
-const rawCall = (sim: SimulatorProcess) => {
-  const url = new URL(sim.url)
+const rawCall = (base: string) => {
+  const url = new URL(base)
   const pool = new Pool(url.origin, { connections: 32, pipelining: 1, keepAliveTimeout: 30_000 })
   const path = "/api/v5/rfq/cancel-quote"
   const call = async (id: string) => {
@@ -95,13 +94,13 @@ const rawCall = (sim: SimulatorProcess) => {
   return { call, close: () => pool.close() }
 }
 
-const raw = (sim: SimulatorProcess): Contender => {
-  const { call, close } = rawCall(sim)
+const raw = (url: string): Contender => {
+  const { call, close } = rawCall(url)
   return { name: "raw undici Pool + createHmac", run: promiseWorkers(call), close }
 }
 
-const effectRaw = (sim: SimulatorProcess): Contender => {
-  const { call, close } = rawCall(sim)
+const effectRaw = (url: string): Contender => {
+  const { call, close } = rawCall(url)
   const run: Run = (ids, concurrency, latencies) =>
     Effect.runPromise(
       Effect.forEach(
@@ -119,16 +118,11 @@ const effectRaw = (sim: SimulatorProcess): Contender => {
   return { name: "Effect.tryPromise(raw)", run, close }
 }
 
-const ours = (
-  sim: SimulatorProcess,
-  name: string,
-  transport: Layer.Layer<HttpClient.HttpClient>,
-  tracing = true
-): Contender => {
+const ours = (url: string, name: string, transport: Layer.Layer<HttpClient.HttpClient>, tracing = true): Contender => {
   const runtime = ManagedRuntime.make(
     RfqCancelClient.layer({
       credentials: benchAccount,
-      baseUrl: sim.url,
+      baseUrl: url,
       userId: benchAccount.userId,
       serverTime: { fixedOffsetMillis: 0 },
       // the venue is unlimited here: raise the lane so only the client's own costs are measured
@@ -144,7 +138,7 @@ const ours = (
             Effect.suspend(() => {
               const start = performance.now()
               return client.cancelQuote({ quoteId: id }).pipe(
-                Effect.map((result) => {
+                Effect.andThen((result) => {
                   latencies.push(performance.now() - start)
                   const outcome = result.items[0]?.outcome
                   expectCancelled(name, result.code, outcome?._tag === "Cancelled" ? outcome.sCode : outcome?._tag)
@@ -158,13 +152,52 @@ const ours = (
   return { name, run, close: () => runtime.dispose() }
 }
 
-const okxApi = (sim: SimulatorProcess): Contender => {
+/** Where the cost goes: the lean transport alone (signed with the library's signer), without the client around it. */
+const transportOnly = (url: string): Contender => {
+  const signer = OkxSigner.makeWith(OkxCredentials.make(benchAccount), ServerTime.makeFixed(0).timestamp)
+  const runtime = ManagedRuntime.make(UndiciHttpClient.layer)
+  const path = "/api/v5/rfq/cancel-quote"
+  const run: Run = (ids, concurrency, latencies) =>
+    runtime.runPromise(
+      Effect.flatMap(HttpClient.HttpClient, (http) => {
+        const client = http.pipe(
+          HttpClient.withTracerPropagation(false),
+          HttpClient.withTracerDisabledWhen(() => true)
+        )
+        return Effect.forEach(
+          ids,
+          (id) =>
+            Effect.suspend(() => {
+              const start = performance.now()
+              const body = JSON.stringify({ quoteId: id })
+              return signer.headersFor({ method: "POST", requestPath: path, body }).pipe(
+                Effect.flatMap((headers) =>
+                  client.execute(
+                    HttpClientRequest.post(url + path, { headers, body: HttpBody.text(body, "application/json") })
+                  )
+                ),
+                Effect.flatMap((response) => response.text),
+                Effect.andThen((text) => {
+                  latencies.push(performance.now() - start)
+                  const json = JSON.parse(text) as { code: string; data: Array<{ sCode: string }> }
+                  expectCancelled("transport only", json.code, json.data[0]?.sCode)
+                })
+              )
+            }),
+          { concurrency, discard: true }
+        )
+      })
+    )
+  return { name: "UndiciHttpClient + OkxSigner only (no client)", run, close: () => runtime.dispose() }
+}
+
+const okxApi = (url: string): Contender => {
   const client = new RestClient(
     {
       apiKey: benchAccount.apiKey,
       apiSecret: benchAccount.secretKey,
       apiPass: benchAccount.passphrase,
-      baseUrl: sim.url
+      baseUrl: url
     },
     { httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 32 }) }
   )
@@ -178,14 +211,14 @@ const okxApi = (sim: SimulatorProcess): Contender => {
   }
 }
 
-const ccxtOkx = (sim: SimulatorProcess): Contender => {
+const ccxtOkx = (url: string): Contender => {
   const client = new ccxt.okx({
     apiKey: benchAccount.apiKey,
     secret: benchAccount.secretKey,
     password: benchAccount.passphrase,
     enableRateLimit: false
   }) as InstanceType<typeof ccxt.okx> & Record<string, (params: Record<string, unknown>) => Promise<unknown>>
-  client.urls.api = { rest: sim.url }
+  client.urls.api = { rest: url }
   return {
     name: `ccxt ${ccxt.version} (okx, rate limiter off)`,
     run: promiseWorkers(async (id) => {
@@ -209,55 +242,88 @@ interface Sample {
   readonly cpuMicrosPerCall: number
 }
 
-const measure = async (sim: SimulatorProcess, contender: Contender, concurrency: number, calls: number) => {
-  const ids = await sim.createQuotes(calls)
-  const latencies: Array<number> = []
-  if (global.gc !== undefined) global.gc()
-  const cpu = process.cpuUsage()
-  const start = performance.now()
-  await contender.run(ids, concurrency, latencies)
-  const wall = performance.now() - start
-  const used = process.cpuUsage(cpu)
-  if (latencies.length !== calls) throw new Error(`${contender.name}: ${latencies.length} of ${calls} calls timed`)
-  return {
-    contender: contender.name,
-    concurrency,
-    calls,
-    p50Millis: quantile(latencies, 0.5),
-    p99Millis: quantile(latencies, 0.99),
-    callsPerSecond: (calls * 1000) / wall,
-    cpuMicrosPerCall: (used.user + used.system) / calls
-  } satisfies Sample
+const factories: Record<string, (url: string) => Contender> = {
+  raw,
+  effectRaw,
+  transportOnly,
+  ours: (url) => ours(url, "@okx-rfq/rfq-cancel + UndiciHttpClient", UndiciHttpClient.layer),
+  oursTracerOff: (url) =>
+    ours(url, "@okx-rfq/rfq-cancel + UndiciHttpClient, tracer off", UndiciHttpClient.layer, false),
+  oursPlatform: (url) => ours(url, "@okx-rfq/rfq-cancel + NodeHttpClient.layerUndici", NodeHttpClient.layerUndici),
+  okxApi,
+  ccxt: ccxtOkx
 }
 
-const main = async () => {
-  const sim = await startSimulator(["--unlimited"])
-  const contenders = [
-    raw(sim),
-    effectRaw(sim),
-    ours(sim, "@okx-rfq/rfq-cancel + UndiciHttpClient", UndiciHttpClient.layer),
-    ours(sim, "@okx-rfq/rfq-cancel + UndiciHttpClient, tracer off", UndiciHttpClient.layer, false),
-    ours(sim, "@okx-rfq/rfq-cancel + NodeHttpClient.layerUndici", NodeHttpClient.layerUndici),
-    okxApi(sim),
-    ccxtOkx(sim)
-  ]
-  try {
-    console.log(`client overhead: ${rounds} rounds, ${callsAt[1]} calls at concurrency 1, ${callsAt[32]} at 32`)
-    for (const contender of contenders) {
-      for (const c of concurrencies) await measure(sim, contender, c, 200) // warm-up: JIT, connections
+interface Job {
+  readonly ids: ReadonlyArray<string>
+  readonly concurrency: number
+}
+
+/** A contender's own process: builds it, then runs each job the parent sends and answers with its sample. */
+const child = async (key: string, url: string) => {
+  const contender = factories[key]!(url)
+  process.on("message", async (job: Job | "close") => {
+    if (job === "close") {
+      await contender.close()
+      process.exit(0)
     }
+    const latencies: Array<number> = []
+    global.gc?.()
+    const cpu = process.cpuUsage()
+    const start = performance.now()
+    await contender.run(job.ids, job.concurrency, latencies)
+    const wall = performance.now() - start
+    const used = process.cpuUsage(cpu)
+    const calls = job.ids.length
+    if (latencies.length !== calls) throw new Error(`${contender.name}: ${latencies.length} of ${calls} calls timed`)
+    process.send!({
+      contender: contender.name,
+      concurrency: job.concurrency,
+      calls,
+      p50Millis: quantile(latencies, 0.5),
+      p99Millis: quantile(latencies, 0.99),
+      callsPerSecond: (calls * 1000) / wall,
+      cpuMicrosPerCall: (used.user + used.system) / calls
+    } satisfies Sample)
+  })
+  process.send!("ready")
+}
+
+/** The parent: the simulator, one process per contender, rounds alternating between them. */
+const parent = async () => {
+  const sim = await startSimulator(["--unlimited"])
+  const workers = Object.keys(factories).map((key) => {
+    const worker = fork(fileURLToPath(import.meta.url), ["--contender", key, sim.url], {
+      execArgv: [...process.execArgv, "--expose-gc"],
+      stdio: ["ignore", "inherit", "inherit", "ipc"]
+    })
+    const ready = new Promise<void>((resolve) => worker.once("message", () => resolve()))
+    const exec = (job: Job) =>
+      new Promise<Sample>((resolve, reject) => {
+        worker.once("message", (sample: Sample) => resolve(sample))
+        worker.once("exit", (code) => reject(new Error(`${key} exited with ${code}`)))
+        worker.send(job)
+      })
+    return { key, worker, ready, exec }
+  })
+  const measure = async (w: (typeof workers)[number], concurrency: number, calls: number) =>
+    w.exec({ ids: await sim.createQuotes(calls), concurrency })
+  try {
+    await Promise.all(workers.map((w) => w.ready))
+    console.log(`client overhead: ${rounds} rounds, ${callsAt[1]} calls at concurrency 1, ${callsAt[32]} at 32`)
+    for (const w of workers) for (const c of concurrencies) await measure(w, c, warmup) // JIT, connections
     const samples: Array<Sample> = []
     for (let round = 0; round < rounds; round++) {
-      for (let i = 0; i < contenders.length; i++) {
-        const contender = contenders[(i + round) % contenders.length]!
-        for (const c of concurrencies) samples.push(await measure(sim, contender, c, callsAt[c]!))
+      for (let i = 0; i < workers.length; i++) {
+        const w = workers[(i + round) % workers.length]!
+        for (const c of concurrencies) samples.push(await measure(w, c, callsAt[c]!))
       }
       console.log(`round ${round + 1}/${rounds} done`)
     }
+    const names = [...new Set(samples.map((s) => s.contender))]
     const rows = concurrencies.flatMap((c) => {
-      const of = (name: string) => samples.filter((s) => s.contender === name && s.concurrency === c)
       const summary = (name: string) => {
-        const xs = of(name)
+        const xs = samples.filter((s) => s.contender === name && s.concurrency === c)
         return {
           p50: median(xs.map((s) => s.p50Millis)),
           p99: median(xs.map((s) => s.p99Millis)),
@@ -265,11 +331,11 @@ const main = async () => {
           cpu: median(xs.map((s) => s.cpuMicrosPerCall))
         }
       }
-      const base = summary(contenders[0]!.name)
-      return contenders.map((contender) => {
-        const s = summary(contender.name)
+      const base = summary(names.find((n) => n.startsWith("raw"))!)
+      return names.map((name) => {
+        const s = summary(name)
         return {
-          client: contender.name,
+          client: name,
           concurrency: c,
           "p50 ms": s.p50.toFixed(3),
           "p50 − raw ms": (s.p50 - base.p50).toFixed(3),
@@ -288,15 +354,18 @@ const main = async () => {
       setup: {
         rounds,
         callsAt,
+        warmup,
+        method: "each client in its own process, rounds alternating; CPU is the client process's own",
         versions: { ccxt: ccxt.version, "okx-api": "3.2.3", undici: "7" }
       },
       tables: { "medians over rounds": table },
       data: { rows, samples }
     })
   } finally {
-    for (const contender of contenders) await contender.close()
+    for (const w of workers) w.worker.send("close")
     await sim.stop()
   }
 }
 
-await main()
+if (process.argv[2] === "--contender") await child(process.argv[3]!, process.argv[4]!)
+else await parent()
