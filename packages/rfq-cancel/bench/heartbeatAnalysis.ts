@@ -103,6 +103,8 @@ export interface PhaseFigures {
   /** The longest time between two successful acknowledgements (completions) whose second falls in the window. */
   readonly longestAckGap: number
   readonly failures: number
+  /** Failed attempts by cause: timed out before the request was sent (waiting in the lane), after, 50011, other. */
+  readonly failureCauses: Readonly<Record<string, number>>
   readonly retries: number
   /** The smallest `slack` of an `Armed` status in the window (deadline minus now at the acknowledgement). */
   readonly minSlack: number
@@ -114,6 +116,13 @@ export interface PhaseFigures {
 }
 
 const round2 = (n: number) => Math.round(n * 100) / 100
+
+const failureCause = (call: Call): string => {
+  const error = call.error ?? ""
+  if (error.startsWith("RateLimited")) return "50011"
+  if (error.includes("timed out")) return call.sentAt === undefined ? "timeout in the lane" : "timeout after sending"
+  return "other"
+}
 
 const rounded = (summary: Summary): Summary => ({
   count: summary.count,
@@ -193,6 +202,12 @@ export const phaseFigures = (line: Timeline, recording: Recording, windows: Read
     ),
     longestAckGap: round2(longestAckGap),
     failures: calls.filter((c) => c.ok === false).length,
+    failureCauses: calls.reduce<Record<string, number>>((causes, c) => {
+      if (c.ok !== false) return causes
+      const cause = failureCause(c)
+      causes[cause] = (causes[cause] ?? 0) + 1
+      return causes
+    }, {}),
     retries: beats.reduce((n, b) => n + b.retries.length, 0),
     minSlack: round2(minSlack),
     minHeadroom: round2(minHeadroom),

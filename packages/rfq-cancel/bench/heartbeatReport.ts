@@ -238,7 +238,8 @@ const chart = (report: Report): string => {
 }
 
 export const write = (report: Report): void => {
-  const command = `cd packages/rfq-cancel && npx tsx --conditions=source bench/heartbeat.ts${
+  const gc = (globalThis as { gc?: unknown }).gc === undefined ? "" : " --expose-gc"
+  const command = `cd packages/rfq-cancel && npx tsx --conditions=source${gc} bench/heartbeat.ts${
     report.argv.length === 0 ? "" : ` ${report.argv.join(" ")}`
   }`
   const checks = verdict(report)
@@ -264,6 +265,8 @@ export const write = (report: Report): void => {
       `${venue.cancelQuoteAccepted} cancel-quotes accepted (${venue.cancelledByFlood} seen by the flood's calls). ` +
       `Countdown armed at the end: ${yesNo(venue.armedAtEnd)}, ` +
       `disabled on shutdown: ${yesNo(venue.disarmedAfter)}.`,
+    `- Failed re-arms by cause: idle ${JSON.stringify(idle.failureCauses)}, loaded ` +
+      `${JSON.stringify(loaded.failureCauses)}.`,
     `- cancel-quote: ${venue.cancelQuoteArrivals} arrivals at the venue, ${venue.cancelQuoteRejected50011} rejected ` +
       `with 50011; failed calls: ${floodErrors.length === 0 ? "none" : JSON.stringify(Object.fromEntries(floodErrors))}.`
   ].join("\n")
