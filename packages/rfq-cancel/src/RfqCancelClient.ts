@@ -23,6 +23,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Random from "effect/Random"
+import type * as Scope from "effect/Scope"
 import * as Internal from "./internal/batches.js"
 import * as Timeout from "./internal/timeout.js"
 import {
@@ -175,10 +176,11 @@ export const make = (
 ): Effect.Effect<
   Service,
   never,
-  HttpClient.HttpClient | OkxSigner.OkxSigner | ServerTime.ServerTime | OkxRateLimiter.Lanes
+  HttpClient.HttpClient | OkxSigner.OkxSigner | ServerTime.ServerTime | OkxRateLimiter.Lanes | Scope.Scope
 > =>
   Effect.gen(function* () {
     const signer = yield* OkxSigner.OkxSigner
+    const timeouts = yield* Timeout.make
     const serverTime = yield* ServerTime.ServerTime
     const lanes = yield* OkxRateLimiter.Lanes
     const transport = (yield* HttpClient.HttpClient).pipe(HttpClient.withTracerPropagation(false))
@@ -243,7 +245,7 @@ export const make = (
           return send(prepared).pipe(
             Effect.flatMap((response) => Effect.map(response.text, (body) => ({ status: response.status, body }))),
             (self) =>
-              Timeout.timeoutFail(
+              timeouts.timeoutFail(
                 self,
                 limit,
                 (): RfqCancelError =>
@@ -473,7 +475,7 @@ export const layerWithoutDependencies = (
   RfqCancelClient,
   never,
   HttpClient.HttpClient | OkxSigner.OkxSigner | ServerTime.ServerTime | OkxRateLimiter.Lanes
-> => Layer.effect(RfqCancelClient, make(options))
+> => Layer.scoped(RfqCancelClient, make(options))
 
 /**
  * Everything but the transport, from plain options.

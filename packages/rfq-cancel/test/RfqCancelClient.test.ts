@@ -38,7 +38,7 @@ const final: ReadonlyArray<readonly [string, string, number]> = [
 
 describe("RfqCancelClient retries", () => {
   for (const [name, fault] of transient) {
-    it.effect(`retries ${name} and succeeds`, () =>
+    it.scoped(`retries ${name} and succeeds`, () =>
       Effect.gen(function* () {
         const venue = yield* makeFakeVenue
         const { client, lanes } = yield* clientOver(venue, { retry: { attemptTimeout: "1 second" } })
@@ -54,7 +54,7 @@ describe("RfqCancelClient retries", () => {
   }
 
   for (const [code, tag, status] of final) {
-    it.effect(`does not retry ${code}: ${tag}`, () =>
+    it.scoped(`does not retry ${code}: ${tag}`, () =>
       Effect.gen(function* () {
         const venue = yield* makeFakeVenue
         const { client } = yield* clientOver(venue)
@@ -66,7 +66,7 @@ describe("RfqCancelClient retries", () => {
     )
   }
 
-  it.effect("gives up after maxAttempts with the last error", () =>
+  it.scoped("gives up after maxAttempts with the last error", () =>
     Effect.gen(function* () {
       const venue = yield* makeFakeVenue
       const { client } = yield* clientOver(venue, { retry: { maxAttempts: 4 } })
@@ -77,7 +77,7 @@ describe("RfqCancelClient retries", () => {
     })
   )
 
-  it.effect("ends at the overall deadline with DeadlineExceeded", () =>
+  it.scoped("ends at the overall deadline with DeadlineExceeded", () =>
     Effect.gen(function* () {
       const venue = yield* makeFakeVenue
       const { client } = yield* clientOver(venue, {
@@ -94,7 +94,7 @@ describe("RfqCancelClient retries", () => {
     })
   )
 
-  it.effect("on 50102 resyncs server time and retries exactly once", () =>
+  it.scoped("on 50102 resyncs server time and retries exactly once", () =>
     Effect.gen(function* () {
       const venue = yield* makeFakeVenue
       const { client, resyncs } = yield* clientOver(venue)
@@ -110,7 +110,7 @@ describe("RfqCancelClient retries", () => {
     })
   )
 
-  it.effect("a 50011 pauses the endpoint's lane for its window before the retry", () =>
+  it.scoped("a 50011 pauses the endpoint's lane for its window before the retry", () =>
     Effect.gen(function* () {
       const venue = yield* makeFakeVenue
       const { client } = yield* clientOver(venue, { retry: { baseDelay: "1 millis" } })
@@ -122,7 +122,7 @@ describe("RfqCancelClient retries", () => {
     })
   )
 
-  it.effect("interrupting a call stops it at once", () =>
+  it.scoped("interrupting a call stops it at once", () =>
     Effect.gen(function* () {
       const venue = yield* makeFakeVenue
       const { client } = yield* clientOver(venue)
@@ -138,7 +138,7 @@ describe("RfqCancelClient retries", () => {
 })
 
 describe("RfqCancelClient requests and results", () => {
-  it.effect("sends the documented bodies, {} for the no-parameter calls", () =>
+  it.scoped("sends the documented bodies, {} for the no-parameter calls", () =>
     Effect.gen(function* () {
       const venue = yield* makeFakeVenue
       const { client } = yield* clientOver(venue)
@@ -159,7 +159,7 @@ describe("RfqCancelClient requests and results", () => {
     })
   )
 
-  it.effect("bad input fails with the field named and never reaches the wire", () =>
+  it.scoped("bad input fails with the field named and never reaches the wire", () =>
     Effect.gen(function* () {
       const venue = yield* makeFakeVenue
       const { client } = yield* clientOver(venue)
@@ -191,7 +191,7 @@ describe("RfqCancelClient requests and results", () => {
     })
   )
 
-  it.effect("a partial batch keeps every item and its outcome", () =>
+  it.scoped("a partial batch keeps every item and its outcome", () =>
     Effect.gen(function* () {
       const venue = yield* makeFakeVenue
       const { client } = yield* clientOver(venue)
@@ -208,7 +208,7 @@ describe("RfqCancelClient requests and results", () => {
     })
   )
 
-  it.effect("a batch of 250 ids becomes 3 requests whose items are merged in order", () =>
+  it.scoped("a batch of 250 ids becomes 3 requests whose items are merged in order", () =>
     Effect.gen(function* () {
       const venue = yield* makeFakeVenue
       const { client } = yield* clientOver(venue)
@@ -230,7 +230,7 @@ describe("RfqCancelClient requests and results", () => {
     })
   )
 
-  it.effect("when a later batch fails, the items already answered are kept in the error", () =>
+  it.scoped("when a later batch fails, the items already answered are kept in the error", () =>
     Effect.gen(function* () {
       const venue = yield* makeFakeVenue
       const { client } = yield* clientOver(venue)
@@ -247,7 +247,7 @@ describe("RfqCancelClient requests and results", () => {
     })
   )
 
-  it.effect("cancel-all-after decodes the trigger time, and disarm the disabled state", () =>
+  it.scoped("cancel-all-after decodes the trigger time, and disarm the disabled state", () =>
     Effect.gen(function* () {
       const venue = yield* makeFakeVenue
       const { client } = yield* clientOver(venue)

@@ -1,45 +1,145 @@
+import type * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as Runtime from "effect/Runtime"
+import type * as Scope from "effect/Scope"
+
+interface Entry {
+  readonly at: number
+  /** Dropped (set to `undefined`) once the deadline is settled, so a settled entry waiting in the heap holds nothing. */
+  fire: (() => void) | undefined
+}
 
 /**
- * `Effect.timeoutFail` for the hot path. `Effect.timeoutFail` races two child fibers and merges the winner's
- * FiberRefs back, which costs several times a whole loopback HTTP call's CPU in the client; here the effect runs in
- * one daemon fiber and the timer in another (a `Clock.sleep`, so the TestClock drives it), and the caller just
- * observes both. Same semantics: the first to finish wins, the other is interrupted; interrupting the caller
- * interrupts both; when the time is up the effect is interrupted (and awaited) before `onTimeout()` is failed with.
+ * Timeouts for the hot path, one timer for all of a client's attempts.
+ *
+ * `Effect.timeoutFail` races two child fibers and a `Clock.sleep` per call, which costs more CPU than a whole loopback
+ * HTTP call. Here every attempt runs its effect in one daemon fiber and registers its deadline in a min-heap; a
+ * single timer fiber sleeps (through the `Clock` the client was built with, so the TestClock drives it) until the
+ * earliest live deadline, and fires what is due. A deadline that is settled is only emptied, and dropped when it
+ * reaches the top, so a call costs a heap push and no timer of its own. The timer ends with the client's scope.
  *
  * @internal
  */
-export const timeoutFail = <A, E, E2>(
-  self: Effect.Effect<A, E>,
-  millis: number,
-  onTimeout: () => E2
-): Effect.Effect<A, E | E2> =>
-  Effect.uninterruptibleMask((restore) =>
-    Effect.flatMap(Effect.forkDaemon(restore(self)), (child) =>
-      Effect.flatMap(Effect.forkDaemon(Effect.interruptible(Effect.sleep(millis))), (timer) =>
+export interface Timeouts {
+  /**
+   * `self` within `millis`, else `onTimeout()` once `self` has been interrupted (and awaited). Interrupting the caller
+   * interrupts `self`.
+   */
+  readonly timeoutFail: <A, E, E2>(
+    self: Effect.Effect<A, E>,
+    millis: number,
+    onTimeout: () => E2
+  ) => Effect.Effect<A, E | E2>
+}
+
+/** @internal */
+export const make: Effect.Effect<Timeouts, never, Scope.Scope> = Effect.gen(function* () {
+  const runtime = yield* Effect.runtime<never>()
+  const clock: Clock.Clock = yield* Effect.clock
+  const heap: Array<Entry> = []
+  let timer: Fiber.RuntimeFiber<void> | undefined
+  let timerAt = Number.POSITIVE_INFINITY
+  let closed = false
+
+  const push = (entry: Entry) => {
+    heap.push(entry)
+    let i = heap.length - 1
+    while (i > 0) {
+      const parent = (i - 1) >> 1
+      if (heap[parent]!.at <= entry.at) break
+      heap[i] = heap[parent]!
+      i = parent
+    }
+    heap[i] = entry
+  }
+
+  const pop = (): Entry => {
+    const top = heap[0]!
+    const last = heap.pop()!
+    if (heap.length > 0) {
+      heap[0] = last
+      let i = 0
+      for (;;) {
+        const l = 2 * i + 1
+        const r = l + 1
+        let m = i
+        if (l < heap.length && heap[l]!.at < heap[m]!.at) m = l
+        if (r < heap.length && heap[r]!.at < heap[m]!.at) m = r
+        if (m === i) break
+        const swap = heap[i]!
+        heap[i] = heap[m]!
+        heap[m] = swap
+        i = m
+      }
+    }
+    return top
+  }
+
+  /** Fires what is due, drops settled deadlines at the top, and sleeps until the earliest live one. */
+  const wake = (): void => {
+    const now = clock.unsafeCurrentTimeMillis()
+    while (heap.length > 0 && (heap[0]!.fire === undefined || heap[0]!.at <= now)) {
+      const fire = pop().fire
+      if (fire !== undefined) fire()
+    }
+    timer = undefined
+    timerAt = Number.POSITIVE_INFINITY
+    if (heap.length > 0) arm(heap[0]!.at)
+  }
+
+  const arm = (at: number): void => {
+    if (closed) return
+    if (timer !== undefined) timer.unsafeInterruptAsFork(timer.id())
+    timerAt = at
+    timer = Runtime.runFork(runtime)(
+      Effect.sleep(Math.max(0, at - clock.unsafeCurrentTimeMillis())).pipe(Effect.zipRight(Effect.sync(wake)))
+    )
+  }
+
+  yield* Effect.addFinalizer(() =>
+    Effect.suspend(() => {
+      closed = true
+      heap.length = 0
+      const running = timer
+      timer = undefined
+      return running === undefined ? Effect.void : Fiber.interrupt(running)
+    })
+  )
+
+  const timeoutFail = <A, E, E2>(
+    self: Effect.Effect<A, E>,
+    millis: number,
+    onTimeout: () => E2
+  ): Effect.Effect<A, E | E2> =>
+    Effect.uninterruptibleMask((restore) =>
+      Effect.flatMap(Effect.forkDaemon(restore(self)), (child) =>
         restore(
           Effect.async<A, E | E2>((resume) => {
-            let settled = false
+            const entry: Entry = {
+              at: clock.unsafeCurrentTimeMillis() + millis,
+              fire: () => {
+                entry.fire = undefined
+                resume(Effect.zipRight(Fiber.interrupt(child), Effect.fail(onTimeout())))
+              }
+            }
             child.addObserver((exit) => {
-              if (settled) return
-              settled = true
-              timer.unsafeInterruptAsFork(child.id())
+              if (entry.fire === undefined) return
+              entry.fire = undefined
               resume(exit)
             })
-            timer.addObserver((exit) => {
-              if (settled || !Exit.isSuccess(exit)) return
-              settled = true
-              resume(Effect.zipRight(Fiber.interrupt(child), Effect.fail(onTimeout())))
-            })
+            if (entry.fire !== undefined) {
+              push(entry)
+              if (entry.at < timerAt) arm(entry.at)
+            }
             return Effect.suspend(() => {
-              settled = true
-              timer.unsafeInterruptAsFork(child.id())
+              entry.fire = undefined
               return Fiber.interrupt(child)
             })
           })
         )
       )
     )
-  )
+
+  return { timeoutFail }
+})

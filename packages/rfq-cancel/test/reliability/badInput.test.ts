@@ -340,19 +340,21 @@ describe("bad input to RfqCancelClient (generated)", () => {
     "every method fails with InvalidRequest naming the field, and nothing reaches the transport",
     [libCase],
     ([c]) =>
-      Effect.gen(function* () {
-        const venue = yield* makeFakeVenue
-        const { client } = yield* clientOver(venue)
-        const error = yield* Effect.flip(invoke(client, c))
-        const label = `${c.method}(${String(JSON.stringify(c.input))?.slice(0, 200)})`
-        assert.instanceOf(error, OkxError.InvalidRequest, label)
-        if (error instanceof OkxError.InvalidRequest) {
-          assert.isUndefined(error.code, label)
-          assert.strictEqual(error.field, c.field, `${label}: ${error.message}`)
-          assert.include(error.message, c.field, label)
-        }
-        assert.deepStrictEqual(yield* venue.paths, [], label)
-      }),
+      Effect.scoped(
+        Effect.gen(function* () {
+          const venue = yield* makeFakeVenue
+          const { client } = yield* clientOver(venue)
+          const error = yield* Effect.flip(invoke(client, c))
+          const label = `${c.method}(${String(JSON.stringify(c.input))?.slice(0, 200)})`
+          assert.instanceOf(error, OkxError.InvalidRequest, label)
+          if (error instanceof OkxError.InvalidRequest) {
+            assert.isUndefined(error.code, label)
+            assert.strictEqual(error.field, c.field, `${label}: ${error.message}`)
+            assert.include(error.message, c.field, label)
+          }
+          assert.deepStrictEqual(yield* venue.paths, [], label)
+        })
+      ),
     { fastCheck: { seed, numRuns: 400 } }
   )
 })
