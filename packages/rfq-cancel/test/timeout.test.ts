@@ -13,7 +13,9 @@ describe("the shared attempt timer", () => {
           .pipe(
             Effect.flip,
             Effect.flatMap((n) =>
-              Effect.flatMap(Clock.currentTimeMillis, (t) => Ref.update(fired, (xs) => [...xs, [n, t]]))
+              Effect.flatMap(Clock.currentTimeMillis, (t) =>
+                Ref.update(fired, (xs): ReadonlyArray<readonly [string, number]> => [...xs, [n, t]])
+              )
             ),
             Effect.ignore,
             Effect.fork
