@@ -4,14 +4,18 @@
  * every quote when the countdown lapses.
  *
  * - Deadline-aware: each acknowledgement's `triggerTime` (converted with the server-time offset, and never later
- *   than the attempt's start plus the timeout) is the deadline. A failed re-arm is retried at once and then every
- *   `retryDelay` while slack remains.
- * - Observable: `Arming`, `Armed`, `AtRisk`, `Expired`, `Disarmed`, as a `Stream` of changes, so a trading system
- *   can stop quoting the moment the protection is in doubt. Optionally it fires cancel-all-quotes itself when the
- *   slack falls below a threshold without a fresh acknowledgement.
- * - Shutdown (scope close or interruption), `cancel-then-disarm` by default: cancel-all-quotes, and only after it
- *   succeeded disable the countdown. If the cancel failed the countdown is left armed: the venue is then the last
- *   line of defence.
+ *   than the attempt's start plus the timeout) is the deadline. A failed re-arm is retried every `retryDelay` while
+ *   slack remains (a 50102 re-syncs the server time first).
+ * - Final errors: if the venue refuses the very first arm with an error retrying cannot fix (authentication,
+ *   permission, invalid request: retry rule `"never"`), nothing is armed and the switch stops: status `Failed`,
+ *   `awaitArmed` fails with that error. Once a countdown was armed, every failure is retried (the countdown still
+ *   protects), with the error in `AtRisk` and `Expired`.
+ * - Observable: `Arming`, `Armed`, `AtRisk`, `Expired`, `Failed`, `Disarmed`, as a `Stream` of changes, so a
+ *   trading system can stop quoting the moment the protection is in doubt. Optionally it fires cancel-all-quotes
+ *   itself when the slack falls below a threshold without a fresh acknowledgement.
+ * - Shutdown (`shutdown`, scope close or interruption), `cancel-then-disarm` by default: cancel-all-quotes, and only
+ *   after it succeeded disable the countdown. If the cancel failed the countdown is left armed: the venue is then the
+ *   last line of defence. `shutdown` reports the outcome (`ShutdownFailed`).
  *
  * @since 0.1.0
  */
@@ -31,6 +35,18 @@ import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as SubscriptionRef from "effect/SubscriptionRef"
 import { RfqCancelClient, type Service as Client } from "./RfqCancelClient.js"
+import type { RfqCancelError } from "./RfqCancelError.js"
+
+/**
+ * An error retrying cannot fix (its retry rule is `"never"`): authentication, permission, an invalid request, an
+ * unclassified code or an unreadable answer.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type FinalError = Extract<RfqCancelError, { readonly retry: "never" }>
+
+const isFinal = (error: RfqCancelError): error is FinalError => error.retry === "never"
 
 /**
  * The state of the protection.
@@ -38,9 +54,11 @@ import { RfqCancelClient, type Service as Client } from "./RfqCancelClient.js"
  * - `Arming`: started, no acknowledgement yet.
  * - `Armed`: the venue acknowledged; it will cancel every quote at `deadline` unless re-armed. `slack` is the time
  *   left at the acknowledgement, `roundTrip` the re-arm's round trip.
- * - `AtRisk`: re-arming is failing; `slack` is the time left before the last known deadline (if any).
+ * - `AtRisk`: re-arming is failing; `slack` is the time left before the last known deadline (if any); `lastError`
+ *   and `error` say why (`error` is undefined when the venue answered with the countdown disabled).
  * - `Expired`: the last known deadline passed without a re-arm: the venue is cancelling (or has cancelled) every
- *   quote. Stop quoting.
+ *   quote. Stop quoting. `lastError` and `error`: the last failed re-arm, if any.
+ * - `Failed`: the venue refused the first arm with a final error: nothing is armed and the switch stopped.
  * - `Disarmed`: the countdown was disabled on shutdown.
  *
  * @since 0.1.0
@@ -59,8 +77,15 @@ export type Status = Data.TaggedEnum<{
     readonly slack: Duration.Duration | undefined
     readonly failures: number
     readonly lastError: string
+    readonly error: RfqCancelError | undefined
   }
-  Expired: { readonly deadline: DateTime.Utc; readonly failures: number }
+  Expired: {
+    readonly deadline: DateTime.Utc
+    readonly failures: number
+    readonly lastError: string | undefined
+    readonly error: RfqCancelError | undefined
+  }
+  Failed: { readonly error: FinalError; readonly failures: number }
   Disarmed: {}
 }>
 
@@ -91,6 +116,34 @@ export type ShutdownPolicy = "cancel-then-disarm" | "disarm-only" | "leave-armed
 export const shutdownPolicies: ReadonlyArray<ShutdownPolicy> = ["cancel-then-disarm", "disarm-only", "leave-armed"]
 
 /**
+ * The shutdown policy could not complete: `step` failed with `cause`. After a failed `cancel-all-quotes` the countdown
+ * was left armed (if this switch had armed it), so the venue cancels every quote when it lapses; after a failed
+ * `disarm` the countdown stays armed.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ShutdownFailed extends Data.TaggedError("ShutdownFailed")<{
+  readonly policy: ShutdownPolicy
+  readonly step: "cancel-all-quotes" | "disarm"
+  readonly armed: boolean
+  readonly cause: RfqCancelError
+}> {
+  /**
+   * @since 0.1.0
+   */
+  override get message(): string {
+    const what =
+      this.step === "disarm"
+        ? "disabling the countdown failed; it stays armed"
+        : this.armed
+          ? "cancel-all-quotes failed; leaving the countdown armed so the venue cancels every quote"
+          : "cancel-all-quotes failed; this switch never armed the countdown"
+    return `shutdown: ${what}: ${this.cause.message}`
+  }
+}
+
+/**
  * @since 0.1.0
  * @category models
  */
@@ -118,8 +171,16 @@ export interface Service {
   readonly status: Effect.Effect<Status>
   /** The current status, then every change. */
   readonly changes: Stream.Stream<Status>
-  /** Waits until the countdown is armed (the first time, or again after a failure). */
-  readonly awaitArmed: Effect.Effect<Extract<Status, { readonly _tag: "Armed" }>>
+  /**
+   * Waits until the countdown is armed (the first time, or again after a failure). Fails with the error if the
+   * venue refused the first arm with a final error (status `Failed`).
+   */
+  readonly awaitArmed: Effect.Effect<Extract<Status, { readonly _tag: "Armed" }>, FinalError>
+  /**
+   * Stops re-arming and runs the shutdown policy now, once (later calls and the scope's close share its outcome);
+   * fails with `ShutdownFailed` if a step failed. Uninterruptible. The scope's close runs it if nobody did.
+   */
+  readonly shutdown: Effect.Effect<void, ShutdownFailed>
   /** The settings in force, after defaults. */
   readonly settings: Settings
 }
@@ -232,6 +293,9 @@ export const makeWith = (
     const status = yield* SubscriptionRef.make<Status>(Status.Arming())
     let deadline: number | undefined
     let failures = 0
+    let lastError: string | undefined
+    let lastCause: RfqCancelError | undefined
+    const expired = (at: number) => Status.Expired({ deadline: utc(at), failures, lastError, error: lastCause })
 
     // One watcher for the whole life of the switch: it sleeps until the current deadline and, if no
     // acknowledgement moved it meanwhile, publishes Expired (and, optionally, fires cancel-all-quotes earlier).
@@ -267,13 +331,14 @@ export const makeWith = (
         }
         if (expiredFor !== at) {
           expiredFor = at
-          yield* SubscriptionRef.set(status, Status.Expired({ deadline: utc(at), failures }))
+          yield* SubscriptionRef.set(status, expired(at))
           yield* Effect.logError("the countdown lapsed without a re-arm: the venue is cancelling every quote")
         }
         yield* sleepUntil(now + Duration.toMillis(config.interval))
       }
     })
 
+    /** One re-arm: `armed`, `retry`, `resync` (a 50102: re-sync the server time, then retry) or `final` (stop). */
     const attempt = Effect.gen(function* () {
       const started = yield* Clock.currentTimeMillis
       const result = yield* Effect.either(client.cancelAllAfterOnce(config.timeout, config.attemptTimeout))
@@ -294,13 +359,22 @@ export const makeWith = (
             roundTrip: Duration.millis(now - started)
           })
         )
-        return true
+        return "armed" as const
       }
       failures++
-      const lastError = Either.isLeft(result) ? result.left.message : "the venue reported the countdown disabled"
+      lastCause = Either.isLeft(result) ? result.left : undefined
+      lastError = lastCause?.message ?? "the venue reported the countdown disabled"
       yield* Effect.logWarning("re-arming the countdown failed").pipe(Effect.annotateLogs({ failures, lastError }))
+      if (lastCause !== undefined && deadline === undefined && isFinal(lastCause)) {
+        yield* SubscriptionRef.set(status, Status.Failed({ error: lastCause, failures }))
+        yield* Effect.logError(
+          "the venue refused to arm the countdown and retrying cannot help: nothing is armed, the switch stops",
+          lastCause.message
+        )
+        return "final" as const
+      }
       if (deadline !== undefined && now >= deadline) {
-        yield* SubscriptionRef.set(status, Status.Expired({ deadline: utc(deadline), failures }))
+        yield* SubscriptionRef.set(status, expired(deadline))
       } else {
         yield* SubscriptionRef.set(
           status,
@@ -308,47 +382,81 @@ export const makeWith = (
             deadline: deadline === undefined ? undefined : utc(deadline),
             slack: deadline === undefined ? undefined : Duration.millis(deadline - now),
             failures,
-            lastError
+            lastError,
+            error: lastCause
           })
         )
       }
-      return false
+      return lastCause?.retry === "resync-then-retry-once" ? ("resync" as const) : ("retry" as const)
     })
 
+    const resync = client.serverTime.resync.pipe(
+      Effect.tapError((error) => Effect.logWarning("server time resync failed", error.message)),
+      Effect.ignore
+    )
+
     const intervalMillis = Duration.toMillis(config.interval)
+    /** One tick: attempts until armed or the tick is over. False when the switch stops. */
     const beat = Effect.gen(function* () {
       const start = yield* Clock.currentTimeMillis
-      while (!(yield* attempt)) {
+      let resynced = false
+      while (true) {
+        const outcome = yield* attempt
+        if (outcome === "armed") return true
+        if (outcome === "final") return false
+        if (outcome === "resync" && !resynced) {
+          resynced = true
+          yield* resync
+          continue
+        }
         const now = yield* Clock.currentTimeMillis
-        if (now + Duration.toMillis(config.retryDelay) >= start + intervalMillis) return
+        if (now + Duration.toMillis(config.retryDelay) >= start + intervalMillis) return true
         yield* Effect.sleep(config.retryDelay)
       }
     })
 
-    const heartbeat = yield* beat.pipe(Effect.repeat(Schedule.fixed(config.interval)), Effect.forkScoped)
-    const watching = yield* Effect.forkScoped(watcher)
-
-    yield* Effect.addFinalizer(() =>
-      Effect.gen(function* () {
-        yield* Fiber.interrupt(heartbeat)
-        yield* Fiber.interrupt(watching)
-        yield* shutdown(client, config.onExit, status)
-      })
+    // interruptible even when the switch is made in an uninterruptible region, so that the shutdown can stop them
+    const heartbeat = yield* beat.pipe(
+      Effect.repeat({ schedule: Schedule.fixed(config.interval), while: (running) => running }),
+      Effect.interruptible,
+      Effect.forkScoped
     )
+    const watching = yield* Effect.forkScoped(Effect.interruptible(watcher))
+
+    const shutdown = yield* Effect.cached(
+      Effect.uninterruptible(
+        Effect.gen(function* () {
+          yield* Fiber.interrupt(heartbeat)
+          yield* Fiber.interrupt(watching)
+          yield* runPolicy(client, config.onExit, status, deadline !== undefined)
+        })
+      )
+    )
+    yield* Effect.addFinalizer(() => Effect.ignore(shutdown))
 
     return {
       status: SubscriptionRef.get(status),
       changes: status.changes,
       awaitArmed: status.changes.pipe(
-        Stream.filter((s): s is Extract<Status, { readonly _tag: "Armed" }> => s._tag === "Armed"),
+        Stream.filter(
+          (s): s is Extract<Status, { readonly _tag: "Armed" | "Failed" }> => s._tag === "Armed" || s._tag === "Failed"
+        ),
         Stream.runHead,
-        Effect.flatMap(Effect.orDie)
+        Effect.flatMap(Effect.orDie),
+        Effect.flatMap((s) => (s._tag === "Armed" ? Effect.succeed(s) : Effect.fail(s.error)))
       ),
+      shutdown,
       settings: config
     }
   })
 
-const shutdown = (client: Client, policy: ShutdownPolicy, status: SubscriptionRef.SubscriptionRef<Status>) =>
+/** The shutdown policy; `armed`: this switch armed the countdown at least once. */
+const runPolicy = (
+  client: Client,
+  policy: ShutdownPolicy,
+  status: SubscriptionRef.SubscriptionRef<Status>,
+  armed: boolean
+): Effect.Effect<void, ShutdownFailed> =>
   Effect.gen(function* () {
     if (policy === "leave-armed") {
       yield* Effect.logInfo("shutdown: leaving the countdown armed; the venue will cancel every quote when it lapses")
@@ -357,22 +465,19 @@ const shutdown = (client: Client, policy: ShutdownPolicy, status: SubscriptionRe
     if (policy === "cancel-then-disarm") {
       const cancelled = yield* Effect.either(client.cancelAllQuotes)
       if (Either.isLeft(cancelled)) {
-        yield* Effect.logError(
-          "shutdown: cancel-all-quotes failed; leaving the countdown armed so the venue cancels every quote",
-          cancelled.left.message
-        )
-        return
+        return yield* failed(new ShutdownFailed({ policy, step: "cancel-all-quotes", armed, cause: cancelled.left }))
       }
       yield* Effect.logInfo(`shutdown: every quote cancelled (${cancelled.right._tag})`)
     }
     const disarmed = yield* Effect.either(client.disarm)
     if (Either.isLeft(disarmed)) {
-      yield* Effect.logError("shutdown: disabling the countdown failed; it stays armed", disarmed.left.message)
-      return
+      return yield* failed(new ShutdownFailed({ policy, step: "disarm", armed, cause: disarmed.left }))
     }
     yield* SubscriptionRef.set(status, Status.Disarmed())
     yield* Effect.logInfo("shutdown: countdown disabled")
   })
+
+const failed = (error: ShutdownFailed) => Effect.zipRight(Effect.logError(error.message), Effect.fail(error))
 
 /**
  * Runs the switch in the current scope with the `RfqCancelClient` from the context.

@@ -8,7 +8,7 @@ const armPath = "/api/v5/rfq/cancel-all-after"
 /** Starts a switch in its own scope and records every status with the virtual time it was published at. */
 const start = (venue: FakeVenue, options: DeadMansSwitch.Options) =>
   Effect.gen(function* () {
-    const { client } = yield* clientOver(venue, { retry: { attemptTimeout: "1 second", maxAttempts: 3 } })
+    const { client, resyncs } = yield* clientOver(venue, { retry: { attemptTimeout: "1 second", maxAttempts: 3 } })
     const scope = yield* Scope.make()
     const dms = yield* DeadMansSwitch.makeWith(client, options).pipe(Scope.extend(scope))
     const history: Array<{ readonly at: number; readonly status: DeadMansSwitch.Status }> = []
@@ -17,14 +17,14 @@ const start = (venue: FakeVenue, options: DeadMansSwitch.Options) =>
       Effect.forkIn(scope)
     )
     yield* Effect.yieldNow()
-    return { dms, scope, history: Effect.sync(() => history), client }
+    return { dms, scope, history: Effect.sync(() => history), client, resyncs }
   })
 
 const arms = (venue: FakeVenue) =>
   Effect.map(venue.seen, (seen) => seen.filter((s) => s.path === armPath && s.body.timeOut !== "0"))
 
 describe("DeadMansSwitch", () => {
-  it.effect("validates timeout, interval and attempt timeout, naming the field", () =>
+  it.scoped("validates timeout, interval and attempt timeout, naming the field", () =>
     Effect.sync(() => {
       const bad: ReadonlyArray<readonly [DeadMansSwitch.Options, string]> = [
         [{ timeout: "5 seconds" }, "timeout"],
@@ -63,7 +63,7 @@ describe("DeadMansSwitch", () => {
   ]
 
   for (const [name, fault] of shortFaults) {
-    it.effect(`${name} shorter than the slack: AtRisk, then Armed again, never Expired`, () =>
+    it.scoped(`${name} shorter than the slack: AtRisk, then Armed again, never Expired`, () =>
       Effect.gen(function* () {
         const venue = yield* makeFakeVenue
         const { dms, history } = yield* start(venue, {
@@ -85,7 +85,7 @@ describe("DeadMansSwitch", () => {
     )
   }
 
-  it.effect("a fault longer than the slack publishes Expired no later than the deadline", () =>
+  it.scoped("a fault longer than the slack publishes Expired no later than the deadline", () =>
     Effect.gen(function* () {
       const venue = yield* makeFakeVenue
       const { history } = yield* start(venue, { timeout: "10 seconds", interval: "2 seconds", onExit: "leave-armed" })
@@ -107,7 +107,98 @@ describe("DeadMansSwitch", () => {
     })
   )
 
-  it.effect("fires cancel-all-quotes when the slack falls below the threshold", () =>
+  const finalFaults: ReadonlyArray<readonly [string, Fault, string]> = [
+    ["a wrong signature (50113)", { _tag: "code", code: "50113", httpStatus: 401 }, "AuthenticationFailed"],
+    ["a missing permission (50120)", { _tag: "code", code: "50120", httpStatus: 401 }, "PermissionDenied"],
+    ["a parameter error (51000)", { _tag: "code", code: "51000" }, "InvalidRequest"]
+  ]
+
+  for (const [name, fault, tag] of finalFaults) {
+    it.scoped(`the first arm refused with ${name}: Failed, awaitArmed fails with ${tag}, no retry`, () =>
+      Effect.gen(function* () {
+        const venue = yield* makeFakeVenue
+        yield* venue.setFault((s) => (s.path === armPath ? fault : undefined))
+        const { dms, history } = yield* start(venue, { timeout: "10 seconds", interval: "2 seconds" })
+        yield* TestClock.adjust("20 seconds")
+        assert.strictEqual((yield* arms(venue)).length, 1)
+        const status = yield* dms.status
+        assert.strictEqual(status._tag, "Failed")
+        if (status._tag === "Failed") assert.strictEqual(status.error._tag, tag)
+        assert.deepStrictEqual(
+          (yield* history).map((h) => h.status._tag),
+          ["Arming", "Failed"]
+        )
+        const error = yield* Effect.flip(dms.awaitArmed)
+        assert.strictEqual(error._tag, tag)
+      })
+    )
+  }
+
+  it.scoped("a final error after transient ones, before any acknowledgement: Failed", () =>
+    Effect.gen(function* () {
+      const venue = yield* makeFakeVenue
+      yield* venue.setFault((s) =>
+        s.path !== armPath
+          ? undefined
+          : s.at < 1_000
+            ? { _tag: "drop" }
+            : { _tag: "code", code: "50111", httpStatus: 401 }
+      )
+      const { dms, history } = yield* start(venue, { timeout: "10 seconds", interval: "2 seconds" })
+      yield* TestClock.adjust("20 seconds")
+      assert.deepStrictEqual(
+        (yield* history).map((h) => h.status._tag),
+        ["Arming", "AtRisk", "Failed"]
+      )
+      assert.strictEqual((yield* Effect.flip(dms.awaitArmed))._tag, "AuthenticationFailed")
+    })
+  )
+
+  it.scoped("a final error once armed: AtRisk and Expired carry it, re-arming goes on and recovers", () =>
+    Effect.gen(function* () {
+      const venue = yield* makeFakeVenue
+      const { history } = yield* start(venue, { timeout: "10 seconds", interval: "2 seconds", onExit: "leave-armed" })
+      yield* TestClock.adjust("3 seconds")
+      // the key is rejected from t = 3 s to t = 20 s: longer than the countdown
+      yield* venue.setFault((s) =>
+        s.path === armPath && s.at < 20_000 ? { _tag: "code", code: "50113", httpStatus: 401 } : undefined
+      )
+      yield* TestClock.adjust("14 seconds")
+      const refused = (yield* arms(venue)).filter((s) => s.at >= 3_000).length
+      assert.isAbove(refused, 5)
+      const statuses = (yield* history).map((h) => h.status)
+      const atRisk = statuses.filter((s) => s._tag === "AtRisk")
+      assert.isNotEmpty(atRisk)
+      for (const s of atRisk) {
+        if (s._tag !== "AtRisk") continue
+        assert.strictEqual(s.error?._tag, "AuthenticationFailed")
+        assert.include(s.lastError, "code=50113")
+      }
+      const expired = statuses.find((s) => s._tag === "Expired")
+      assert.isDefined(expired)
+      if (expired?._tag === "Expired") {
+        assert.strictEqual(expired.error?._tag, "AuthenticationFailed")
+        assert.include(expired.lastError, "code=50113")
+      }
+      yield* TestClock.adjust("5 seconds")
+      assert.strictEqual((yield* history).at(-1)!.status._tag, "Armed")
+    })
+  )
+
+  it.scoped("50102 (timestamp expired) re-syncs the server time before the retry", () =>
+    Effect.gen(function* () {
+      const venue = yield* makeFakeVenue
+      yield* venue.setFault((s) =>
+        s.path === armPath && s.at < 1_000 ? { _tag: "code", code: "50102", httpStatus: 401 } : undefined
+      )
+      const { dms, resyncs } = yield* start(venue, { timeout: "10 seconds", interval: "2 seconds" })
+      yield* TestClock.adjust("2 seconds")
+      assert.strictEqual(yield* resyncs, 1)
+      assert.strictEqual((yield* dms.status)._tag, "Armed")
+    })
+  )
+
+  it.scoped("fires cancel-all-quotes when the slack falls below the threshold", () =>
     Effect.gen(function* () {
       const venue = yield* makeFakeVenue
       yield* start(venue, {
@@ -130,27 +221,44 @@ describe("DeadMansSwitch", () => {
 })
 
 describe("DeadMansSwitch shutdown", () => {
-  const afterShutdown = (venue: FakeVenue, policy: DeadMansSwitch.ShutdownPolicy, failCancel = false) =>
+  /**
+   * Arms, then shuts down by closing the scope, or (`explicit`) by `dms.shutdown` first and closing the scope after
+   * it; `failing` is refused with 50113 during the shutdown. Returns the calls of the shutdown and its outcome.
+   */
+  const afterShutdown = (
+    venue: FakeVenue,
+    policy: DeadMansSwitch.ShutdownPolicy,
+    options: { readonly failing?: "cancel" | "disarm" | undefined; readonly explicit?: boolean | undefined } = {}
+  ) =>
     Effect.gen(function* () {
       const { dms, scope } = yield* start(venue, { timeout: "30 seconds", interval: "3 seconds", onExit: policy })
       yield* TestClock.adjust("10 seconds")
       yield* venue.clear
-      if (failCancel) {
+      const failing = options.failing === "disarm" ? armPath : "/api/v5/rfq/cancel-all-quotes"
+      if (options.failing !== undefined) {
         yield* venue.setFault((s) =>
-          s.path === "/api/v5/rfq/cancel-all-quotes" ? { _tag: "code", code: "50113", httpStatus: 401 } : undefined
+          s.path === failing && (s.path !== armPath || s.body.timeOut === "0")
+            ? { _tag: "code", code: "50113", httpStatus: 401 }
+            : undefined
         )
       }
-      const closing = yield* Effect.fork(Scope.close(scope, Exit.void))
+      const shuttingDown = yield* Effect.fork(Effect.either(dms.shutdown))
+      const closing = yield* Effect.fork(
+        Effect.zipRight(options.explicit ? Fiber.join(shuttingDown) : Effect.void, Scope.close(scope, Exit.void))
+      )
       yield* TestClock.adjust("5 seconds")
       yield* Fiber.join(closing)
-      const seen = yield* venue.seen
-      return {
-        calls: seen.map((s) => (s.path === armPath ? `${s.path} ${String(s.body.timeOut)}` : s.path)),
-        status: yield* dms.status
-      }
+      const calls = (yield* venue.seen).map((s) =>
+        s.path === armPath ? `${s.path} ${String(s.body.timeOut)}` : s.path
+      )
+      // whichever came first, the policy ran once: shutdown after the scope closed reports the same outcome
+      const outcome = yield* Fiber.join(shuttingDown)
+      yield* TestClock.adjust("5 seconds")
+      assert.strictEqual((yield* venue.seen).length, calls.length, "nothing is sent after the shutdown")
+      return { calls, status: yield* dms.status, outcome, again: yield* Effect.either(dms.shutdown) }
     })
 
-  it.effect("cancel-then-disarm: cancels every quote, then disables the countdown", () =>
+  it.scoped("cancel-then-disarm: cancels every quote, then disables the countdown", () =>
     Effect.gen(function* () {
       const venue = yield* makeFakeVenue
       const { calls, status } = yield* afterShutdown(venue, "cancel-then-disarm")
@@ -159,16 +267,55 @@ describe("DeadMansSwitch shutdown", () => {
     })
   )
 
-  it.effect("cancel-then-disarm with a failing cancel leaves the countdown armed", () =>
+  it.scoped("cancel-then-disarm with a failing cancel leaves the countdown armed", () =>
     Effect.gen(function* () {
       const venue = yield* makeFakeVenue
-      const { calls, status } = yield* afterShutdown(venue, "cancel-then-disarm", true)
+      const { calls, status } = yield* afterShutdown(venue, "cancel-then-disarm", { failing: "cancel" })
       assert.deepStrictEqual(calls, ["/api/v5/rfq/cancel-all-quotes"])
       assert.strictEqual(status._tag, "Armed")
     })
   )
 
-  it.effect("disarm-only: disables the countdown and cancels nothing", () =>
+  for (const explicit of [false, true]) {
+    const how = explicit ? "shutdown, then the scope's close" : "the scope's close"
+    it.scoped(`${how}: the policy runs once and shutdown reports its outcome`, () =>
+      Effect.gen(function* () {
+        const venue = yield* makeFakeVenue
+        const ok = yield* afterShutdown(venue, "cancel-then-disarm", { explicit })
+        assert.deepStrictEqual(ok.calls, ["/api/v5/rfq/cancel-all-quotes", `${armPath} 0`])
+        assert.isTrue(ok.outcome._tag === "Right" && ok.again._tag === "Right")
+        const refused = yield* afterShutdown(yield* makeFakeVenue, "cancel-then-disarm", {
+          failing: "cancel",
+          explicit
+        })
+        assert.deepStrictEqual(refused.calls, ["/api/v5/rfq/cancel-all-quotes"])
+        assert.strictEqual(refused.status._tag, "Armed")
+        assert.isTrue(refused.outcome._tag === "Left")
+        if (refused.outcome._tag === "Left") {
+          const failure = refused.outcome.left
+          assert.strictEqual(failure._tag, "ShutdownFailed")
+          assert.strictEqual(failure.step, "cancel-all-quotes")
+          assert.strictEqual(failure.cause._tag, "AuthenticationFailed")
+          assert.include(failure.message, "shutdown: cancel-all-quotes failed; leaving the countdown armed")
+          assert.include(failure.message, "code=50113")
+        }
+        assert.deepStrictEqual(refused.again, refused.outcome)
+      })
+    )
+  }
+
+  it.scoped("a failed disarm: shutdown fails naming the disarm, the countdown stays armed", () =>
+    Effect.gen(function* () {
+      const venue = yield* makeFakeVenue
+      const { calls, outcome, status } = yield* afterShutdown(venue, "disarm-only", { failing: "disarm" })
+      assert.deepStrictEqual(calls, [`${armPath} 0`])
+      assert.strictEqual(status._tag, "Armed")
+      assert.isTrue(outcome._tag === "Left" && outcome.left.step === "disarm")
+      if (outcome._tag === "Left") assert.include(outcome.left.message, "shutdown: disabling the countdown failed")
+    })
+  )
+
+  it.scoped("disarm-only: disables the countdown and cancels nothing", () =>
     Effect.gen(function* () {
       const venue = yield* makeFakeVenue
       const { calls, status } = yield* afterShutdown(venue, "disarm-only")
@@ -177,7 +324,7 @@ describe("DeadMansSwitch shutdown", () => {
     })
   )
 
-  it.effect("leave-armed: sends nothing more", () =>
+  it.scoped("leave-armed: sends nothing more", () =>
     Effect.gen(function* () {
       const venue = yield* makeFakeVenue
       const { calls, status } = yield* afterShutdown(venue, "leave-armed")
@@ -186,7 +333,26 @@ describe("DeadMansSwitch shutdown", () => {
     })
   )
 
-  it.effect("interrupting the owning fiber takes the same path", () =>
+  it.scoped("made in an uninterruptible region, it still stops re-arming and shuts down", () =>
+    Effect.gen(function* () {
+      const venue = yield* makeFakeVenue
+      const { client } = yield* clientOver(venue)
+      const scope = yield* Scope.make()
+      yield* Effect.uninterruptible(DeadMansSwitch.makeWith(client, { timeout: "30 seconds" })).pipe(
+        Scope.extend(scope)
+      )
+      yield* TestClock.adjust("10 seconds")
+      yield* venue.clear
+      // a daemon: with the bug, the close never ends, and the test must fail rather than hang on its child
+      const closing = yield* Effect.forkDaemon(Scope.close(scope, Exit.void))
+      yield* TestClock.adjust("5 seconds")
+      assert.isTrue((yield* Fiber.poll(closing))._tag === "Some", "the scope's close is stuck")
+      yield* TestClock.adjust("30 seconds")
+      assert.deepStrictEqual(yield* venue.paths, ["/api/v5/rfq/cancel-all-quotes", armPath])
+    })
+  )
+
+  it.scoped("interrupting the owning fiber takes the same path", () =>
     Effect.gen(function* () {
       const venue = yield* makeFakeVenue
       const { client } = yield* clientOver(venue)

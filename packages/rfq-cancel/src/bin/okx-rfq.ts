@@ -3,7 +3,8 @@
  * The `okx-rfq` program: every cancellation endpoint, the `guard` dead-man's switch and the `demo`.
  *
  * Exit codes: 0 everything succeeded; 1 the venue refused or an item failed; 2 invalid input or usage.
- * SIGINT/SIGTERM during `guard` runs the configured shutdown and exits 0 once it completed.
+ * SIGINT/SIGTERM during `guard` runs the configured shutdown and exits 0 once it completed, or 1 with the reason on
+ * stderr if it failed; `guard` exits 1 at once if the venue refuses the first arm with a final error.
  *
  * @since 0.1.0
  */
@@ -13,17 +14,23 @@ import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
 import { ExitWith, run } from "../internal/cli.js"
 
+/** The code a command asked for with `ExitWith`: as a failure, or as a defect when its fiber was interrupted. */
+const requested = (cause: Cause.Cause<unknown>): Option.Option<number> =>
+  Cause.find(cause, (c) => {
+    const error = c._tag === "Fail" ? c.error : c._tag === "Die" ? c.defect : undefined
+    return error instanceof ExitWith ? Option.some(error.code) : Option.none()
+  })
+
 const exitCode = (exit: Exit.Exit<unknown, unknown>): number => {
-  if (Exit.isSuccess(exit) || Cause.isInterruptedOnly(exit.cause)) return 0
+  if (Exit.isSuccess(exit)) return 0
+  const code = requested(exit.cause)
+  if (Option.isSome(code)) return code.value
+  if (Cause.isInterruptedOnly(exit.cause)) return 0
   const failure = Cause.failureOption(exit.cause)
-  if (failure._tag === "Some") {
-    const error = failure.value
-    if (ValidationError.isValidationError(error)) return 2
-    if (error instanceof ExitWith) return error.code
-  }
-  return 1
+  return Option.isSome(failure) && ValidationError.isValidationError(failure.value) ? 2 : 1
 }
 
 run(process.argv).pipe(
@@ -31,13 +38,12 @@ run(process.argv).pipe(
   NodeRuntime.runMain({
     disableErrorReporting: true,
     teardown: (exit, onExit) => {
-      if (Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause) && exitCode(exit) === 1) {
-        const failure = Cause.failureOption(exit.cause)
-        if (failure._tag === "None" || (failure.value as { _tag?: string })._tag !== "ExitWith") {
-          process.stderr.write(`${Cause.pretty(exit.cause)}\n`)
-        }
+      const code = exitCode(exit)
+      // an unexpected failure or defect: print it (an ExitWith was reported by the command already)
+      if (Exit.isFailure(exit) && code === 1 && Option.isNone(requested(exit.cause))) {
+        process.stderr.write(`${Cause.pretty(exit.cause)}\n`)
       }
-      onExit(exitCode(exit))
+      onExit(code)
     }
   })
 )

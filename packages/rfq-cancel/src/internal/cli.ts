@@ -6,6 +6,7 @@ import * as ValidationError from "@effect/cli/ValidationError"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import type { Endpoints } from "@okx-rfq/schema"
 import { OkxCredentials } from "@okx-rfq/signing"
+import * as Cause from "effect/Cause"
 import * as Config from "effect/Config"
 import * as ConfigError from "effect/ConfigError"
 import * as Console from "effect/Console"
@@ -14,6 +15,7 @@ import * as DateTime from "effect/DateTime"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
@@ -190,6 +192,44 @@ const report = (o: Common, result: unknown): Effect.Effect<void, ExitWith> =>
 const isLocalInvalid = (error: { readonly _tag: string; readonly code?: string | undefined }) =>
   error._tag === "InvalidRequest" && error.code === undefined
 
+/** An error as JSON: its fields, its message, and its cause's (a split batch's or a shutdown's failure). */
+const errorJson = (error: { readonly message: string }): unknown => {
+  const cause = (error as { readonly cause?: unknown }).cause
+  return {
+    ...error,
+    message: error.message,
+    ...(cause instanceof Error ? { cause: errorJson(cause) } : {})
+  }
+}
+
+/**
+ * Prints an error (then `more` lines, the items a split batch completed, and with `--json` the error as JSON on the
+ * last line) and fails with its exit code: 2 for input rejected before the wire, else 1.
+ */
+const failWith = (
+  o: Common,
+  error:
+    | RfqCancelError
+    | DeadMansSwitch.ShutdownFailed
+    | { readonly _tag: "BatchIncomplete"; readonly message: string; readonly completed: unknown },
+  more: ReadonlyArray<string> = []
+): Effect.Effect<never, ExitWith> =>
+  Effect.gen(function* () {
+    yield* Console.error(`error: ${error.message}`)
+    for (const line of more) yield* Console.error(`error: ${line}`)
+    if (error._tag === "BatchIncomplete") yield* report(o, error.completed).pipe(Effect.ignore)
+    if (o.json) yield* Console.log(JSON.stringify({ error: errorJson(error) }, jsonReplacer))
+    return yield* new ExitWith({ code: isLocalInvalid(error) ? 2 : 1 })
+  })
+
+/** Exits 2 on a setting the flags and the environment do not provide (or provide invalid), naming it. */
+const exitOnConfigError = <A, E, R>(
+  self: Effect.Effect<A, E | ConfigError.ConfigError, R>
+): Effect.Effect<A, Exclude<E, ConfigError.ConfigError> | ExitWith, R> =>
+  Effect.catchIf(self, ConfigError.isConfigError, (error) =>
+    Effect.zipRight(Console.error(`error: ${String(error)}`), new ExitWith({ code: 2 }))
+  )
+
 /** Runs one client call: prints the result or the error, and maps failures to exit codes. */
 const runCall = <A>(
   o: Common,
@@ -205,23 +245,9 @@ const runCall = <A>(
     const result = yield* call(client)
     yield* report(o, result)
   }).pipe(
-    Effect.catchAll((error) => {
-      if (error._tag === "ExitWith") return Effect.fail(error)
-      const code: 1 | 2 = isLocalInvalid(error as { _tag: string; code?: string }) ? 2 : 1
-      return Effect.gen(function* () {
-        yield* Console.error(`error: ${error.message}`)
-        if (error._tag === "BatchIncomplete") yield* report(o, error.completed).pipe(Effect.ignore)
-        if (o.json) {
-          const { message } = error
-          yield* Console.log(JSON.stringify({ error: { ...error, message } }, jsonReplacer))
-        }
-        return yield* new ExitWith({ code })
-      })
-    }),
+    Effect.catchAll((error) => (error._tag === "ExitWith" ? Effect.fail(error) : failWith(o, error))),
     Effect.provide(clientLayer(o)),
-    Effect.catchIf(ConfigError.isConfigError, (error) =>
-      Effect.zipRight(Console.error(`error: ${String(error)}`), new ExitWith({ code: 2 }))
-    )
+    exitOnConfigError
   )
 
 const example = (text: string) => `\n\nExample:\n  ${text}`
@@ -355,9 +381,32 @@ const statusLine = (status: DeadMansSwitch.Status, now: number) =>
       `armed · triggers in ${((DateTime.toEpochMillis(s.deadline) - now) / 1000).toFixed(1)} s · last ack ${DateTime.formatIso(s.lastAck)} · round trip ${Duration.toMillis(s.roundTrip)} ms`,
     AtRisk: (s) =>
       `AT RISK · ${s.failures} failed re-arms · ${s.slack === undefined ? "no deadline yet" : `${(Duration.toMillis(s.slack) / 1000).toFixed(1)} s of slack`} · ${s.lastError}`,
-    Expired: (s) => `EXPIRED at ${DateTime.formatIso(s.deadline)}: the venue is cancelling every quote`,
+    Expired: (s) =>
+      `EXPIRED at ${DateTime.formatIso(s.deadline)}: the venue is cancelling every quote${s.lastError === undefined ? "" : ` · ${s.lastError}`}`,
+    Failed: (s) => `FAILED: the venue refused to arm the countdown; nothing is armed · ${s.error.message}`,
     Disarmed: () => "disarmed"
   })
+
+/**
+ * Shows the switch's status until interrupted: on a terminal one line rewritten every second, else a line per change.
+ * Fails with the error once the status is `Failed` (the venue refused the first arm: nothing to guard).
+ */
+const watchStatus = (dms: DeadMansSwitch.Service): Effect.Effect<never, DeadMansSwitch.FinalError> => {
+  const tty = process.stdout.isTTY === true
+  const show = (status: DeadMansSwitch.Status) =>
+    Effect.gen(function* () {
+      const line = statusLine(status, yield* Effect.clockWith((c) => c.currentTimeMillis))
+      yield* tty ? Effect.sync(() => process.stdout.write(`\r\x1b[K${line}`)) : Console.log(line)
+      if (status._tag === "Failed") return yield* Effect.fail(status.error)
+    })
+  return tty
+    ? Effect.flatMap(dms.status, show).pipe(
+        Effect.repeat(Schedule.spaced("1 second")),
+        Effect.zipRight(Effect.never),
+        Effect.ensuring(Effect.sync(() => process.stdout.write("\n")))
+      )
+    : dms.changes.pipe(Stream.runForEach(show), Effect.zipRight(Effect.never))
+}
 
 const guard = Command.make(
   "guard",
@@ -371,32 +420,40 @@ const guard = Command.make(
     )
   },
   (o) =>
-    Effect.gen(function* () {
-      const dms = yield* DeadMansSwitch.make({
-        timeout: Duration.seconds(o.timeout),
-        interval: Option.map(o.interval, Duration.seconds).pipe(Option.getOrUndefined),
-        onExit: o.onExit
+    // SIGINT/SIGTERM interrupt only the status display (`restore`): the shutdown then runs here, before the scope
+    // closes, so that its outcome sets the exit code.
+    Effect.uninterruptibleMask((restore) =>
+      Effect.gen(function* () {
+        const dms = yield* DeadMansSwitch.make({
+          timeout: Duration.seconds(o.timeout),
+          interval: Option.map(o.interval, Duration.seconds).pipe(Option.getOrUndefined),
+          onExit: o.onExit
+        })
+        yield* Console.log(
+          `guarding: timeout ${o.timeout} s, re-arm every ${Duration.format(dms.settings.interval)}, on exit ${o.onExit} (Ctrl-C to stop)`
+        )
+        const watched = yield* Effect.exit(restore(watchStatus(dms)))
+        const shutdown = yield* Effect.either(dms.shutdown)
+        const refused = Exit.isFailure(watched) ? Cause.failureOption(watched.cause) : Option.none()
+        if (Option.isSome(refused)) {
+          return yield* failWith(o, refused.value, Either.isLeft(shutdown) ? [shutdown.left.message] : [])
+        }
+        if (Either.isLeft(shutdown)) {
+          // once the fiber is interrupted, a failure is dropped on its way out (only defects and the interruption
+          // stay in its cause): the exit code then travels as a defect (bin/okx-rfq.ts reads both)
+          return yield* Exit.isInterrupted(watched)
+            ? Effect.orDie(failWith(o, shutdown.left))
+            : failWith(o, shutdown.left)
+        }
+        if (Exit.isFailure(watched) && !Cause.isInterruptedOnly(watched.cause)) {
+          return yield* Effect.failCause(watched.cause)
+        }
       })
-      yield* Console.log(
-        `guarding: timeout ${o.timeout} s, re-arm every ${Duration.format(dms.settings.interval)}, on exit ${o.onExit} (Ctrl-C to stop)`
-      )
-      const tty = process.stdout.isTTY === true
-      const print = Effect.gen(function* () {
-        const line = statusLine(yield* dms.status, yield* Effect.clockWith((c) => c.currentTimeMillis))
-        yield* tty ? Effect.sync(() => process.stdout.write(`\r\x1b[K${line}`)) : Console.log(line)
-      })
-      yield* tty
-        ? print.pipe(Effect.repeat(Schedule.spaced("1 second")))
-        : dms.changes.pipe(Stream.runForEach(() => print))
-    }).pipe(
+    ).pipe(
+      Effect.catchTag("InvalidRequest", (error) => failWith(o, error)),
       Effect.scoped,
       Effect.provide(clientLayer(o)),
-      Effect.catchAll((error) =>
-        Effect.zipRight(
-          Console.error(`error: ${ConfigError.isConfigError(error) ? String(error) : error.message}`),
-          new ExitWith({ code: 2 })
-        )
-      )
+      exitOnConfigError
     )
 ).pipe(
   Command.withDescription(
