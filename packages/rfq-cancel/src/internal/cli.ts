@@ -3,7 +3,6 @@ import * as Command from "@effect/cli/Command"
 import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as Options from "@effect/cli/Options"
 import * as ValidationError from "@effect/cli/ValidationError"
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import type { Endpoints } from "@okx-rfq/schema"
 import { OkxCredentials } from "@okx-rfq/signing"
 import * as Cause from "effect/Cause"
@@ -26,6 +25,7 @@ import * as Stream from "effect/Stream"
 import * as DeadMansSwitch from "../DeadMansSwitch.js"
 import * as RfqCancelClient from "../RfqCancelClient.js"
 import type { RfqCancelError } from "../RfqCancelError.js"
+import * as UndiciHttpClient from "../UndiciHttpClient.js"
 import { runDemo } from "./demo.js"
 
 /**
@@ -129,7 +129,7 @@ const settings = (o: Common) =>
     demo: o.demo ? Config.succeed(true) : Config.boolean("OKX_DEMO").pipe(Config.withDefault(false))
   })
 
-/** The client layer for a command (server time synced with the venue; the lean transport is undici). */
+/** The client layer for a command (server time synced with the venue; the lean undici transport, keep-alive). */
 const clientLayer = (o: Common) =>
   Layer.unwrapEffect(
     Effect.map(settings(o), ({ apiKey, baseUrl, demo, passphrase, secretKey }) =>
@@ -140,7 +140,7 @@ const clientLayer = (o: Common) =>
         serverTime: { samples: 3, initialSync: "lazy" }
       })
     )
-  ).pipe(Layer.provide(NodeHttpClient.layerUndici))
+  ).pipe(Layer.provide(UndiciHttpClient.layer))
 
 const describeOutcome = (item: {
   readonly outcome: { readonly _tag: string; readonly sCode: string; readonly sMsg: string }

@@ -1,4 +1,3 @@
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { OkxSimulator } from "@okx-rfq/simulator"
 import * as Clock from "effect/Clock"
 import * as Console from "effect/Console"
@@ -12,6 +11,7 @@ import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as DeadMansSwitch from "../DeadMansSwitch.js"
 import * as RfqCancelClient from "../RfqCancelClient.js"
+import * as UndiciHttpClient from "../UndiciHttpClient.js"
 
 const account = { apiKey: "demo-api-key", secretKey: "demo-secret-key", passphrase: "demo-passphrase", userId: "1001" }
 const quotesPerRun = 5
@@ -152,7 +152,7 @@ export const runDemo: Effect.Effect<void, unknown> = Effect.gen(function* () {
           baseUrl: sim.url,
           credentials: account,
           serverTime: { samples: 3 }
-        }).pipe(Layer.provide(NodeHttpClient.layerUndici), Layer.merge(Layer.succeed(OkxSimulator.OkxSimulator, sim)))
+        }).pipe(Layer.provide(UndiciHttpClient.layer), Layer.merge(Layer.succeed(OkxSimulator.OkxSimulator, sim)))
       )
     ).pipe(Layer.provide(OkxSimulator.layer({ accounts: [account], countdownPaceMs: 300 })))
   )
