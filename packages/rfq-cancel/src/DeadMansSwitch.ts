@@ -19,6 +19,7 @@
  *
  * @since 0.1.0
  */
+import { OkxRateLimiter } from "@okx-rfq/rate-limit"
 import { OkxError } from "@okx-rfq/schema"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
@@ -210,6 +211,16 @@ const invalid = (field: string, msg: string) =>
   new OkxError.InvalidRequest({ endpoint: "dead-mans-switch", field, msg: `${field}: ${msg}` })
 
 /**
+ * The shortest re-arm interval: the cancel-all-after lane's enforced window (1 s plus the limiter's default margin).
+ * A shorter interval would queue every re-arm behind the previous one in the lane, each a little later than the last,
+ * until attempts time out waiting for their permit.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const minimumInterval: Duration.Duration = Duration.millis(Math.ceil(1000 * (1 + OkxRateLimiter.defaultMargin)))
+
+/**
  * Validates the options and fills in the defaults.
  *
  * @since 0.1.0
@@ -225,13 +236,14 @@ export const settings = (options: Options): Either.Either<Settings, OkxError.Inv
   }
   const interval =
     options.interval === undefined
-      ? Duration.max(Duration.seconds(1), Duration.min(Duration.millis(Duration.toMillis(timeout) / 4), "3 seconds"))
+      ? Duration.max(minimumInterval, Duration.min(Duration.millis(Duration.toMillis(timeout) / 4), "3 seconds"))
       : Duration.decode(options.interval)
-  if (Duration.lessThan(interval, Duration.seconds(1))) {
+  if (Duration.lessThan(interval, minimumInterval)) {
     return Either.left(
       invalid(
         "interval",
-        `must be at least 1 second (the endpoint allows 1 request/s), got ${Duration.format(interval)}`
+        `must be at least ${Duration.format(minimumInterval)} (the endpoint allows 1 request/s and its lane keeps a ` +
+          `${OkxRateLimiter.defaultMargin * 100} % margin), got ${Duration.format(interval)}`
       )
     )
   }

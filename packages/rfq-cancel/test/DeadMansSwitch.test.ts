@@ -32,6 +32,8 @@ describe("DeadMansSwitch", () => {
         [{ timeout: "10.5 seconds" }, "timeout"],
         [{ timeout: 0 }, "timeout"],
         [{ timeout: "30 seconds", interval: "500 millis" }, "interval"],
+        // 1 s would queue each re-arm behind the last in the lane (1 s window plus its 5 % margin)
+        [{ timeout: "30 seconds", interval: "1 second" }, "interval"],
         [{ timeout: "30 seconds", interval: "20 seconds" }, "interval"],
         [{ timeout: "30 seconds", interval: "2 seconds", attemptTimeout: "2 seconds" }, "attemptTimeout"]
       ]
