@@ -3,13 +3,13 @@
  * simulator in its own process over loopback with OKX's real limits.
  *
  * One client (`RfqCancelClient.layer` over the transport chosen below) and one switch (`timeout` 10 s, `interval`
- * 1 s, the real clock) run for the whole bench; phases alternate, idle then loaded, `--rounds` times, each
+ * 1.05 s — the shortest the switch allows — on the real clock) run for the whole bench; phases alternate, idle then loaded, `--rounds` times, each
  * `--beats` intervals long. In a loaded phase 10,000 cancel-quotes of real quotes are in flight through the same
  * client (queued in the cancel-quote lane) and a CPU-heavy fiber runs beside them (see `heartbeatLoad.ts`).
  * The client and the transport are wrapped to time each beat (see `heartbeatProbe.ts` and `heartbeatAnalysis.ts`).
  *
  * Run: `cd packages/rfq-cancel && npx tsx --conditions=source bench/heartbeat.ts [--beats 50] [--rounds 2]
- * [--load 10000] [--transport lean|platform] [--interval-ms 1000] [--timeout-s 10]`.
+ * [--load 10000] [--transport lean|platform] [--interval-ms 1050] [--timeout-s 10]`.
  */
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Context, Duration, Effect, Exit, Fiber, Layer, Scope } from "effect"
@@ -41,7 +41,7 @@ const { values: args } = parseArgs({
     rounds: { type: "string", default: "2" },
     load: { type: "string", default: "10000" },
     transport: { type: "string", default: "lean" },
-    "interval-ms": { type: "string", default: "1000" },
+    "interval-ms": { type: "string", default: "1050" },
     "timeout-s": { type: "string", default: "10" }
   }
 })
