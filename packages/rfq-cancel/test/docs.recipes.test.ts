@@ -22,10 +22,10 @@ const Simulator = OkxSimulator.layer({ accounts: [account], seedQuotes: 3, count
 // The real client (signer, lanes, retries) over the real transport, pointed at the simulator. layerTest signs with a
 // server-time offset of 0, so the client's clock and the venue's are the same TestClock. Provides both the client
 // and the simulator.
-const venueWith = (retry: RfqCancelClient.RetryOptions = {}) =>
+const venueWith = (options: Partial<Omit<RfqCancelClient.LayerOptions, "serverTime">> = {}) =>
   Layer.unwrapEffect(
     Effect.map(OkxSimulator.OkxSimulator, (sim) =>
-      RfqCancelClient.layerTest({ credentials: account, baseUrl: sim.url, userId: account.userId, retry })
+      RfqCancelClient.layerTest({ credentials: account, baseUrl: sim.url, userId: account.userId, ...options })
     )
   ).pipe(Layer.provide(UndiciHttpClient.layer), Layer.provideMerge(Simulator))
 
@@ -148,6 +148,29 @@ describe("docs/testing.md recipes", () => {
   )
   // #endregion
 
+  // #region switch-refused
+  it.effect("a refused key: the switch fails at once instead of waiting to be armed", () =>
+    Effect.gen(function* () {
+      const dms = yield* DeadMansSwitch.DeadMansSwitch
+      // The venue answers 50105 (wrong passphrase): retrying the same request cannot help, nothing is armed.
+      const error = yield* Effect.flip(dms.awaitArmed)
+      assert.strictEqual(error._tag, "AuthenticationFailed")
+      assert.strictEqual((yield* dms.status)._tag, "Failed")
+      const sim = yield* OkxSimulator.OkxSimulator
+      assert.deepStrictEqual(
+        (yield* sim.state).requests.map((r) => [r.path, r.code]),
+        [["/api/v5/rfq/cancel-all-after", "50105"]]
+      )
+    }).pipe(
+      Effect.provide(
+        DeadMansSwitch.layer({ timeout: "10 seconds", onExit: "leave-armed" }).pipe(
+          Layer.provideMerge(venueWith({ credentials: { ...account, passphrase: "not-the-passphrase" } }))
+        )
+      )
+    )
+  )
+  // #endregion
+
   // #region fault-drop
   it.effect("a dropped answer: the cancel took effect, and the retry finds the quote inactive", () =>
     Effect.gen(function* () {
@@ -163,7 +186,7 @@ describe("docs/testing.md recipes", () => {
       yield* sim.setFaults({})
       const retried = yield* client.cancelQuote({ quoteId: quote!.quoteId })
       assert.strictEqual(retried.items[0]!.outcome._tag, "AlreadyInactive")
-    }).pipe(Effect.provide(venueWith({ maxAttempts: 1 })))
+    }).pipe(Effect.provide(venueWith({ retry: { maxAttempts: 1 } })))
   )
   // #endregion
 
@@ -182,7 +205,7 @@ describe("docs/testing.md recipes", () => {
       )
     }).pipe(
       // A zero backoff: the retries do not sleep, so the test needs no TestClock.adjust.
-      Effect.provide(venueWith({ maxAttempts: 3, baseDelay: 0 }))
+      Effect.provide(venueWith({ retry: { maxAttempts: 3, baseDelay: 0 } }))
     )
   )
   // #endregion
