@@ -4,7 +4,8 @@
  *
  * - Each ` ```ts ` / ` ```typescript ` block is a complete module: it is written to its own file in a gitignored
  *   folder inside `packages/rfq-cancel` (the package that depends on every `@okx-rfq` package, and can import
- *   itself by name), and the files are type-checked together with the repository's compiler options
+ *   itself by name; the folder is removed after a clean run, kept for inspection after a failed one), and the files
+ *   are type-checked together with the repository's compiler options
  *   (`tsconfig.base.json`: strict, `exactOptionalPropertyTypes`, the `source` condition). Errors are reported as
  *   `docs/file.md:line:column`.
  * - A block preceded by `<!-- embed: path/to/file.ts#region -->` is not compiled on its own: it must equal the
@@ -21,7 +22,8 @@ import { fileURLToPath } from "node:url"
 import ts from "typescript"
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
-const samplesDir = path.join(root, "packages", "rfq-cancel", ".docs-samples")
+// one folder per run, so that two runs in one checkout do not overwrite each other's samples
+const samplesDir = path.join(root, "packages", "rfq-cancel", ".docs-samples", `run-${process.pid}`)
 const compiledLanguages = new Set(["ts", "typescript"])
 
 interface Block {
@@ -203,6 +205,8 @@ const compiled = blocks.filter((b) => b.embed === undefined && compiledLanguages
 const problems = [...checkEmbeds(embedded), ...typeCheck(compiled)]
 
 for (const problem of problems) process.stderr.write(`${problem.where} - ${problem.message}\n`)
+if (problems.length === 0) fs.rmSync(samplesDir, { recursive: true, force: true })
+else process.stderr.write(`the samples as compiled: ${relative(samplesDir)}\n`)
 process.stdout.write(
   `check-docs: ${files.length} Markdown files, ${compiled.length} TypeScript samples type-checked, ${embedded.length} embedded blocks compared: ${
     problems.length === 0 ? "ok" : `${problems.length} problem(s)`
