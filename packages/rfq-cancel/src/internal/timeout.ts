@@ -16,8 +16,9 @@ interface Entry {
  * `Effect.timeoutFail` races two child fibers and a `Clock.sleep` per call, which costs more CPU than a whole loopback
  * HTTP call. Here every attempt runs its effect in one daemon fiber and registers its deadline in a min-heap; a
  * single timer fiber sleeps (through the `Clock` the client was built with, so the TestClock drives it) until the
- * earliest live deadline, and fires what is due. A deadline that is settled is only emptied, and dropped when it
- * reaches the top, so a call costs a heap push and no timer of its own. The timer ends with the client's scope.
+ * earliest live deadline, and fires what is due. A settled deadline is emptied at once and dropped when it reaches
+ * the top (calls mostly end in the order they started, so the heap holds about the calls in flight), so a call costs
+ * a heap push and pop and no timer of its own. The timer ends with the client's scope.
  *
  * @internal
  */
@@ -76,6 +77,11 @@ export const make: Effect.Effect<Timeouts, never, Scope.Scope> = Effect.gen(func
     return top
   }
 
+  /** Drops settled deadlines from the top: calls mostly end in the order they started, so the heap stays small. */
+  const trim = (): void => {
+    while (heap.length > 0 && heap[0]!.fire === undefined) pop()
+  }
+
   /** Fires what is due, drops settled deadlines at the top, and sleeps until the earliest live one. */
   const wake = (): void => {
     const now = clock.unsafeCurrentTimeMillis()
@@ -126,6 +132,7 @@ export const make: Effect.Effect<Timeouts, never, Scope.Scope> = Effect.gen(func
             child.addObserver((exit) => {
               if (entry.fire === undefined) return
               entry.fire = undefined
+              trim()
               resume(exit)
             })
             if (entry.fire !== undefined) {
@@ -134,6 +141,7 @@ export const make: Effect.Effect<Timeouts, never, Scope.Scope> = Effect.gen(func
             }
             return Effect.suspend(() => {
               entry.fire = undefined
+              trim()
               return Fiber.interrupt(child)
             })
           })
