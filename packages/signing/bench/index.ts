@@ -43,6 +43,8 @@ const cases: Record<string, (n: number) => number> = {
     time(n, () => createHmac("sha256", secretKey).update(`${timestamp}POST${requestPath}${body}`).digest("base64")),
   "sign()": (n) =>
     time(n, () => sign({ secretKey: credentials.secretKey, timestamp, method: "POST", requestPath, body })),
+  "OkxSigner.headersFor (the client's path)": (n) =>
+    timeEffect(n, signer.headersFor({ method: "POST", requestPath, body })),
   "OkxSigner.signRequest": (n) => timeEffect(n, signer.signRequest(request)),
   "signed request through the middleware": (n) => timeEffect(n, client.execute(request))
 }
