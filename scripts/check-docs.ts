@@ -1,6 +1,6 @@
 /**
- * Type-checks every TypeScript sample of the docs (`README.md` and `docs/**\/*.md`), so that no sample drifts from
- * the code.
+ * Type-checks every TypeScript sample of the docs (`README.md`, `packages/*\/README.md` and `docs/**\/*.md`), so that
+ * no sample drifts from the code.
  *
  * - Each ` ```ts ` / ` ```typescript ` block is a complete module: it is written to its own file in a gitignored
  *   folder inside `packages/rfq-cancel` (the package that depends on every `@okx-rfq` package, and can import
@@ -54,7 +54,14 @@ const markdownFiles = (): ReadonlyArray<string> => {
     }
   }
   walk(path.join(root, "docs"))
-  return [path.join(root, "README.md"), ...found]
+  const packagesDir = path.join(root, "packages")
+  const packageReadmes = fs
+    .readdirSync(packagesDir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => path.join(packagesDir, entry.name, "README.md"))
+    .filter((file) => fs.existsSync(file))
+    .sort((a, b) => a.localeCompare(b))
+  return [path.join(root, "README.md"), ...packageReadmes, ...found]
 }
 
 const embedMarker = /^\s*<!--\s*embed:\s*(\S+)\s*-->\s*$/
