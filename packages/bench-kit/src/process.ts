@@ -27,7 +27,7 @@ export interface SimulatorProcess {
 /** The parts of `GET /sim/state` the benchmarks read. */
 export interface SimulatorState {
   readonly quotes: ReadonlyArray<{ readonly quoteId: string; readonly state: string }>
-  readonly cancelAllAfter: ReadonlyArray<unknown> | unknown
+  readonly cancelAllAfter: unknown
   readonly requests: ReadonlyArray<{ readonly at: number; readonly path: string; readonly code: string }>
 }
 

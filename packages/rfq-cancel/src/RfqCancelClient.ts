@@ -8,11 +8,12 @@
  *
  * @since 0.1.0
  */
+import * as Headers from "@effect/platform/Headers"
 import * as HttpBody from "@effect/platform/HttpBody"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { OkxRateLimiter } from "@okx-rfq/rate-limit"
-import { Endpoints, type RfqCancel } from "@okx-rfq/schema"
+import { Endpoints, OkxError, type RfqCancel } from "@okx-rfq/schema"
 import { OkxCredentials, OkxSigner, ServerTime } from "@okx-rfq/signing"
 import type * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
@@ -22,6 +23,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Random from "effect/Random"
 import type * as Scope from "effect/Scope"
 import * as Internal from "./internal/batches.js"
@@ -162,6 +164,30 @@ const decodeBody = (text: string): unknown => {
   }
 }
 
+/**
+ * A countdown timeout as given by a caller, checked before it is decoded: `Duration.decode` turns a negative or NaN
+ * input into zero, which on cancel-all-after would silently disarm the countdown.
+ */
+const decodeTimeout = (endpoint: string, input: unknown): Either.Either<Duration.Duration, OkxError.InvalidRequest> => {
+  const invalid = (what: string) =>
+    Either.left(
+      new OkxError.InvalidRequest({
+        endpoint,
+        field: "timeOut",
+        msg: `timeOut must be a non-negative duration, got ${what}`
+      })
+    )
+  const negative =
+    (typeof input === "number" && !(input >= 0)) ||
+    (typeof input === "bigint" && input < 0n) ||
+    (typeof input === "string" && /^\s*-/.test(input)) ||
+    (Array.isArray(input) && input.some((part) => typeof part !== "number" || !(part >= 0)))
+  if (negative) return invalid(String(input))
+  const decoded = Duration.decodeUnknown(input)
+  if (Option.isNone(decoded) || !Duration.isFinite(decoded.value)) return invalid(String(input))
+  return Either.right(decoded.value)
+}
+
 const durationMillis = (input: Duration.DurationInput | undefined, fallback: Duration.DurationInput) =>
   Duration.toMillis(Duration.decode(input ?? fallback))
 
@@ -186,10 +212,7 @@ export const make = (
     const transport = (yield* HttpClient.HttpClient).pipe(HttpClient.withTracerPropagation(false))
     // the call's own span carries the endpoint, ids and outcome; a span per HTTP attempt is opt-in, and then the
     // signing headers are redacted in its attributes
-    const http =
-      options.httpSpans === true
-        ? OkxSigner.signedClient(transport, signer)
-        : transport.pipe(HttpClient.withTracerDisabledWhen(() => true))
+    const http = options.httpSpans === true ? transport : transport.pipe(HttpClient.withTracerDisabledWhen(() => true))
     const baseUrl = (options.baseUrl ?? defaultBaseUrl).replace(/\/+$/, "")
     const user = options.userId ?? signer.apiKey
     const retry = {
@@ -200,16 +223,9 @@ export const make = (
       deadline: durationMillis(options.retry?.deadline, "30 seconds")
     }
 
-    /** Signs and sends one request: with `httpSpans` through the signing middleware, else signed directly. */
+    /** Signs one request with the exact path and body it sends, and sends it. */
     const send = (prepared: Endpoints.PreparedRequest) => {
       const url = baseUrl + prepared.requestPath
-      if (options.httpSpans === true) {
-        return http.execute(
-          prepared.method === "POST"
-            ? HttpClientRequest.post(url).pipe(HttpClientRequest.bodyText(prepared.body, "application/json"))
-            : HttpClientRequest.get(url)
-        )
-      }
       return Effect.flatMap(
         signer.headersFor({
           method: prepared.method,
@@ -217,11 +233,15 @@ export const make = (
           body: prepared.method === "POST" ? prepared.body : ""
         }),
         (headers) =>
-          http.execute(
-            prepared.method === "POST"
-              ? HttpClientRequest.post(url, { headers, body: HttpBody.text(prepared.body, "application/json") })
-              : HttpClientRequest.get(url, { headers })
-          )
+          http
+            .execute(
+              prepared.method === "POST"
+                ? HttpClientRequest.post(url, { headers, body: HttpBody.text(prepared.body, "application/json") })
+                : HttpClientRequest.get(url, { headers })
+            )
+            .pipe(
+              Effect.locallyWith(Headers.currentRedactedNames, (names) => [...names, ...OkxSigner.redactedHeaderNames])
+            )
       )
     }
 
@@ -414,7 +434,7 @@ export const make = (
     const cancelAllAfterWith =
       (run: typeof withRetries) =>
       (timeout: Duration.DurationInput): Effect.Effect<RfqCancel.CancelAllAfterData, RfqCancelError> => {
-        const timeOut = Internal.decodeTimeout(Endpoints.cancelAllAfter.name, timeout)
+        const timeOut = decodeTimeout(Endpoints.cancelAllAfter.name, timeout)
         return Either.isLeft(timeOut)
           ? Effect.fail(timeOut.left)
           : call(Endpoints.cancelAllAfter, { timeOut: timeOut.right }, run).pipe(

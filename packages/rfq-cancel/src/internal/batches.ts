@@ -1,8 +1,6 @@
 import type { Endpoints } from "@okx-rfq/schema"
 import { OkxError } from "@okx-rfq/schema"
-import * as Duration from "effect/Duration"
 import * as Either from "effect/Either"
-import * as Option from "effect/Option"
 
 /** @internal */
 export const maxBatch = 100
@@ -110,33 +108,4 @@ export const idAttributes = (ids: Readonly<Record<string, unknown>>): Record<str
     }
   }
   return out
-}
-
-/**
- * A countdown timeout as given by a caller, checked before it is decoded: `Duration.decode` turns a negative or NaN
- * input into zero, which on cancel-all-after would silently disarm the countdown.
- *
- * @internal
- */
-export const decodeTimeout = (
-  endpoint: string,
-  input: unknown
-): Either.Either<Duration.Duration, OkxError.InvalidRequest> => {
-  const invalid = (what: string) =>
-    Either.left(
-      new OkxError.InvalidRequest({
-        endpoint,
-        field: "timeOut",
-        msg: `timeOut must be a non-negative duration, got ${what}`
-      })
-    )
-  const negative =
-    (typeof input === "number" && !(input >= 0)) ||
-    (typeof input === "bigint" && input < 0n) ||
-    (typeof input === "string" && /^\s*-/.test(input)) ||
-    (Array.isArray(input) && input.some((part) => typeof part !== "number" || !(part >= 0)))
-  if (negative) return invalid(String(input))
-  const decoded = Duration.decodeUnknown(input)
-  if (Option.isNone(decoded) || !Duration.isFinite(decoded.value)) return invalid(String(input))
-  return Either.right(decoded.value)
 }

@@ -9,6 +9,7 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as OkxSimulator from "../OkxSimulator.js"
@@ -63,7 +64,7 @@ const command = Command.make(
           seed: Option.getOrUndefined(args.seed),
           ...(args.unlimited ? { limits: unlimitedLimits } : {})
         })
-        yield* Effect.sync(() => console.log(`listening on ${sim.url}`))
+        yield* Console.log(`listening on ${sim.url}`)
         return yield* Effect.never
       })
     )
