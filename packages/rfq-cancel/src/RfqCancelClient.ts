@@ -11,6 +11,7 @@
 import * as Headers from "@effect/platform/Headers"
 import * as HttpBody from "@effect/platform/HttpBody"
 import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { OkxRateLimiter } from "@okx-rfq/rate-limit"
 import { Endpoints, OkxError, type RfqCancel } from "@okx-rfq/schema"
@@ -19,14 +20,18 @@ import type * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
+import * as DefaultServices from "effect/DefaultServices"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Random from "effect/Random"
 import type * as Scope from "effect/Scope"
+import * as Tracer from "effect/Tracer"
 import * as Internal from "./internal/batches.js"
+import * as Direct from "./internal/direct.js"
 import * as Timeout from "./internal/timeout.js"
 import {
   BatchIncomplete,
@@ -188,6 +193,17 @@ const decodeTimeout = (endpoint: string, input: unknown): Either.Either<Duration
   return Either.right(decoded.value)
 }
 
+/** Where the direct path sends: the base URL's origin and path prefix; `undefined` when it is not a plain http(s) URL. */
+const directTarget = (baseUrl: string): { readonly origin: string; readonly prefix: string } | undefined => {
+  if (!URL.canParse(baseUrl)) return undefined
+  const url = new URL(baseUrl)
+  const plain = (url.protocol === "https:" || url.protocol === "http:") && url.search === "" && url.hash === ""
+  return plain ? { origin: url.origin, prefix: url.pathname.replace(/\/+$/, "") } : undefined
+}
+
+/** Effect's built-in tracer (no exporter installed). */
+const nativeTracer = Context.get(DefaultServices.liveServices, Tracer.Tracer)
+
 const durationMillis = (input: Duration.DurationInput | undefined, fallback: Duration.DurationInput) =>
   Duration.toMillis(Duration.decode(input ?? fallback))
 
@@ -207,9 +223,11 @@ export const make = (
   Effect.gen(function* () {
     const signer = yield* OkxSigner.OkxSigner
     const timeouts = yield* Timeout.make
+    const clock = yield* Effect.clock
     const serverTime = yield* ServerTime.ServerTime
     const lanes = yield* OkxRateLimiter.Lanes
-    const transport = (yield* HttpClient.HttpClient).pipe(HttpClient.withTracerPropagation(false))
+    const httpClient = yield* HttpClient.HttpClient
+    const transport = httpClient.pipe(HttpClient.withTracerPropagation(false))
     // the call's own span carries the endpoint, ids and outcome; a span per HTTP attempt is opt-in, and then the
     // signing headers are redacted in its attributes
     const http = options.httpSpans === true ? transport : transport.pipe(HttpClient.withTracerDisabledWhen(() => true))
@@ -224,31 +242,85 @@ export const make = (
     }
 
     /** Signs one request with the exact path and body it sends, and sends it. */
-    const send = (prepared: Endpoints.PreparedRequest) => {
-      const url = baseUrl + prepared.requestPath
-      return Effect.flatMap(
+    // an untransformed UndiciHttpClient has a direct path that skips HttpClient.make's per-request work and races
+    // the attempt's deadline without a fiber; any other HttpClient (or HTTP spans) goes through `execute`
+    const target = directTarget(baseUrl)
+    const direct = options.httpSpans === true || target === undefined ? undefined : Direct.of(httpClient)
+    const transportError = (endpoint: string, error: HttpClientError.HttpClientError) =>
+      new TransportError({ endpoint, reason: "Transport", description: error.message })
+
+    /** One signed request within `millis`, answered with its status and body text, or a `TransportError`. */
+    const exchange = (
+      endpoint: string,
+      prepared: Endpoints.PreparedRequest,
+      millis: number,
+      onTimeout: () => RfqCancelError
+    ): Effect.Effect<{ readonly status: number; readonly body: string }, RfqCancelError> =>
+      Effect.flatMap(
         signer.headersFor({
           method: prepared.method,
           requestPath: prepared.requestPath,
           body: prepared.method === "POST" ? prepared.body : ""
         }),
-        (headers) =>
-          http
-            .execute(
-              prepared.method === "POST"
-                ? HttpClientRequest.post(url, { headers, body: HttpBody.text(prepared.body, "application/json") })
-                : HttpClientRequest.get(url, { headers })
+        (headers) => {
+          if (direct !== undefined && target !== undefined) {
+            const request: Direct.Request = {
+              origin: target.origin,
+              path: target.prefix + prepared.requestPath,
+              method: prepared.method,
+              headers,
+              body: prepared.method === "POST" ? prepared.body : undefined
+            }
+            return Effect.async<{ readonly status: number; readonly body: string }, RfqCancelError>((resume) => {
+              let abort: (() => void) | undefined
+              const cancelTimer = timeouts.after(millis, () => {
+                abort?.()
+                resume(Effect.fail(onTimeout()))
+              })
+              abort = direct(request, (result) => {
+                cancelTimer()
+                resume(
+                  Either.isRight(result)
+                    ? Effect.succeed(result.right)
+                    : Effect.fail(transportError(endpoint, result.left))
+                )
+              })
+              return Effect.sync(() => {
+                cancelTimer()
+                abort?.()
+              })
+            })
+          }
+          const url = baseUrl + prepared.requestPath
+          return timeouts
+            .timeoutFail(
+              http
+                .execute(
+                  prepared.method === "POST"
+                    ? HttpClientRequest.post(url, { headers, body: HttpBody.text(prepared.body, "application/json") })
+                    : HttpClientRequest.get(url, { headers })
+                )
+                .pipe(
+                  Effect.flatMap((response) =>
+                    Effect.map(response.text, (body) => ({ status: response.status, body }))
+                  ),
+                  Effect.locallyWith(Headers.currentRedactedNames, (names) => [
+                    ...names,
+                    ...OkxSigner.redactedHeaderNames
+                  ])
+                ),
+              millis,
+              onTimeout
             )
             .pipe(
-              Effect.locallyWith(Headers.currentRedactedNames, (names) => [...names, ...OkxSigner.redactedHeaderNames])
+              Effect.catchTags({
+                RequestError: (error) => transportError(endpoint, error),
+                ResponseError: (error) => transportError(endpoint, error)
+              })
             )
+        }
       )
-    }
 
-    /**
-     * One attempt: the lane's permit (waiting at most until `deadlineAt`), then sign, send and decode within
-     * `min(attemptTimeout, time left)`. Running out of the call's deadline fails with `exceeded()`.
-     */
     const attempt = <Result>(
       endpoint: AnyEndpoint<Result>,
       prepared: Endpoints.PreparedRequest,
@@ -258,31 +330,19 @@ export const make = (
       exceeded: () => RfqCancelError
     ): Effect.Effect<Result, RfqCancelError> =>
       Effect.flatMap(lanes.lane({ user, endpoint: endpoint.path }), (lane) => {
-        const exchange = Effect.suspend(() => {
+        const once = Effect.suspend(() => {
           const left = deadlineAt - clock.unsafeCurrentTimeMillis()
           if (left <= 0) return Effect.fail(exceeded())
           const limit = Math.min(attemptTimeout, left)
-          return send(prepared).pipe(
-            Effect.flatMap((response) => Effect.map(response.text, (body) => ({ status: response.status, body }))),
-            (self) =>
-              timeouts.timeoutFail(
-                self,
-                limit,
-                (): RfqCancelError =>
-                  limit < attemptTimeout
-                    ? exceeded()
-                    : new TransportError({
-                        endpoint: endpoint.name,
-                        reason: "Timeout",
-                        description: `no answer within ${Duration.format(Duration.millis(attemptTimeout))}`
-                      })
-              ),
-            Effect.catchTags({
-              RequestError: (error) =>
-                new TransportError({ endpoint: endpoint.name, reason: "Transport", description: error.message }),
-              ResponseError: (error) =>
-                new TransportError({ endpoint: endpoint.name, reason: "Transport", description: error.message })
-            }),
+          const timedOut = (): RfqCancelError =>
+            limit < attemptTimeout
+              ? exceeded()
+              : new TransportError({
+                  endpoint: endpoint.name,
+                  reason: "Timeout",
+                  description: `no answer within ${Duration.format(Duration.millis(attemptTimeout))}`
+                })
+          return exchange(endpoint.name, prepared, limit, timedOut).pipe(
             Effect.flatMap((answer): Effect.Effect<Result, RfqCancelError> => {
               const outcome = Endpoints.interpret(endpoint, {
                 httpStatus: answer.status,
@@ -298,13 +358,13 @@ export const make = (
         // the permit: at once when the lane has room (no timer), else queue until the deadline at most
         return Effect.flatMap(Effect.orDie(lane.tryTake()), (started) =>
           started
-            ? exchange
+            ? once
             : Effect.orDie(lane.take()).pipe(
                 Effect.timeoutFail({
                   duration: Duration.millis(Math.max(0, deadlineAt - clock.unsafeCurrentTimeMillis())),
                   onTimeout: exceeded
                 }),
-                Effect.zipRight(exchange)
+                Effect.zipRight(once)
               )
         )
       })
@@ -388,17 +448,41 @@ export const make = (
         return Either.isLeft(prepared) ? Effect.fail(prepared.left) : run(endpoint, prepared.right)
       })
 
+    /**
+     * The call's span. With HTTP spans on it is the parent of the attempts' spans (`Effect.withSpan`); otherwise
+     * nothing nests under it, so it is made and ended around the call without becoming the current span, which
+     * saves the context update that costs more than the span itself; and under Effect's built-in tracer, which
+     * exports nothing, a span that is not current cannot be seen by anyone, so none is made. Either way it is a child
+     * of the caller's span.
+     */
     const traced =
       <A, E>(name: string, endpoint: string, ids: Record<string, unknown>) =>
-      (self: Effect.Effect<A, E>) =>
-        self.pipe(
-          Effect.tap((result) => Effect.annotateCurrentSpan("okx.outcome", Internal.summarize(result))),
-          Effect.withSpan(`RfqCancelClient.${name}`, {
+      (self: Effect.Effect<A, E>): Effect.Effect<A, E> => {
+        const spanOptions = () =>
+          ({
             kind: "client",
             captureStackTrace: false,
             attributes: { "okx.endpoint": endpoint, ...Internal.idAttributes(ids) }
-          })
+          }) as const
+        if (options.httpSpans === true) {
+          return self.pipe(
+            Effect.tap((result) => Effect.annotateCurrentSpan("okx.outcome", Internal.summarize(result))),
+            Effect.withSpan(`RfqCancelClient.${name}`, spanOptions())
+          )
+        }
+        return Effect.tracerWith((tracer) =>
+          tracer === nativeTracer
+            ? self
+            : Effect.flatMap(Effect.makeSpan(`RfqCancelClient.${name}`, spanOptions()), (span) =>
+                Effect.onExit(self, (exit) =>
+                  Effect.sync(() => {
+                    if (Exit.isSuccess(exit)) span.attribute("okx.outcome", Internal.summarize(exit.value))
+                    span.end(clock.unsafeCurrentTimeNanos(), exit)
+                  })
+                )
+              )
         )
+      }
 
     const batches = <Item>(
       endpoint: AnyEndpoint<Endpoints.ItemsResult<Item>>,

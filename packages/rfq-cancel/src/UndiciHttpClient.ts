@@ -18,12 +18,13 @@ import * as Cookies from "@effect/platform/Cookies"
 import * as Headers from "@effect/platform/Headers"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientError from "@effect/platform/HttpClientError"
-import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
 import * as UrlParams from "@effect/platform/UrlParams"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Inspectable from "effect/Inspectable"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -31,6 +32,7 @@ import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type { IncomingHttpHeaders } from "node:http"
 import { type Dispatcher, Pool } from "undici"
+import * as Direct from "./internal/direct.js"
 
 /**
  * @since 0.1.0
@@ -158,71 +160,82 @@ const requestError = (
     ...(description === undefined ? {} : { description })
   })
 
-/** One request through `dispatch`, the body collected into a buffer; interruption aborts the request. */
-const dispatch = (
+/** What `dispatch` sends: the origin picks the pool, the rest goes on the wire as given. */
+interface Wire {
+  readonly origin: string
+  readonly path: string
+  readonly method: string
+  readonly headers: Readonly<Record<string, string>>
+  readonly body: string | Uint8Array | undefined
+}
+
+/**
+ * Starts one request through `dispatch`, the body collected into a buffer; `done` or `failed` is called once. The
+ * returned function aborts it: at once when it is on the wire, as soon as the pool starts it when it is still queued.
+ */
+const start = (
   pool: Dispatcher,
-  request: HttpClientRequest.HttpClientRequest,
-  url: URL,
-  body: string | Uint8Array | undefined,
-  maxResponseBytes: number
-): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.RequestError> =>
-  Effect.async<HttpClientResponse.HttpClientResponse, HttpClientError.RequestError>((resume) => {
-    let controller: Dispatcher.DispatchController | undefined
-    let status = 0
-    let headers: IncomingHttpHeaders = {}
-    const chunks: Array<Buffer> = []
-    let size = 0
-    let done = false
-    const fail = (cause: unknown, description?: string) => {
-      if (done) return
-      done = true
-      resume(Effect.fail(requestError(request, "Transport", cause, description)))
-    }
-    const handler: Dispatcher.DispatchHandler = {
-      onRequestStart: (c) => {
-        controller = c
+  wire: Wire,
+  maxResponseBytes: number,
+  done: (status: number, headers: IncomingHttpHeaders, body: Buffer) => void,
+  failed: (cause: unknown, description?: string) => void
+): (() => void) => {
+  let controller: Dispatcher.DispatchController | undefined
+  let status = 0
+  let headers: IncomingHttpHeaders = {}
+  const chunks: Array<Buffer> = []
+  let size = 0
+  let settled = false
+  const fail = (cause: unknown, description?: string) => {
+    if (settled) return
+    settled = true
+    failed(cause, description)
+  }
+  const handler: Dispatcher.DispatchHandler = {
+    onRequestStart: (c) => {
+      controller = c
+      if (settled) c.abort(new Error("interrupted"))
+    },
+    onResponseStart: (_c, statusCode, responseHeaders) => {
+      status = statusCode
+      headers = responseHeaders
+    },
+    onResponseData: (c, chunk) => {
+      size += chunk.length
+      if (size > maxResponseBytes) {
+        const error = new Error(`response body over ${maxResponseBytes} bytes`)
+        fail(error, error.message)
+        c.abort(error)
+        return
+      }
+      chunks.push(chunk)
+    },
+    onResponseEnd: () => {
+      if (settled) return
+      settled = true
+      done(status, headers, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size))
+    },
+    onResponseError: (_c, error) => fail(error)
+  }
+  try {
+    pool.dispatch(
+      {
+        origin: wire.origin,
+        path: wire.path,
+        method: wire.method as Dispatcher.HttpMethod,
+        headers: wire.headers,
+        body: wire.body ?? null
       },
-      onResponseStart: (_c, statusCode, responseHeaders) => {
-        status = statusCode
-        headers = responseHeaders
-      },
-      onResponseData: (c, chunk) => {
-        size += chunk.length
-        if (size > maxResponseBytes) {
-          const error = new Error(`response body over ${maxResponseBytes} bytes`)
-          fail(error, error.message)
-          c.abort(error)
-          return
-        }
-        chunks.push(chunk)
-      },
-      onResponseEnd: () => {
-        if (done) return
-        done = true
-        const buffer = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)
-        resume(Effect.succeed(new UndiciResponse(request, status, headers, buffer)))
-      },
-      onResponseError: (_c, error) => fail(error)
-    }
-    try {
-      pool.dispatch(
-        {
-          origin: url.origin,
-          path: url.pathname + url.search,
-          method: request.method as Dispatcher.HttpMethod,
-          headers: request.headers,
-          body: body ?? null
-        },
-        handler
-      )
-    } catch (cause) {
-      fail(cause)
-    }
-    return Effect.sync(() => {
-      done = true
-      controller?.abort(new Error("interrupted"))
-    })
-  })
+      handler
+    )
+  } catch (cause) {
+    fail(cause)
+  }
+  return () => {
+    settled = true
+    controller?.abort(new Error("interrupted"))
+  }
+}
 
 /**
  * An `HttpClient` whose pools (one per origin) are closed when the scope closes.
@@ -254,16 +267,33 @@ export const make = (options: Options = {}): Effect.Effect<HttpClient.HttpClient
       }
       return pool
     }
-    return HttpClient.make((request, url) => {
+    const send = (request: HttpClientRequest.HttpClientRequest, url: URL, body: string | Uint8Array | undefined) =>
+      Effect.async<HttpClientResponse.HttpClientResponse, HttpClientError.RequestError>((resume) => {
+        const abort = start(
+          poolFor(url.origin),
+          {
+            origin: url.origin,
+            path: url.pathname + url.search,
+            method: request.method,
+            headers: request.headers,
+            body
+          },
+          maxResponseBytes,
+          (status, headers, buffer) => resume(Effect.succeed(new UndiciResponse(request, status, headers, buffer))),
+          (cause, description) => resume(Effect.fail(requestError(request, "Transport", cause, description)))
+        )
+        return Effect.sync(abort)
+      })
+    const client = HttpClient.make((request, url) => {
       const body = request.body
       switch (body._tag) {
         case "Empty":
-          return dispatch(poolFor(url.origin), request, url, undefined, maxResponseBytes)
+          return send(request, url, undefined)
         case "Uint8Array":
-          return dispatch(poolFor(url.origin), request, url, body.body, maxResponseBytes)
+          return send(request, url, body.body)
         case "Raw":
           return typeof body.body === "string" || body.body instanceof Uint8Array
-            ? dispatch(poolFor(url.origin), request, url, body.body, maxResponseBytes)
+            ? send(request, url, body.body)
             : Effect.fail(requestError(request, "Encode", body.body, "a raw body must be a string or bytes"))
         default:
           return Effect.fail(
@@ -271,6 +301,26 @@ export const make = (options: Options = {}): Effect.Effect<HttpClient.HttpClient
           )
       }
     })
+    Direct.register(client, (request, done) =>
+      start(
+        poolFor(request.origin),
+        request,
+        maxResponseBytes,
+        (status, _headers, buffer) => done(Either.right({ status, body: buffer.toString("utf8") })),
+        (cause, description) =>
+          done(
+            Either.left(
+              requestError(
+                HttpClientRequest.make(request.method)(request.origin + request.path),
+                "Transport",
+                cause,
+                description
+              )
+            )
+          )
+      )
+    )
+    return client
   })
 
 /**

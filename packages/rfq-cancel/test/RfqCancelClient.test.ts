@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { type Duration, Effect, Either, Fiber, TestClock } from "effect"
+import { Context, DefaultServices, type Duration, Effect, Either, Exit, Fiber, Option, TestClock, Tracer } from "effect"
 import { clientOver, type Fault, makeFakeVenue } from "./utils/fakeVenue.js"
 
 const cancelAllQuotes = "/api/v5/rfq/cancel-all-quotes"
@@ -158,6 +158,49 @@ describe("RfqCancelClient requests and results", () => {
       )
     })
   )
+
+  for (const httpSpans of [false, true]) {
+    it.scoped(`a call's span: endpoint, ids and outcome, a child of the caller's span (httpSpans ${httpSpans})`, () =>
+      Effect.gen(function* () {
+        const spans: Array<Tracer.Span> = []
+        const native = Context.get(DefaultServices.liveServices, Tracer.Tracer)
+        const capturing = Tracer.make({
+          span: (...args) => {
+            const span = native.span(...args)
+            spans.push(span)
+            return span
+          },
+          context: (f) => f()
+        })
+        const venue = yield* makeFakeVenue
+        const { client } = yield* clientOver(venue, { httpSpans })
+        yield* drive(client.cancelQuote({ quoteId: "007" })).pipe(
+          Effect.withSpan("caller"),
+          Effect.withTracer(capturing)
+        )
+        yield* venue.setFault(() => ({ _tag: "code", code: "50113", httpStatus: 401 }))
+        yield* Effect.flip(drive(client.cancelAllQuotes)).pipe(Effect.withTracer(capturing))
+        const caller = spans.find((span) => span.name === "caller")!
+        const quote = spans.find((span) => span.name === "RfqCancelClient.cancelQuote")!
+        assert.strictEqual(Option.getOrThrow(quote.parent).spanId, caller.spanId)
+        assert.deepStrictEqual(Object.fromEntries(quote.attributes), {
+          "okx.endpoint": "/api/v5/rfq/cancel-quote",
+          "okx.quoteId": "007",
+          "okx.outcome": "code 0: 1 Cancelled"
+        })
+        assert.strictEqual(quote.status._tag, "Ended")
+        const failed = spans.find((span) => span.name === "RfqCancelClient.cancelAllQuotes")!
+        assert.isTrue(
+          failed.status._tag === "Ended" && Exit.isFailure(failed.status.exit),
+          "a failed call ends its span failed"
+        )
+        assert.strictEqual(
+          spans.some((span) => span.name.startsWith("http.client")),
+          httpSpans
+        )
+      })
+    )
+  }
 
   it.scoped("bad input fails with the field named and never reaches the wire", () =>
     Effect.gen(function* () {

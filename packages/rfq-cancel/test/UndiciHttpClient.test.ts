@@ -1,11 +1,13 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import { Chunk, Deferred, Effect, Exit, Fiber, Stream } from "effect"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
+import { Chunk, Deferred, Effect, Either, Exit, Fiber, Stream } from "effect"
 import { once } from "node:events"
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
 import { UndiciHttpClient } from "../src/index.js"
+import * as Direct from "../src/internal/direct.js"
 
 interface Seen {
   readonly method: string
@@ -168,6 +170,82 @@ describe("UndiciHttpClient", () => {
       yield* Fiber.interrupt(fiber)
       yield* Deferred.await(closed)
       assert.isTrue(Exit.isInterrupted(yield* Fiber.await(fiber)))
+    })
+  )
+
+  it.scoped("a request interrupted while still queued for a connection never reaches the server", () =>
+    Effect.gen(function* () {
+      const first = yield* Deferred.make<void>()
+      const held: Array<ServerResponse> = []
+      const { seen, url } = yield* server((req, res, body) => {
+        if (req.url === "/hold") {
+          held.push(res)
+          Deferred.unsafeDone(first, Exit.void)
+        } else echo(req, res, body)
+      })
+      const client = yield* UndiciHttpClient.make({ connections: 1 })
+      const holding = yield* Effect.fork(client.get(`${url}/hold`))
+      yield* Deferred.await(first)
+      // the only connection is busy: this one waits in the pool's queue
+      const queued = yield* Effect.fork(client.get(`${url}/queued`))
+      yield* Effect.yieldNow()
+      yield* Fiber.interrupt(queued)
+      held[0]!.end("{}")
+      assert.strictEqual((yield* Fiber.join(holding)).status, 200)
+      assert.strictEqual((yield* client.get(`${url}/after`)).status, 201)
+      assert.deepStrictEqual(
+        seen.map((r) => r.url),
+        ["/hold", "/after"],
+        "the interrupted request was never written"
+      )
+    })
+  )
+
+  it.scoped("the direct path: only an untransformed client has one; it sends exactly what it is given", () =>
+    Effect.gen(function* () {
+      const { seen, url } = yield* server(echo)
+      const client = yield* UndiciHttpClient.make()
+      assert.isUndefined(Direct.of(client.pipe(HttpClient.mapRequest((r) => r))), "a combinator turns it off")
+      const send = Direct.of(client)!
+      const origin = new URL(url).origin
+      const answer = yield* Effect.async<Either.Either<Direct.Response, unknown>>((resume) => {
+        send(
+          {
+            origin,
+            path: "/api/v5/rfq/cancel-quote?x=1",
+            method: "POST",
+            headers: { "OK-ACCESS-KEY": "k" },
+            body: "{}"
+          },
+          (result) => resume(Effect.succeed(result))
+        )
+      })
+      assert.deepStrictEqual(answer, Either.right({ status: 201, body: '{"got":"{}"}' }))
+      assert.deepStrictEqual(
+        [seen[0]!.method, seen[0]!.url, seen[0]!.headers["ok-access-key"], seen[0]!.body],
+        ["POST", "/api/v5/rfq/cancel-quote?x=1", "k", "{}"]
+      )
+      const refused = yield* Effect.async<Either.Either<Direct.Response, HttpClientError.RequestError>>((resume) => {
+        send(
+          {
+            origin: "http://127.0.0.1:1",
+            path: "/x",
+            method: "GET",
+            headers: { "OK-ACCESS-PASSPHRASE": "p" },
+            body: undefined
+          },
+          (result) => resume(Effect.succeed(result))
+        )
+      })
+      assert.isTrue(Either.isLeft(refused))
+      if (Either.isLeft(refused)) {
+        assert.strictEqual(refused.left.reason, "Transport")
+        assert.deepStrictEqual(
+          Object.keys(refused.left.request.headers),
+          [],
+          "the error carries no headers, so no credentials"
+        )
+      }
     })
   )
 

@@ -454,17 +454,18 @@ export type ItemOutcome = typeof ItemOutcome.Type
  * @category outcomes
  */
 export const itemOutcome = (sCode: string, sMsg: string): ItemOutcome => {
+  // plain literals of the tagged structs: `make` would copy and re-validate two strings on every decoded item
   switch (sCode) {
     case "0":
-      return Cancelled.make({ sCode, sMsg })
+      return { _tag: "Cancelled", sCode, sMsg }
     case "70000":
     case "70001":
-      return NotFound.make({ sCode, sMsg })
+      return { _tag: "NotFound", sCode, sMsg }
     case "70200":
     case "70400":
-      return AlreadyInactive.make({ sCode, sMsg })
+      return { _tag: "AlreadyInactive", sCode, sMsg }
     default:
-      return Rejected.make({ sCode, sMsg })
+      return { _tag: "Rejected", sCode, sMsg }
   }
 }
 

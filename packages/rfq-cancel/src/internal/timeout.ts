@@ -32,6 +32,11 @@ export interface Timeouts {
     millis: number,
     onTimeout: () => E2
   ) => Effect.Effect<A, E | E2>
+  /**
+   * Calls `fire` once `millis` have passed, unless the returned function (cancel) was called first: the building
+   * block for a callback-level operation that races its own deadline without a fiber.
+   */
+  readonly after: (millis: number, fire: () => void) => () => void
 }
 
 /** @internal */
@@ -113,6 +118,23 @@ export const make: Effect.Effect<Timeouts, never, Scope.Scope> = Effect.gen(func
     })
   )
 
+  const after = (millis: number, fire: () => void): (() => void) => {
+    const entry: Entry = {
+      at: clock.unsafeCurrentTimeMillis() + millis,
+      fire: () => {
+        entry.fire = undefined
+        fire()
+      }
+    }
+    push(entry)
+    if (entry.at < timerAt) arm(entry.at)
+    return () => {
+      if (entry.fire === undefined) return
+      entry.fire = undefined
+      trim()
+    }
+  }
+
   const timeoutFail = <A, E, E2>(
     self: Effect.Effect<A, E>,
     millis: number,
@@ -122,26 +144,20 @@ export const make: Effect.Effect<Timeouts, never, Scope.Scope> = Effect.gen(func
       Effect.flatMap(Effect.forkDaemon(restore(self)), (child) =>
         restore(
           Effect.async<A, E | E2>((resume) => {
-            const entry: Entry = {
-              at: clock.unsafeCurrentTimeMillis() + millis,
-              fire: () => {
-                entry.fire = undefined
-                resume(Effect.zipRight(Fiber.interrupt(child), Effect.fail(onTimeout())))
-              }
-            }
+            let live = true
+            const cancel = after(millis, () => {
+              live = false
+              resume(Effect.zipRight(Fiber.interrupt(child), Effect.fail(onTimeout())))
+            })
             child.addObserver((exit) => {
-              if (entry.fire === undefined) return
-              entry.fire = undefined
-              trim()
+              if (!live) return
+              live = false
+              cancel()
               resume(exit)
             })
-            if (entry.fire !== undefined) {
-              push(entry)
-              if (entry.at < timerAt) arm(entry.at)
-            }
             return Effect.suspend(() => {
-              entry.fire = undefined
-              trim()
+              live = false
+              cancel()
               return Fiber.interrupt(child)
             })
           })
@@ -149,5 +165,5 @@ export const make: Effect.Effect<Timeouts, never, Scope.Scope> = Effect.gen(func
       )
     )
 
-  return { timeoutFail }
+  return { timeoutFail, after }
 })

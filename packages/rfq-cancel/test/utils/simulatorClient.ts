@@ -3,6 +3,7 @@ import { OkxError } from "@okx-rfq/schema"
 import { OkxSimulator } from "@okx-rfq/simulator"
 import { Cause, Context, Effect, Exit, Fiber, Layer, type Scope, Supervisor, TestClock } from "effect"
 import { afterAll, assert, beforeAll } from "vitest"
+import * as Direct from "../../src/internal/direct.js"
 import * as RfqCancelClient from "../../src/RfqCancelClient.js"
 import * as UndiciHttpClient from "../../src/UndiciHttpClient.js"
 import { DeadlineExceeded, TransportError } from "../../src/RfqCancelError.js"
@@ -13,7 +14,8 @@ import { DeadlineExceeded, TransportError } from "../../src/RfqCancelError.js"
  * connections per origin). A capped pool matters: the thousands of requests the load test releases at once would
  * otherwise open as many sockets, overflow the simulator's listen backlog and wait seconds for SYN retransmissions.
  */
-export const transport: Layer.Layer<HttpClient.HttpClient> = UndiciHttpClient.layerWith({ connections: 32 })
+const transportOptions: UndiciHttpClient.Options = { connections: 32 }
+export const transport: Layer.Layer<HttpClient.HttpClient> = UndiciHttpClient.layerWith(transportOptions)
 
 /** The simulator's account and the client's credentials; `userId` is also the client's lane key. */
 export const account = { apiKey: "e2e-key", secretKey: "e2e-secret", passphrase: "e2e-pass", userId: "4004" }
@@ -43,32 +45,61 @@ export const clientLayer = (
 
 /**
  * Watches what a client hands to its transport: the requests sent, by path, and how many are in flight (from the
- * request until its body has been read; the wrapper reads it, transports keep it for the client's own read).
+ * request until its answer, or its abort).
+ *
+ * - `via: "direct"` (default): the transport stays a plain `UndiciHttpClient`, so the client sends through its direct
+ *   path, the one production runs; the wire wraps that path.
+ * - `via: "execute"`: the transport is wrapped with an `HttpClient` combinator, which (like any middleware a user adds)
+ *   turns the direct path off, so every request goes through `HttpClient.execute`.
  */
-export const makeWire = () => {
+export const makeWire = (via: "direct" | "execute" = "direct") => {
   const byPath = new Map<string, number>()
   let inFlight = 0
-  const layer = Layer.effect(
-    HttpClient.HttpClient,
-    Effect.map(
-      HttpClient.HttpClient,
-      HttpClient.transform((response, request) =>
-        Effect.suspend(() => {
-          const path = new URL(request.url).pathname
-          byPath.set(path, (byPath.get(path) ?? 0) + 1)
-          inFlight++
-          return response.pipe(
-            Effect.tap((r) => Effect.ignore(r.text)),
-            Effect.ensuring(
-              Effect.sync(() => {
-                inFlight--
-              })
-            )
+  const sent = (path: string) => {
+    byPath.set(path, (byPath.get(path) ?? 0) + 1)
+    inFlight++
+  }
+  const watchDirect = (client: HttpClient.HttpClient): HttpClient.HttpClient => {
+    const send = Direct.of(client)
+    assert.isDefined(send, "a plain UndiciHttpClient has a direct path")
+    Direct.register(client, (request, done) => {
+      sent(request.path.split("?")[0]!)
+      let open = true
+      const settle = () => {
+        if (open) inFlight--
+        open = false
+      }
+      const abort = send!(request, (result) => {
+        settle()
+        done(result)
+      })
+      return () => {
+        settle()
+        abort()
+      }
+    })
+    return client
+  }
+  const watchExecute = (client: HttpClient.HttpClient): HttpClient.HttpClient =>
+    HttpClient.transform(client, (response, request) =>
+      Effect.suspend(() => {
+        sent(new URL(request.url).pathname)
+        return response.pipe(
+          Effect.tap((r) => Effect.ignore(r.text)),
+          Effect.ensuring(
+            Effect.sync(() => {
+              inFlight--
+            })
           )
-        })
-      )
+        )
+      })
     )
-  ).pipe(Layer.provide(transport))
+  const layer = Layer.scoped(
+    HttpClient.HttpClient,
+    Effect.map(UndiciHttpClient.make(transportOptions), (client) =>
+      via === "direct" ? watchDirect(client) : watchExecute(client)
+    )
+  )
   return {
     layer,
     sent: (path: string) => byPath.get(path) ?? 0,
