@@ -359,12 +359,15 @@ export const make = (
         return Effect.flatMap(Effect.orDie(lane.tryTake()), (started) =>
           started
             ? once
-            : Effect.orDie(lane.take()).pipe(
-                Effect.timeoutFail({
-                  duration: Duration.millis(Math.max(0, deadlineAt - clock.unsafeCurrentTimeMillis())),
-                  onTimeout: exceeded
-                }),
-                Effect.zipRight(once)
+            : Effect.zipRight(
+                Effect.suspend(() =>
+                  timeouts.timeoutFail(
+                    Effect.orDie(lane.take()),
+                    Math.max(0, deadlineAt - clock.unsafeCurrentTimeMillis()),
+                    exceeded
+                  )
+                ),
+                once
               )
         )
       })

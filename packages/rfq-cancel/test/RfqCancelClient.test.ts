@@ -94,6 +94,35 @@ describe("RfqCancelClient retries", () => {
     })
   )
 
+  it.scoped("a call still queued in its lane at the deadline ends with DeadlineExceeded and leaves the queue", () =>
+    Effect.gen(function* () {
+      const venue = yield* makeFakeVenue
+      const { client, lanes } = yield* clientOver(venue, { retry: { deadline: "1 second" } })
+      // cancel-all-quotes: 2 per 2 s, so the third call waits about 2.1 s for a permit, past its 1 s deadline
+      const started = yield* TestClock.currentTimeMillis
+      const exits = yield* drive(
+        Effect.all([client.cancelAllQuotes, client.cancelAllQuotes, client.cancelAllQuotes], {
+          concurrency: "unbounded",
+          mode: "either"
+        })
+      )
+      assert.deepStrictEqual(
+        exits.map((e) => (Either.isRight(e) ? e.right._tag : e.left._tag)),
+        ["AllCancelled", "AllCancelled", "DeadlineExceeded"]
+      )
+      assert.strictEqual((yield* venue.paths).length, 2, "the late call never reached the wire")
+      const third = exits[2]!
+      if (Either.isLeft(third) && third.left._tag === "DeadlineExceeded") assert.strictEqual(third.left.attempts, 1)
+      const lane = yield* lanes.lane({ user: "key-1", endpoint: cancelAllQuotes })
+      assert.strictEqual((yield* lane.stats).queued, 0, "the waiter left the lane's queue")
+      assert.isAtMost(
+        (yield* TestClock.currentTimeMillis) - started,
+        1100,
+        "it ended at its deadline, not at its permit"
+      )
+    })
+  )
+
   it.scoped("on 50102 resyncs server time and retries exactly once", () =>
     Effect.gen(function* () {
       const venue = yield* makeFakeVenue
