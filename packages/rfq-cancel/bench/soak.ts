@@ -1,18 +1,18 @@
 /**
  * Soak: 1,000,000 signed cancel-quotes through one client — lane of the limiter, signer (a fresh HMAC and timestamp
- * each), `HttpClient`, envelope decoding, retry loop, the call's span — and the heap after a forced GC at checkpoints.
+ * each), the transport's direct path with its shared deadline timer, envelope decoding, retry loop — and the heap after
+ * a forced GC at checkpoints.
  * The transport answers in memory (a canned OKX envelope), so the run measures what this library keeps alive, not the
  * socket layer, and a million calls take minutes rather than the hours the venue's limits would impose.
  * Target: heap growth under 5 MB between the first checkpoint (after warm-up) and the end.
  * Run: `pnpm bench` (SOAK_REQUESTS overrides the count). Needs `--expose-gc`.
  */
 import * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { markdownTable, writeResults } from "@okx-rfq/bench-kit"
-import { Effect, Layer, ManagedRuntime } from "effect"
+import { Effect, Either, Layer, ManagedRuntime } from "effect"
 import { fileURLToPath } from "node:url"
 import { RfqCancelClient } from "../src/index.js"
+import * as Direct from "../src/internal/direct.js"
 
 const total = Number(process.env.SOAK_REQUESTS ?? 1_000_000)
 const checkpoints = 10
@@ -22,28 +22,23 @@ if (global.gc === undefined) throw new Error("run with --expose-gc")
 const gc = global.gc
 
 let sent = 0
-const answer = (quoteId: string) =>
-  JSON.stringify({ code: "0", msg: "", data: [{ quoteId, clQuoteId: "", sCode: "0", sMsg: "" }] })
-// A web `Response` per call would bring undici's own finalization registry into the measurement: the canned
-// response is one object whose text is an already-decoded string.
-const template = HttpClientResponse.fromWeb(
-  HttpClientRequest.get("http://127.0.0.1:9"),
-  new Response(null, { status: 200 })
-)
-const body = answer("1")
-const venue = Layer.succeed(
-  HttpClient.HttpClient,
-  HttpClient.make((request) =>
-    Effect.sync(() => {
-      sent++
-      if (request.headers["ok-access-sign"] === undefined) throw new Error("unsigned request")
-      const response = Object.create(template) as HttpClientResponse.HttpClientResponse
-      Object.defineProperty(response, "text", { value: Effect.succeed(body) })
-      Object.defineProperty(response, "request", { value: request })
-      return response
-    })
-  )
-)
+const body = JSON.stringify({ code: "0", msg: "", data: [{ quoteId: "1", clQuoteId: "", sCode: "0", sMsg: "" }] })
+// The client sends through the direct path of a plain `UndiciHttpClient` (what production runs). The canned client
+// has one too, answering in a microtask, so the soak covers that path and its shared deadline timer; its `execute`
+// is never used.
+const canned = HttpClient.make(() => Effect.die("the soak sends through the direct path"))
+Direct.register(canned, (request, done) => {
+  let live = true
+  sent++
+  if (request.headers["OK-ACCESS-SIGN"] === undefined) throw new Error("unsigned request")
+  queueMicrotask(() => {
+    if (live) done(Either.right({ status: 200, body }))
+  })
+  return () => {
+    live = false
+  }
+})
+const venue = Layer.succeed(HttpClient.HttpClient, canned)
 
 const runtime = ManagedRuntime.make(
   RfqCancelClient.layer({
@@ -100,7 +95,7 @@ writeResults(fileURLToPath(new URL("results", import.meta.url)), "soak", {
   setup: {
     requests: sent,
     concurrency,
-    transport: "in-memory canned envelope",
+    transport: "in-memory canned envelope, through the client's direct path",
     seconds: Math.round((performance.now() - started) / 1000)
   },
   tables: { "heap by checkpoint": `${table}\n\nGrowth after the first checkpoint: ${growth.toFixed(2)} MiB` },

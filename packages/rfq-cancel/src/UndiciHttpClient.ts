@@ -8,6 +8,11 @@
  * more than a raw undici call. It is built with `HttpClient.make`, so it is a plain `HttpClient`: every combinator,
  * the signer middleware and tracing work on it, and users can replace it with any other `HttpClient` layer.
  *
+ * `RfqCancelClient` sends its own requests through a direct path of this client (the same pools, limits and aborts,
+ * without `HttpClient.make`'s per-request `AbortController`, URL parsing, finalization registration and response
+ * wrapper), but only while the client is exactly as built here: any combinator applied to it turns that path off, so
+ * middleware is never bypassed.
+ *
  * Bodies are buffered, not streamed: responses larger than `maxResponseBytes` (default 1 MiB) fail, and request
  * bodies must be text or bytes (`FormData` and stream bodies fail with a `RequestError`). That fits the OKX REST API;
  * use `NodeHttpClient.layerUndici` for streaming.
