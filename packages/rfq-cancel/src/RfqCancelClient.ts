@@ -193,12 +193,19 @@ const decodeTimeout = (endpoint: string, input: unknown): Either.Either<Duration
   return Either.right(decoded.value)
 }
 
-/** Where the direct path sends: the base URL's origin and path prefix; `undefined` when it is not a plain http(s) URL. */
-const directTarget = (baseUrl: string): { readonly origin: string; readonly prefix: string } | undefined => {
-  if (!URL.canParse(baseUrl)) return undefined
+/**
+ * The direct path of `client` (see `internal/direct.ts`) and where it sends: the base URL's origin and path prefix;
+ * `undefined` when `client` has none or the base URL is not a plain http(s) URL.
+ */
+const directPath = (
+  client: HttpClient.HttpClient,
+  baseUrl: string
+): { readonly send: Direct.Send; readonly origin: string; readonly prefix: string } | undefined => {
+  const send = Direct.of(client)
+  if (send === undefined || !URL.canParse(baseUrl)) return undefined
   const url = new URL(baseUrl)
   const plain = (url.protocol === "https:" || url.protocol === "http:") && url.search === "" && url.hash === ""
-  return plain ? { origin: url.origin, prefix: url.pathname.replace(/\/+$/, "") } : undefined
+  return plain ? { send, origin: url.origin, prefix: url.pathname.replace(/\/+$/, "") } : undefined
 }
 
 /** Effect's built-in tracer (no exporter installed). */
@@ -241,21 +248,19 @@ export const make = (
       deadline: durationMillis(options.retry?.deadline, "30 seconds")
     }
 
-    /** Signs one request with the exact path and body it sends, and sends it. */
     // an untransformed UndiciHttpClient has a direct path that skips HttpClient.make's per-request work and races
     // the attempt's deadline without a fiber; any other HttpClient (or HTTP spans) goes through `execute`
-    const target = directTarget(baseUrl)
-    const direct = options.httpSpans === true || target === undefined ? undefined : Direct.of(httpClient)
+    const direct = options.httpSpans === true ? undefined : directPath(httpClient, baseUrl)
     const transportError = (endpoint: string, error: HttpClientError.HttpClientError) =>
       new TransportError({ endpoint, reason: "Transport", description: error.message })
 
-    /** One signed request within `millis`, answered with its status and body text, or a `TransportError`. */
+    /** Signs one request with the exact path and body it sends, and sends it within `millis`, or a `TransportError`. */
     const exchange = (
       endpoint: string,
       prepared: Endpoints.PreparedRequest,
       millis: number,
       onTimeout: () => RfqCancelError
-    ): Effect.Effect<{ readonly status: number; readonly body: string }, RfqCancelError> =>
+    ): Effect.Effect<Direct.Response, RfqCancelError> =>
       Effect.flatMap(
         signer.headersFor({
           method: prepared.method,
@@ -263,21 +268,21 @@ export const make = (
           body: prepared.method === "POST" ? prepared.body : ""
         }),
         (headers) => {
-          if (direct !== undefined && target !== undefined) {
+          if (direct !== undefined) {
             const request: Direct.Request = {
-              origin: target.origin,
-              path: target.prefix + prepared.requestPath,
+              origin: direct.origin,
+              path: direct.prefix + prepared.requestPath,
               method: prepared.method,
               headers,
               body: prepared.method === "POST" ? prepared.body : undefined
             }
-            return Effect.async<{ readonly status: number; readonly body: string }, RfqCancelError>((resume) => {
+            return Effect.async<Direct.Response, RfqCancelError>((resume) => {
               let abort: (() => void) | undefined
               const cancelTimer = timeouts.after(millis, () => {
                 abort?.()
                 resume(Effect.fail(onTimeout()))
               })
-              abort = direct(request, (result) => {
+              abort = direct.send(request, (result) => {
                 cancelTimer()
                 resume(
                   Either.isRight(result)
@@ -321,6 +326,10 @@ export const make = (
         }
       )
 
+    /**
+     * One attempt: the lane's permit (waiting at most until `deadlineAt`), then sign, send and decode within
+     * `min(attemptTimeout, time left)`. Running out of the call's deadline fails with `exceeded()`.
+     */
     const attempt = <Result>(
       endpoint: AnyEndpoint<Result>,
       prepared: Endpoints.PreparedRequest,

@@ -33,10 +33,11 @@ export interface Timeouts {
     onTimeout: () => E2
   ) => Effect.Effect<A, E | E2>
   /**
-   * Calls `fire` once `millis` have passed, unless the returned function (cancel) was called first: the building
-   * block for a callback-level operation that races its own deadline without a fiber.
+   * Calls `fire` once `millis` have passed, unless the returned function (cancel) was called first; cancel answers
+   * whether it came first. The building block for a callback-level operation that races its own deadline without a
+   * fiber.
    */
-  readonly after: (millis: number, fire: () => void) => () => void
+  readonly after: (millis: number, fire: () => void) => () => boolean
 }
 
 /** @internal */
@@ -118,7 +119,7 @@ export const make: Effect.Effect<Timeouts, never, Scope.Scope> = Effect.gen(func
     })
   )
 
-  const after = (millis: number, fire: () => void): (() => void) => {
+  const after = (millis: number, fire: () => void): (() => boolean) => {
     const entry: Entry = {
       at: clock.unsafeCurrentTimeMillis() + millis,
       fire: () => {
@@ -129,9 +130,10 @@ export const make: Effect.Effect<Timeouts, never, Scope.Scope> = Effect.gen(func
     push(entry)
     if (entry.at < timerAt) arm(entry.at)
     return () => {
-      if (entry.fire === undefined) return
+      if (entry.fire === undefined) return false
       entry.fire = undefined
       trim()
+      return true
     }
   }
 
@@ -144,19 +146,13 @@ export const make: Effect.Effect<Timeouts, never, Scope.Scope> = Effect.gen(func
       Effect.flatMap(Effect.forkDaemon(restore(self)), (child) =>
         restore(
           Effect.async<A, E | E2>((resume) => {
-            let live = true
-            const cancel = after(millis, () => {
-              live = false
+            const cancel = after(millis, () =>
               resume(Effect.zipRight(Fiber.interrupt(child), Effect.fail(onTimeout())))
-            })
+            )
             child.addObserver((exit) => {
-              if (!live) return
-              live = false
-              cancel()
-              resume(exit)
+              if (cancel()) resume(exit)
             })
             return Effect.suspend(() => {
-              live = false
               cancel()
               return Fiber.interrupt(child)
             })
