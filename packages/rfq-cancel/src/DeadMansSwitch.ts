@@ -16,6 +16,9 @@
  * - Shutdown (`shutdown`, scope close or interruption), `cancel-then-disarm` by default: cancel-all-quotes, and only
  *   after it succeeded disable the countdown. If the cancel failed the countdown is left armed: the venue is then the
  *   last line of defence. `shutdown` reports the outcome (`ShutdownFailed`).
+ * - On time under load: the heartbeat, the watcher and the shutdown run at `FairScheduler.urgentPriority`. Under a
+ *   `FairScheduler` (`FairScheduler.layer()`) they resume at the event loop's next turn even while thousands of other
+ *   fibers are ready to run; under Effect's default scheduler the priority changes nothing.
  *
  * @since 0.1.0
  */
@@ -35,6 +38,7 @@ import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as SubscriptionRef from "effect/SubscriptionRef"
+import * as FairScheduler from "./FairScheduler.js"
 import { RfqCancelClient, type Service as Client } from "./RfqCancelClient.js"
 import type { RfqCancelError } from "./RfqCancelError.js"
 
@@ -210,15 +214,23 @@ export class DeadMansSwitch extends Context.Tag("@okx-rfq/rfq-cancel/DeadMansSwi
 const invalid = (field: string, msg: string) =>
   new OkxError.InvalidRequest({ endpoint: "dead-mans-switch", field, msg: `${field}: ${msg}` })
 
+/** The cancel-all-after lane's enforced window: 1 request/s plus the limiter's default margin (1.05 s). */
+const laneWindowMillis = Math.ceil(1000 * (1 + OkxRateLimiter.defaultMargin))
+
 /**
- * The shortest re-arm interval: the cancel-all-after lane's enforced window (1 s plus the limiter's default margin).
- * A shorter interval would queue every re-arm behind the previous one in the lane, each a little later than the last,
- * until attempts time out waiting for their permit.
+ * The shortest re-arm interval: 1.5 s, the cancel-all-after lane's enforced window (1.05 s: 1 request/s plus the
+ * limiter's default margin) plus 450 ms.
+ *
+ * The lane starts a request no sooner than 1.05 s after the previous one. At an interval equal to that window, one
+ * re-arm sent late (a stalled event loop, a retry, the application's own call) makes every later one wait in the
+ * lane as long, plus each wait's own timer lateness: measured under load, the wait grew about 10 ms a beat until
+ * re-arms timed out in the lane. With 450 ms to spare, the beats get back on schedule 450 ms a beat, and a beat
+ * that waits a whole window still fits in its default attempt timeout (80 % of 1.5 s: 1.2 s).
  *
  * @since 0.1.0
  * @category constants
  */
-export const minimumInterval: Duration.Duration = Duration.millis(Math.ceil(1000 * (1 + OkxRateLimiter.defaultMargin)))
+export const minimumInterval: Duration.Duration = Duration.millis(laneWindowMillis + 450)
 
 /**
  * Validates the options and fills in the defaults.
@@ -242,8 +254,8 @@ export const settings = (options: Options): Either.Either<Settings, OkxError.Inv
     return Either.left(
       invalid(
         "interval",
-        `must be at least ${Duration.format(minimumInterval)} (the endpoint allows 1 request/s and its lane keeps a ` +
-          `${OkxRateLimiter.defaultMargin * 100} % margin), got ${Duration.format(interval)}`
+        `must be at least ${Duration.format(minimumInterval)} (the endpoint allows 1 request/s, its lane spaces ` +
+          `requests ${laneWindowMillis} ms apart, and re-arms need room to catch up), got ${Duration.format(interval)}`
       )
     )
   }
@@ -431,9 +443,14 @@ export const makeWith = (
     const heartbeat = yield* beat.pipe(
       Effect.repeat({ schedule: Schedule.fixed(config.interval), while: (running) => running }),
       Effect.interruptible,
+      Effect.withSchedulingPriority(FairScheduler.urgentPriority),
       Effect.forkScoped
     )
-    const watching = yield* Effect.forkScoped(Effect.interruptible(watcher))
+    const watching = yield* watcher.pipe(
+      Effect.interruptible,
+      Effect.withSchedulingPriority(FairScheduler.urgentPriority),
+      Effect.forkScoped
+    )
 
     const shutdown = yield* Effect.cached(
       Effect.uninterruptible(
@@ -442,7 +459,7 @@ export const makeWith = (
           yield* Fiber.interrupt(watching)
           yield* runPolicy(client, config.onExit, status, deadline !== undefined)
         })
-      )
+      ).pipe(Effect.withSchedulingPriority(FairScheduler.urgentPriority))
     )
     yield* Effect.addFinalizer(() => Effect.ignore(shutdown))
 

@@ -26,6 +26,13 @@ export * as RfqCancelError from "./RfqCancelError.js"
 export * as DeadMansSwitch from "./DeadMansSwitch.js"
 
 /**
+ * A scheduler that keeps timers and sockets (and the switch) on time while many fibers run.
+ *
+ * @since 0.1.0
+ */
+export * as FairScheduler from "./FairScheduler.js"
+
+/**
  * The lean `HttpClient` over undici pools: the recommended transport.
  *
  * @since 0.1.0

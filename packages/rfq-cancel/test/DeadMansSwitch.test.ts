@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
-import { DateTime, Duration, Effect, Exit, Fiber, Scope, Stream, TestClock } from "effect"
+import { DateTime, Duration, Effect, Exit, Fiber, FiberRef, Scope, Stream, TestClock } from "effect"
 import * as DeadMansSwitch from "../src/DeadMansSwitch.js"
+import * as FairScheduler from "../src/FairScheduler.js"
 import { clientOver, type Fault, type FakeVenue, makeFakeVenue } from "./utils/fakeVenue.js"
 
 const armPath = "/api/v5/rfq/cancel-all-after"
@@ -32,8 +33,10 @@ describe("DeadMansSwitch", () => {
         [{ timeout: "10.5 seconds" }, "timeout"],
         [{ timeout: 0 }, "timeout"],
         [{ timeout: "30 seconds", interval: "500 millis" }, "interval"],
-        // 1 s would queue each re-arm behind the last in the lane (1 s window plus its 5 % margin)
+        // 1 s would queue each re-arm behind the last in the lane (1 s window plus its 5 % margin); 1.2 s leaves
+        // too little room for a late re-arm to get back on schedule
         [{ timeout: "30 seconds", interval: "1 second" }, "interval"],
+        [{ timeout: "30 seconds", interval: "1200 millis" }, "interval"],
         [{ timeout: "30 seconds", interval: "20 seconds" }, "interval"],
         [{ timeout: "30 seconds", interval: "2 seconds", attemptTimeout: "2 seconds" }, "attemptTimeout"]
       ]
@@ -86,6 +89,27 @@ describe("DeadMansSwitch", () => {
       })
     )
   }
+
+  it.scoped("at the shortest interval, a re-arm sent off the beat delays the next ones only for a few beats", () =>
+    Effect.gen(function* () {
+      const venue = yield* makeFakeVenue
+      const interval = Duration.toMillis(DeadMansSwitch.minimumInterval)
+      const { history, client } = yield* start(venue, { timeout: "10 seconds", interval, onExit: "leave-armed" })
+      yield* TestClock.adjust(5 * interval + 300)
+      // a re-arm off the beat: here the application's own call on the same client (it waits in the lane if the
+      // lane is busy); a beat the event loop delayed, or a retry, takes the lane off the beat the same way
+      const own = yield* Effect.fork(client.cancelAllAfter("10 seconds"))
+      yield* TestClock.adjust("40 seconds")
+      yield* Fiber.join(own)
+      const tags = (yield* history).map((h) => h.status._tag)
+      assert.notInclude(tags, "AtRisk")
+      // the re-arms reach the venue on the interval's grid again (the first arm, at 0, is its origin); with an
+      // interval equal to the lane's window the next beat would wait a whole window in the lane (and time out
+      // there), and every later one as long as the first
+      const offGrid = (yield* arms(venue)).slice(-5).map((s) => s.at % interval)
+      assert.deepStrictEqual(offGrid, [0, 0, 0, 0, 0])
+    })
+  )
 
   it.scoped("a fault longer than the slack publishes Expired no later than the deadline", () =>
     Effect.gen(function* () {
@@ -368,6 +392,56 @@ describe("DeadMansSwitch shutdown", () => {
       yield* Fiber.join(interrupting)
       assert.deepStrictEqual(yield* venue.paths, ["/api/v5/rfq/cancel-all-quotes", armPath])
       assert.strictEqual((yield* venue.seen)[1]!.body.timeOut, "0")
+    })
+  )
+})
+
+describe("DeadMansSwitch scheduling", () => {
+  it.scoped("re-arms, fires and shuts down at FairScheduler.urgentPriority, on the scheduler it was made under", () =>
+    Effect.gen(function* () {
+      const venue = yield* makeFakeVenue
+      const { client } = yield* clientOver(venue)
+      const scheduler = new FairScheduler.FairScheduler(FairScheduler.defaultTasksPerTurn)
+      const seen: Array<{ readonly call: string; readonly priority: number; readonly fair: boolean }> = []
+      const observed = <A, E>(call: string, effect: Effect.Effect<A, E>) =>
+        Effect.zipRight(
+          Effect.withFiberRuntime<void>((fiber) => {
+            seen.push({
+              call,
+              priority: fiber.getFiberRef(FiberRef.currentSchedulingPriority),
+              fair: fiber.currentScheduler === scheduler
+            })
+            return Effect.void
+          }),
+          effect
+        )
+      const scope = yield* Scope.make()
+      yield* DeadMansSwitch.makeWith(
+        {
+          ...client,
+          cancelAllAfterOnce: (timeout, attemptTimeout) =>
+            observed("re-arm", client.cancelAllAfterOnce(timeout, attemptTimeout)),
+          cancelAllQuotes: observed("cancel-all-quotes", client.cancelAllQuotes),
+          disarm: observed("disarm", client.disarm)
+        },
+        { timeout: "10 seconds", interval: "2 seconds", cancelQuotesBelow: "3 seconds" }
+      ).pipe(Scope.extend(scope), Effect.withScheduler(scheduler))
+      yield* TestClock.adjust("4 seconds")
+      yield* venue.setFault((s) => (s.path === armPath && s.body.timeOut !== "0" ? { _tag: "drop" } : undefined))
+      yield* TestClock.adjust("8 seconds")
+      // the shutdown's disarm waits in the cancel-all-after lane: the clock must move on meanwhile
+      const closing = yield* Effect.fork(Scope.close(scope, Exit.void))
+      yield* TestClock.adjust("5 seconds")
+      yield* Fiber.join(closing)
+      // the slack-triggered cancel-all-quotes (from the watcher) and the shutdown's two calls are there
+      assert.deepStrictEqual([...new Set(seen.map((s) => s.call))].sort(), ["cancel-all-quotes", "disarm", "re-arm"])
+      assert.isAtLeast(seen.filter((s) => s.call === "cancel-all-quotes").length, 2)
+      for (const s of seen) {
+        assert.strictEqual(s.priority, FairScheduler.urgentPriority, s.call)
+        assert.isTrue(s.fair, s.call)
+      }
+      // this fiber, which made the switch, keeps its own priority
+      assert.strictEqual(yield* FiberRef.get(FiberRef.currentSchedulingPriority), 0)
     })
   )
 })

@@ -15,6 +15,7 @@ import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
+import * as FairScheduler from "../FairScheduler.js"
 import { ExitWith, run } from "../internal/cli.js"
 
 /** The code a command asked for with `ExitWith`: as a failure, or as a defect when its fiber was interrupted. */
@@ -35,6 +36,8 @@ const exitCode = (exit: Exit.Exit<unknown, unknown>): number => {
 
 run(process.argv).pipe(
   Effect.provide(NodeContext.layer),
+  // the switch of `guard` (and `demo`) stays on time however many fibers are ready
+  Effect.provide(FairScheduler.layer()),
   NodeRuntime.runMain({
     disableErrorReporting: true,
     teardown: (exit, onExit) => {
