@@ -3,23 +3,27 @@
  * simulator in its own process over loopback with OKX's real limits.
  *
  * One client (`RfqCancelClient.layer` over the transport chosen below) and one switch (`timeout` 10 s, `interval`
- * 1.05 s — the shortest the switch allows — on the real clock) run for the whole bench; phases alternate, idle then loaded, `--rounds` times, each
+ * 1.5 s — the shortest the switch allows — on the real clock) run for the whole bench; phases alternate, idle then loaded, `--rounds` times, each
  * `--beats` intervals long. In a loaded phase 10,000 cancel-quotes of real quotes are in flight through the same
- * client (queued in the cancel-quote lane) and a CPU-heavy fiber runs beside them (see `heartbeatLoad.ts`).
+ * client (queued in the cancel-quote lane) and a CPU-heavy fiber runs beside them (see `heartbeatLoad.ts`). A
+ * loaded phase starts 5 ms before a beat is due, so that a beat falls inside the flood's start: the worst case.
  * The client and the transport are wrapped to time each beat (see `heartbeatProbe.ts` and `heartbeatAnalysis.ts`).
  *
  * Run: `cd packages/rfq-cancel && npx tsx --conditions=source bench/heartbeat.ts [--beats 50] [--rounds 2]
- * [--load 10000] [--transport lean|platform] [--interval-ms 1050] [--timeout-s 10]`.
+ * [--load 10000] [--transport lean|platform] [--scheduler fair|default] [--interval-ms 1500] [--timeout-s 10]`.
+ * `--scheduler fair` (the default) runs the whole bench under `FairScheduler.layer()`, as the docs recommend for a
+ * process that hosts the switch; `default` under Effect's default scheduler.
  */
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Context, Duration, Effect, Exit, Fiber, Layer, Scope } from "effect"
 import { parseArgs } from "node:util"
 import { benchAccount, type SimulatorProcess, startSimulator } from "@okx-rfq/bench-kit"
-import { DeadMansSwitch, RfqCancelClient, UndiciHttpClient } from "../src/index.js"
+import { DeadMansSwitch, FairScheduler, RfqCancelClient, UndiciHttpClient } from "../src/index.js"
 import { type PhaseFigures, phaseFigures, timeline, type Window } from "./heartbeatAnalysis.js"
 import { type CpuStats, cpuHog, type FloodStats, flood } from "./heartbeatLoad.js"
 import {
   makeRecording,
+  type Recording,
   nextTimerTurn,
   probeClient,
   probeTransport,
@@ -41,7 +45,8 @@ const { values: args } = parseArgs({
     rounds: { type: "string", default: "2" },
     load: { type: "string", default: "10000" },
     transport: { type: "string", default: "lean" },
-    "interval-ms": { type: "string", default: "1050" },
+    scheduler: { type: "string", default: "fair" },
+    "interval-ms": { type: "string", default: String(Duration.toMillis(DeadMansSwitch.minimumInterval)) },
     "timeout-s": { type: "string", default: "10" }
   }
 })
@@ -54,6 +59,8 @@ if (!Object.hasOwn(transports, args.transport)) {
   throw new Error(`--transport must be one of ${Object.keys(transports).join(", ")}`)
 }
 const transport = args.transport as Transport
+if (args.scheduler !== "fair" && args.scheduler !== "default") throw new Error("--scheduler must be fair or default")
+const scheduler = args.scheduler
 /** Quotes nobody cancels: still active at the end unless the countdown lapsed. */
 const sentinelCount = 20
 /** A pause between phases, so that tearing a phase down does not count in the next. */
@@ -79,13 +86,27 @@ interface PhaseRun extends PhaseMeasures {
   readonly steadyWindow: Window | undefined
 }
 
+/** The loaded phase starts its flood this long before a beat is due: the worst case, a beat inside the start. */
+const floodLeadMillis = 5
+
+/** Sleeps until `floodLeadMillis` before the next beat is due (from the last recorded beat, on the interval). */
+const untilJustBeforeABeat = (recording: Recording) =>
+  Effect.suspend(() => {
+    const last = recording.calls.at(-1)?.at ?? performance.now()
+    let due = last + intervalMillis
+    while (due - floodLeadMillis < performance.now()) due += intervalMillis
+    return Effect.sleep(Duration.millis(due - floodLeadMillis - performance.now()))
+  })
+
 const phase = (
   name: "idle" | "loaded",
   round: number,
   client: RfqCancelClient.Service,
-  quoteIds: ReadonlyArray<string>
+  quoteIds: ReadonlyArray<string>,
+  recording: Recording
 ) =>
   Effect.gen(function* () {
+    if (name === "loaded") yield* untilJustBeforeABeat(recording)
     const cpu: CpuStats = { slices: 0, busyMillis: 0, hashedBytes: 0 }
     const cancels: FloodStats = { quotes: quoteIds.length, codes: {}, errors: {} }
     const stopTimerProbe = timerDelayProbe()
@@ -172,14 +193,14 @@ const program = Effect.gen(function* () {
   yield* dms.awaitArmed
   console.log(
     `switch armed: timeout ${Duration.format(dms.settings.timeout)}, interval ${Duration.format(dms.settings.interval)}, ` +
-      `transport ${transport}; ${rounds} round(s) of idle then loaded, ${beatsPerPhase} beats each`
+      `transport ${transport}, scheduler ${scheduler}; ${rounds} round(s) of idle then loaded, ${beatsPerPhase} beats each`
   )
   yield* Effect.sleep(Duration.millis(settleMillis))
 
   const phases: Array<PhaseRun> = []
   for (let r = 0; r < rounds; r++) {
-    phases.push(yield* phase("idle", r + 1, client, []))
-    phases.push(yield* phase("loaded", r + 1, client, loadQuotes[r]!))
+    phases.push(yield* phase("idle", r + 1, client, [], recording))
+    phases.push(yield* phase("loaded", r + 1, client, loadQuotes[r]!, recording))
   }
 
   const statusAtEnd = yield* dms.status
@@ -215,6 +236,7 @@ const program = Effect.gen(function* () {
       startedAt,
       config: {
         transport,
+        scheduler,
         timeoutSeconds,
         intervalMillis,
         attemptTimeoutMillis: Duration.toMillis(dms.settings.attemptTimeout),
@@ -254,7 +276,8 @@ const program = Effect.gen(function* () {
 })
 
 const started = performance.now()
-Effect.runPromise(Effect.scoped(program)).then(
+const scheduled = scheduler === "fair" ? Effect.provide(program, FairScheduler.layer()) : program
+Effect.runPromise(Effect.scoped(scheduled)).then(
   () => console.log(`bench finished in ${((performance.now() - started) / 1000).toFixed(1)} s`),
   (error) => {
     console.error(error)

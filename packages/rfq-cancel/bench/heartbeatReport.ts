@@ -1,20 +1,26 @@
 /**
  * The heartbeat bench's outputs: the venue's side of the run, `results/heartbeat.{md,json}` and the lateness
- * histogram `docs/benchmarks/heartbeat-lateness.svg`.
+ * histogram `docs/benchmarks/heartbeat-lateness.svg` (`heartbeat-default-scheduler.*` and
+ * `heartbeat-lateness-default-scheduler.svg` for a run under Effect's default scheduler).
  */
 import { histogram, markdownTable, type SimulatorState, writeResults } from "@okx-rfq/bench-kit"
 import { mkdirSync, writeFileSync } from "node:fs"
 import { loadavg, release, totalmem, type } from "node:os"
 import { dirname } from "node:path"
 import { fileURLToPath } from "node:url"
+import { FairScheduler } from "../src/index.js"
 import type { PhaseFigures } from "./heartbeatAnalysis.js"
 import { type CpuStats, type FloodStats, sliceMillis } from "./heartbeatLoad.js"
 import type { TimerDelay } from "./heartbeatProbe.js"
 
 const resultsDir = fileURLToPath(new URL("./results", import.meta.url))
-const chartFile = fileURLToPath(new URL("../../../docs/benchmarks/heartbeat-lateness.svg", import.meta.url))
+/** The run's name: `heartbeat` under the recommended `FairScheduler`, `heartbeat-default-scheduler` under Effect's. */
+const runName = (scheduler: string) => (scheduler === "fair" ? "heartbeat" : `heartbeat-${scheduler}-scheduler`)
+const chartName = (scheduler: string) => `${runName(scheduler).replace("heartbeat", "heartbeat-lateness")}.svg`
+const chartFile = (scheduler: string) =>
+  fileURLToPath(new URL(`../../../docs/benchmarks/${chartName(scheduler)}`, import.meta.url))
 /** The chart as the results page links it. */
-const chartLink = "../../../../docs/benchmarks/heartbeat-lateness.svg"
+const chartLink = (scheduler: string) => `../../../../docs/benchmarks/${chartName(scheduler)}`
 
 export const targets = { idleP99: 20, loadedP99: 100 } as const
 
@@ -120,6 +126,8 @@ export interface Report {
   readonly startedAt: Date
   readonly config: {
     readonly transport: string
+    /** `fair`: `FairScheduler.layer()`; `default`: Effect's default scheduler. */
+    readonly scheduler: string
     readonly timeoutSeconds: number
     readonly intervalMillis: number
     readonly attemptTimeoutMillis: number
@@ -288,7 +296,8 @@ export const write = (report: Report): void => {
       "signing) minus when it was due. **Round trip**: from there to the decoded answer.",
     "- **Slack**: `Armed.slack`, deadline minus now at the acknowledgement. **Headroom**: time left on the previous " +
       "deadline when the next acknowledgement arrived (how close the countdown came to lapsing).",
-    `- **Loaded**: ${c.load.toLocaleString("en-US")} cancel-quotes of real quotes started at once ` +
+    `- **Loaded**: ${c.load.toLocaleString("en-US")} cancel-quotes of real quotes started at once, 5 ms before a ` +
+      "beat is due (the worst case: that beat falls inside the flood's start), " +
       "(`Effect.forEach`, unbounded concurrency) through the same client; they queue in the cancel-quote lane and " +
       "are sent at about 24/s; those still queued at the phase's end are interrupted. Beside them a fiber hashes " +
       `SHA-256 in synchronous slices of ${sliceMillis.join(", ")} ms in turn, yielding to the event loop with ` +
@@ -302,7 +311,7 @@ export const write = (report: Report): void => {
       "below the timeout, no `Expired` status was published, every sentinel quote was still active, and the venue " +
       "cancelled no more load quotes than it accepted cancel-quotes for."
   ].join("\n")
-  writeResults(resultsDir, "heartbeat", {
+  writeResults(resultsDir, runName(c.scheduler), {
     title: "Dead-man's switch heartbeat: re-arm lateness, idle and under load",
     setup: {
       system: `${type()} ${release()}, ${Math.round(totalmem() / 2 ** 30)} GiB`,
@@ -310,6 +319,10 @@ export const write = (report: Report): void => {
       run: report.startedAt.toISOString(),
       command,
       transport: c.transport,
+      scheduler:
+        c.scheduler === "fair"
+          ? `FairScheduler (${FairScheduler.defaultTasksPerTurn} tasks per turn of the event loop)`
+          : "Effect's default scheduler",
       switch:
         `timeout ${c.timeoutSeconds} s, interval ${c.intervalMillis} ms, attempt timeout ${c.attemptTimeoutMillis} ms, ` +
         `retry delay ${c.retryDelayMillis} ms`,
@@ -319,7 +332,7 @@ export const write = (report: Report): void => {
     tables: {
       "Re-arm lateness (all rounds)": summary,
       "Per round": markdownTable(report.perRound.map(roundRow)),
-      "Lateness distribution": `![heartbeat lateness distribution](${chartLink})`,
+      "Lateness distribution": `![heartbeat lateness distribution](${chartLink(c.scheduler)})`,
       "How it is measured": method
     },
     data: {
@@ -335,7 +348,7 @@ export const write = (report: Report): void => {
       beats: report.beats
     }
   })
-  mkdirSync(dirname(chartFile), { recursive: true })
-  writeFileSync(chartFile, chart(report))
+  mkdirSync(dirname(chartFile(c.scheduler)), { recursive: true })
+  writeFileSync(chartFile(c.scheduler), chart(report))
   console.log(`\n${summary}\n\n${markdownTable(report.perRound.map(roundRow))}`)
 }
