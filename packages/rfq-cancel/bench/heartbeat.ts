@@ -237,6 +237,7 @@ const program = Effect.gen(function* () {
       config: {
         transport,
         scheduler,
+        floodLeadMillis,
         timeoutSeconds,
         intervalMillis,
         attemptTimeoutMillis: Duration.toMillis(dms.settings.attemptTimeout),

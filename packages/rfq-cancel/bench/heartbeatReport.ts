@@ -14,9 +14,10 @@ import { type CpuStats, type FloodStats, sliceMillis } from "./heartbeatLoad.js"
 import type { TimerDelay } from "./heartbeatProbe.js"
 
 const resultsDir = fileURLToPath(new URL("./results", import.meta.url))
-/** The run's name: `heartbeat` under the recommended `FairScheduler`, `heartbeat-default-scheduler` under Effect's. */
-const runName = (scheduler: string) => (scheduler === "fair" ? "heartbeat" : `heartbeat-${scheduler}-scheduler`)
-const chartName = (scheduler: string) => `${runName(scheduler).replace("heartbeat", "heartbeat-lateness")}.svg`
+/** Names the files of a run under Effect's default scheduler apart from the recommended `FairScheduler`'s. */
+const suffix = (scheduler: string) => (scheduler === "fair" ? "" : `-${scheduler}-scheduler`)
+const runName = (scheduler: string) => `heartbeat${suffix(scheduler)}`
+const chartName = (scheduler: string) => `heartbeat-lateness${suffix(scheduler)}.svg`
 const chartFile = (scheduler: string) =>
   fileURLToPath(new URL(`../../../docs/benchmarks/${chartName(scheduler)}`, import.meta.url))
 /** The chart as the results page links it. */
@@ -128,6 +129,8 @@ export interface Report {
     readonly transport: string
     /** `fair`: `FairScheduler.layer()`; `default`: Effect's default scheduler. */
     readonly scheduler: string
+    /** A loaded phase starts its flood this long before a beat is due. */
+    readonly floodLeadMillis: number
     readonly timeoutSeconds: number
     readonly intervalMillis: number
     readonly attemptTimeoutMillis: number
@@ -296,9 +299,9 @@ export const write = (report: Report): void => {
       "signing) minus when it was due. **Round trip**: from there to the decoded answer.",
     "- **Slack**: `Armed.slack`, deadline minus now at the acknowledgement. **Headroom**: time left on the previous " +
       "deadline when the next acknowledgement arrived (how close the countdown came to lapsing).",
-    `- **Loaded**: ${c.load.toLocaleString("en-US")} cancel-quotes of real quotes started at once, 5 ms before a ` +
-      "beat is due (the worst case: that beat falls inside the flood's start), " +
-      "(`Effect.forEach`, unbounded concurrency) through the same client; they queue in the cancel-quote lane and " +
+    `- **Loaded**: ${c.load.toLocaleString("en-US")} cancel-quotes of real quotes started at once ` +
+      `(\`Effect.forEach\`, unbounded concurrency), ${c.floodLeadMillis} ms before a beat is due (the worst case: ` +
+      "that beat falls inside the flood's start), through the same client; they queue in the cancel-quote lane and " +
       "are sent at about 24/s; those still queued at the phase's end are interrupted. Beside them a fiber hashes " +
       `SHA-256 in synchronous slices of ${sliceMillis.join(", ")} ms in turn, yielding to the event loop with ` +
       "`setImmediate` between slices. **Flood start stall**: how long after the flood started the event loop " +

@@ -439,18 +439,16 @@ export const makeWith = (
       }
     })
 
+    /** The switch's fibers run ahead of the others on a `FairScheduler`. */
+    const urgent = Effect.withSchedulingPriority(FairScheduler.urgentPriority)
     // interruptible even when the switch is made in an uninterruptible region, so that the shutdown can stop them
     const heartbeat = yield* beat.pipe(
       Effect.repeat({ schedule: Schedule.fixed(config.interval), while: (running) => running }),
       Effect.interruptible,
-      Effect.withSchedulingPriority(FairScheduler.urgentPriority),
+      urgent,
       Effect.forkScoped
     )
-    const watching = yield* watcher.pipe(
-      Effect.interruptible,
-      Effect.withSchedulingPriority(FairScheduler.urgentPriority),
-      Effect.forkScoped
-    )
+    const watching = yield* watcher.pipe(Effect.interruptible, urgent, Effect.forkScoped)
 
     const shutdown = yield* Effect.cached(
       Effect.uninterruptible(
@@ -459,7 +457,7 @@ export const makeWith = (
           yield* Fiber.interrupt(watching)
           yield* runPolicy(client, config.onExit, status, deadline !== undefined)
         })
-      ).pipe(Effect.withSchedulingPriority(FairScheduler.urgentPriority))
+      ).pipe(urgent)
     )
     yield* Effect.addFinalizer(() => Effect.ignore(shutdown))
 

@@ -11,7 +11,7 @@
  * - at most `tasksPerTurn` tasks run before the scheduler yields to the event loop (with `setImmediate`), so timers
  *   and sockets get a turn every few milliseconds whatever the fibers are doing;
  * - tasks are taken highest scheduling priority first (FIFO within a priority), so a fiber running at
- *   {@link urgentPriority} (the switch runs its heartbeat and its watcher there) resumes at the next turn instead
+ *   {@link urgentPriority} (the switch runs its heartbeat, watcher and shutdown there) resumes at the next turn instead
  *   of behind every task queued before it.
  *
  * Install it for the whole program with {@link layer} (or `Effect.withScheduler(scheduler)` around a part of it).
@@ -109,9 +109,7 @@ export class FairScheduler implements Scheduler.Scheduler {
    *
    * @since 0.1.0
    */
-  shouldYield(fiber: Fiber.RuntimeFiber<unknown, unknown>): number | false {
-    return Scheduler.defaultShouldYield(fiber)
-  }
+  readonly shouldYield: (fiber: Fiber.RuntimeFiber<unknown, unknown>) => number | false = Scheduler.defaultShouldYield
 
   /**
    * Queues `task` at `priority` (higher runs first); it runs in a microtask, or after the event loop's next turn
