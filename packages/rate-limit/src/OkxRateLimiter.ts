@@ -14,6 +14,7 @@ import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
 import * as Metric from "effect/Metric"
 import * as MetricBoundaries from "effect/MetricBoundaries"
+import type * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Waiters from "./internal/waiters.js"
 import * as RateLimitStore from "./RateLimitStore.js"
@@ -88,6 +89,26 @@ export interface Stats {
 }
 
 /**
+ * A permit granted by {@link Limiter.reserve}: it counts against the lane at every instant until the effect that
+ * holds it ends. Then its start is recorded at the instant marked with `sent`, or, when nothing was marked, the
+ * permit is given back (nothing reached the venue).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Permit {
+  readonly cost: number
+  /** Clock milliseconds at which the permit was granted. */
+  readonly grantedAt: number
+  /**
+   * Marks the request as written to the wire: at `at` (Clock milliseconds), or now on the Clock of the fiber that
+   * reserved. Synchronous, so a transport can call it from its own callback. The first mark counts; a mark before
+   * the grant counts as the grant; a mark after the holding effect ended is ignored.
+   */
+  readonly sent: (at?: number) => void
+}
+
+/**
  * @since 0.1.0
  * @category models
  */
@@ -110,6 +131,26 @@ export interface Limiter {
    * queueing.
    */
   readonly tryTake: (cost?: number) => Effect.Effect<boolean, RateLimitExceeded>
+  /**
+   * Waits like `take`, then runs `use` with a held {@link Permit} whose start is recorded when `use` ends, at the
+   * instant `use` marked with `permit.sent()`: when the request was written, not when the permit was granted. A
+   * request held up between the two (a stalled event loop, a busy connection pool) then cannot reach the venue
+   * inside the window of a later one. Until `use` ends the permit counts as started at every instant; if `use`
+   * ends without marking it (it failed before sending, or was interrupted), the permit is given back. The grant
+   * and the settlement cannot be separated by an interruption.
+   */
+  readonly reserve: (
+    cost?: number
+  ) => <A, E, R>(use: (permit: Permit) => Effect.Effect<A, E, R>) => Effect.Effect<A, E | RateLimitExceeded, R>
+  /**
+   * `reserve` without waiting, like `tryTake`: runs `use` (and answers `Some` of its result) when a permit may start
+   * now and nobody is queued, else answers `None` at once.
+   */
+  readonly tryReserve: (
+    cost?: number
+  ) => <A, E, R>(
+    use: (permit: Permit) => Effect.Effect<A, E, R>
+  ) => Effect.Effect<Option.Option<A>, E | RateLimitExceeded, R>
   readonly withPermit: (
     cost?: number
   ) => <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E | RateLimitExceeded, R>
@@ -194,52 +235,127 @@ const unsafeMake = (options: Options, store: RateLimitStore.Service): Limiter =>
 
   type Restore = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
 
-  const drive = (waiter: Waiters.Waiter, clock: Clock.Clock, restore: Restore): Effect.Effect<void> =>
+  /** Permits of this limiter held and not yet settled. */
+  let holding = 0
+  /** Resumes the head when it waits on a decision that a settled permit can change. */
+  let wakeHead: (() => void) | undefined
+  const settled: Effect.Effect<void> = Effect.async<void>((resume) => {
+    const wake = () => resume(Effect.void)
+    wakeHead = wake
+    return Effect.sync(() => {
+      if (wakeHead === wake) wakeHead = undefined
+    })
+  })
+
+  /**
+   * How the head waits for a denied decision: until `retryAt`, or until one of this limiter's held permits is
+   * settled (which can move `retryAt` earlier); a lane filled by holds of another process is polled once a window.
+   */
+  const waitFor = (retryAt: number, clock: Clock.Clock): Effect.Effect<void> => {
+    const delay =
+      retryAt === Number.POSITIVE_INFINITY ? windowMillis : Math.max(1, retryAt - clock.unsafeCurrentTimeMillis())
+    if (holding === 0) return Effect.sleep(delay)
+    return retryAt === Number.POSITIVE_INFINITY ? settled : Effect.raceFirst(Effect.sleep(delay), settled)
+  }
+
+  const drive = (waiter: Waiters.Waiter, clock: Clock.Clock, restore: Restore, hold: boolean): Effect.Effect<number> =>
     Effect.flatMap(
       Effect.suspend(() =>
-        store.acquire({ key, limit, windowMillis, cost: waiter.cost, now: clock.unsafeCurrentTimeMillis() })
+        store.acquire({ key, limit, windowMillis, cost: waiter.cost, now: clock.unsafeCurrentTimeMillis(), hold })
       ),
       (decision) => {
         if (decision._tag === "Granted") {
           granted(waiter, decision.at)
-          return Effect.void
+          if (hold) holding += waiter.cost
+          return Effect.succeed(decision.at)
         }
-        const delay = Math.max(1, decision.retryAt - clock.unsafeCurrentTimeMillis())
-        return Effect.matchCauseEffect(restore(Effect.sleep(delay)), {
+        return Effect.matchCauseEffect(restore(waitFor(decision.retryAt, clock)), {
           onFailure: (cause) => leave(waiter, cause),
-          onSuccess: () => drive(waiter, clock, restore)
+          onSuccess: () => drive(waiter, clock, restore, hold)
         })
       }
     )
 
-  const take = (cost: number = 1): Effect.Effect<void, RateLimitExceeded> => {
+  const validCost = (cost: number): Effect.Effect<never, RateLimitExceeded> | undefined => {
     if (!Number.isInteger(cost) || cost < 1) return invalid(`cost must be a positive integer, got ${cost}`)
     if (cost > limit) return Effect.fail(new RateLimitExceeded({ key, cost, limit }))
-    return Effect.uninterruptibleMask((restore) =>
+    return undefined
+  }
+
+  /**
+   * Waits in FIFO order for a grant of `cost` (held when `hold`), then runs `then` with the grant's instant in the
+   * same uninterruptible region, so nothing can come between the two.
+   */
+  const acquire = <A, E, R>(
+    cost: number,
+    hold: boolean,
+    then: (at: number, clock: Clock.Clock, restore: Restore) => Effect.Effect<A, E, R>
+  ): Effect.Effect<A, E | RateLimitExceeded, R> =>
+    validCost(cost) ??
+    Effect.uninterruptibleMask((restore) =>
       Effect.clockWith((clock) => {
         const waiter = Waiters.push(queue, cost, clock.unsafeCurrentTimeMillis())
         queueLength.unsafeUpdate(queue.size, [])
-        if (queue.head === waiter) return drive(waiter, clock, restore)
-        return Effect.matchCauseEffect(
-          restore(
-            Effect.async<void>((resume) => {
-              if (waiter.signaled) resume(Effect.void)
-              else waiter.resume = resume
-            })
-          ),
-          {
-            onFailure: (cause) => leave(waiter, cause),
-            onSuccess: () => drive(waiter, clock, restore)
-          }
-        )
+        const grant =
+          queue.head === waiter
+            ? drive(waiter, clock, restore, hold)
+            : Effect.matchCauseEffect(
+                restore(
+                  Effect.async<void>((resume) => {
+                    if (waiter.signaled) resume(Effect.void)
+                    else waiter.resume = resume
+                  })
+                ),
+                {
+                  onFailure: (cause) => leave(waiter, cause),
+                  onSuccess: () => drive(waiter, clock, restore, hold)
+                }
+              )
+        return Effect.flatMap(grant, (at) => then(at, clock, restore))
       })
     )
+
+  /** Records a held grant's start at its mark, or gives it back, and lets the head look again. */
+  const settle = (cost: number, sentAt: number | undefined): Effect.Effect<void> =>
+    Effect.zipRight(
+      sentAt === undefined ? store.release(key, cost) : store.commit({ key, limit, cost, at: sentAt }),
+      Effect.sync(() => {
+        holding -= cost
+        const wake = wakeHead
+        wakeHead = undefined
+        wake?.()
+      })
+    )
+
+  /** Runs `use` with a held grant and settles it when `use` ends, however it ends. */
+  const hold = <A, E, R>(
+    cost: number,
+    grantedAt: number,
+    clock: Clock.Clock,
+    restore: Restore,
+    use: (permit: Permit) => Effect.Effect<A, E, R>
+  ): Effect.Effect<A, E, R> => {
+    let sentAt: number | undefined
+    let settled = false
+    const permit: Permit = {
+      cost,
+      grantedAt,
+      sent: (at) => {
+        if (settled || sentAt !== undefined) return
+        sentAt = Math.max(at ?? clock.unsafeCurrentTimeMillis(), grantedAt)
+      }
+    }
+    return Effect.onExit(restore(Effect.suspend(() => use(permit))), () => {
+      settled = true
+      return settle(cost, sentAt)
+    })
   }
 
-  const tryTake = (cost: number = 1): Effect.Effect<boolean, RateLimitExceeded> => {
-    if (!Number.isInteger(cost) || cost < 1) return invalid(`cost must be a positive integer, got ${cost}`)
-    if (cost > limit) return Effect.fail(new RateLimitExceeded({ key, cost, limit }))
-    return Effect.clockWith((clock) => {
+  const take = (cost: number = 1): Effect.Effect<void, RateLimitExceeded> => acquire(cost, false, () => Effect.void)
+
+  const tryTake = (cost: number = 1): Effect.Effect<boolean, RateLimitExceeded> =>
+    validCost(cost) ??
+    Effect.clockWith((clock) => {
       if (queue.size > 0) return Effect.succeed(false)
       return Effect.map(
         store.acquire({ key, limit, windowMillis, cost, now: clock.unsafeCurrentTimeMillis() }),
@@ -250,7 +366,32 @@ const unsafeMake = (options: Options, store: RateLimitStore.Service): Limiter =>
         }
       )
     })
-  }
+
+  const reserve =
+    (cost: number = 1) =>
+    <A, E, R>(use: (permit: Permit) => Effect.Effect<A, E, R>): Effect.Effect<A, E | RateLimitExceeded, R> =>
+      acquire(cost, true, (at, clock, restore) => hold(cost, at, clock, restore, use))
+
+  const tryReserve =
+    (cost: number = 1) =>
+    <A, E, R>(
+      use: (permit: Permit) => Effect.Effect<A, E, R>
+    ): Effect.Effect<Option.Option<A>, E | RateLimitExceeded, R> =>
+      validCost(cost) ??
+      Effect.uninterruptibleMask((restore) =>
+        Effect.clockWith((clock) => {
+          if (queue.size > 0) return Effect.succeedNone
+          return Effect.flatMap(
+            store.acquire({ key, limit, windowMillis, cost, now: clock.unsafeCurrentTimeMillis(), hold: true }),
+            (decision) => {
+              if (decision._tag !== "Granted") return Effect.succeedNone
+              count(cost, 0)
+              holding += cost
+              return Effect.asSome(hold(cost, decision.at, clock, restore, use))
+            }
+          )
+        })
+      )
 
   const pauseUntil = (epochMillis: number): Effect.Effect<void> => store.pauseUntil(key, epochMillis)
 
@@ -263,6 +404,8 @@ const unsafeMake = (options: Options, store: RateLimitStore.Service): Limiter =>
     windowMillis,
     take,
     tryTake,
+    reserve,
+    tryReserve,
     withPermit: (cost) => (self) => Effect.zipRight(take(cost), self),
     pauseUntil,
     pauseFor: (duration) =>

@@ -23,11 +23,33 @@ export interface AcquireRequest {
   readonly windowMillis: number
   readonly cost: number
   readonly now: number
+  /**
+   * `true`: a grant holds the permits (they count as started at every instant) until {@link Service.commit}
+   * records their real start or {@link Service.release} gives them back. Default `false`: a grant records the start
+   * at `now`.
+   */
+  readonly hold?: boolean | undefined
 }
 
 /**
- * `Granted` records the start at `at`; `Denied` records nothing and names the earliest instant
- * (`retryAt`, epoch milliseconds) at which the same request can succeed, assuming no other starts.
+ * Records the start of `cost` held permits of lane `key` at `at` (epoch milliseconds on the caller's Clock): the
+ * instant their request was written, never before their grant.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CommitRequest {
+  readonly key: string
+  readonly limit: number
+  readonly cost: number
+  readonly at: number
+}
+
+/**
+ * `Granted` records the start at `at` (or holds the permits from `at`, see {@link AcquireRequest.hold}); `Denied`
+ * records nothing and names the earliest instant (`retryAt`, epoch milliseconds) at which the same request can
+ * succeed, assuming no other starts and that held permits stay held: `Infinity` when held permits alone fill the
+ * lane.
  *
  * @since 0.1.0
  * @category models
@@ -40,7 +62,9 @@ export type Decision =
  * The seam between the local FIFO queue (always in process) and the budget (local or shared).
  *
  * Contract:
- * - `acquire` is atomic per key: check the log and, if the permit fits, append `cost` starts.
+ * - `acquire` is atomic per key: check the log and, if the permit fits, append `cost` starts (or hold them).
+ * - a held permit counts against every window until `commit` records its start or `release` gives it back; each
+ *   held permit is settled exactly once by the limiter that was granted it.
  * - a store never blocks and never fails: a shared store maps its transport failures to a `Denied`
  *   with a short `retryAt` (fail closed) or to a defect, as it sees fit.
  * - `pauseUntil` only ever extends a lane's pause.
@@ -50,6 +74,10 @@ export type Decision =
  */
 export interface Service {
   readonly acquire: (request: AcquireRequest) => Effect.Effect<Decision>
+  /** Records the start of held permits at `at` (see {@link CommitRequest}). */
+  readonly commit: (request: CommitRequest) => Effect.Effect<void>
+  /** Gives back `cost` held permits of lane `key` whose request never left: they start nothing. */
+  readonly release: (key: string, cost: number) => Effect.Effect<void>
   readonly pauseUntil: (key: string, epochMillis: number) => Effect.Effect<void>
 }
 
@@ -60,8 +88,9 @@ export interface Service {
 export class RateLimitStore extends Context.Tag("@okx-rfq/rate-limit/RateLimitStore")<RateLimitStore, Service>() {}
 
 /**
- * A store in process memory: one ring buffer of the last `limit` start times per key, so a decision costs
- * O(1) and memory is O(limit) per lane.
+ * A store in process memory: one ring buffer of the last `limit` start times per key and a count of held permits,
+ * so a decision costs O(1), a commit O(limit) at worst (a start committed after later ones), and memory is O(limit)
+ * per lane.
  *
  * @since 0.1.0
  * @category constructors
@@ -72,7 +101,10 @@ export const makeMemory = (): Service => {
     let log = logs.get(key)
     if (log === undefined || log.times.length !== limit) {
       const fresh = SlidingWindow.make(limit)
-      if (log !== undefined) fresh.pausedUntil = log.pausedUntil
+      if (log !== undefined) {
+        fresh.pausedUntil = log.pausedUntil
+        fresh.held = log.held
+      }
       log = fresh
       logs.set(key, log)
     }
@@ -85,8 +117,20 @@ export const makeMemory = (): Service => {
         const now = Math.max(request.now, log.last)
         const at = SlidingWindow.earliest(log, request.windowMillis, request.cost)
         if (at > now) return { _tag: "Denied", retryAt: at }
-        SlidingWindow.record(log, request.cost, now)
+        if (request.hold === true) log.held += request.cost
+        else SlidingWindow.record(log, request.cost, now)
         return { _tag: "Granted", at: now }
+      }),
+    commit: (request) =>
+      Effect.sync(() => {
+        const log = logFor(request.key, request.limit)
+        log.held = Math.max(0, log.held - request.cost)
+        SlidingWindow.record(log, request.cost, request.at)
+      }),
+    release: (key, cost) =>
+      Effect.sync(() => {
+        const log = logs.get(key)
+        if (log !== undefined) log.held = Math.max(0, log.held - cost)
       }),
     pauseUntil: (key, epochMillis) =>
       Effect.sync(() => {

@@ -73,6 +73,80 @@ describe("OkxRateLimiter.make", () => {
     })
   )
 
+  it.effect("reserve: a held permit blocks the lane while it is used, and counts from the instant marked sent", () =>
+    Effect.gen(function* () {
+      const limiter = yield* OkxRateLimiter.make({ limit: 1, window: "1 second" })
+      const grants: Array<number> = []
+      // the request is written at 1200 (say the event loop stalled between the grant and the write), answered at 1500
+      const held = yield* Effect.fork(
+        limiter.reserve()((permit) =>
+          Effect.gen(function* () {
+            grants.push(permit.grantedAt)
+            yield* Effect.sleep("1200 millis")
+            permit.sent()
+            permit.sent(1300)
+            yield* Effect.sleep("300 millis")
+            return "answer"
+          })
+        )
+      )
+      const { fibers, starts } = yield* startTimes(limiter, [1])
+      yield* TestClock.adjust("1500 millis")
+      assert.strictEqual(yield* Fiber.join(held), "answer")
+      assert.deepStrictEqual(grants, [0])
+      assert.deepStrictEqual(starts, [], "held across a whole window: not started yet")
+      yield* TestClock.adjust("699 millis")
+      assert.deepStrictEqual(starts, [])
+      yield* TestClock.adjust("1 millis")
+      yield* Fiber.joinAll(fibers)
+      assert.deepStrictEqual(starts, [2200], "one window after the first mark, not after the grant")
+    })
+  )
+
+  it.effect("reserve: a permit never marked sent is given back when its use ends, and the queue moves at once", () =>
+    Effect.gen(function* () {
+      const limiter = yield* OkxRateLimiter.make({ limit: 2, window: "1 second" })
+      yield* limiter.take()
+      const failed = yield* Effect.fork(
+        limiter.reserve()(() => Effect.zipRight(Effect.sleep("300 millis"), Effect.fail("not sent" as const)))
+      )
+      const { fibers, starts } = yield* startTimes(limiter, [1])
+      yield* TestClock.adjust("300 millis")
+      assert.deepStrictEqual(yield* Effect.flip(Fiber.join(failed)), "not sent")
+      yield* Fiber.joinAll(fibers)
+      assert.deepStrictEqual(starts, [300], "started on the release, not on the timer at 1000")
+      // interrupted while held: given back too; a mark before the grant counts as the grant
+      yield* TestClock.adjust("1 second")
+      const interrupted = yield* Effect.fork(limiter.reserve()(() => Effect.never))
+      yield* Effect.yieldNow()
+      assert.isTrue(yield* limiter.tryTake())
+      assert.isFalse(yield* limiter.tryTake(), "both slots in use")
+      yield* Fiber.interrupt(interrupted)
+      assert.isTrue(yield* limiter.tryTake(), "given back")
+      yield* TestClock.adjust("1 second")
+      yield* limiter.reserve()((permit) => Effect.sync(() => permit.sent(0)))
+      assert.isTrue(yield* limiter.tryTake())
+      assert.isFalse(yield* limiter.tryTake(), "the mark at 0 counts at the grant, 2300")
+    })
+  )
+
+  it.effect("tryReserve uses a permit only when one may start now and nobody is queued", () =>
+    Effect.gen(function* () {
+      const limiter = yield* OkxRateLimiter.make({ limit: 2, window: "1 second" })
+      const sent = (permit: OkxRateLimiter.Permit) => Effect.sync(() => permit.sent())
+      assert.deepStrictEqual(yield* limiter.tryReserve()(() => Effect.succeed("a")), Option.some("a"))
+      assert.deepStrictEqual(yield* limiter.tryReserve()(sent), Option.some(undefined))
+      assert.deepStrictEqual(yield* limiter.tryReserve()(sent), Option.none(), "a, given back, and the sent one")
+      yield* TestClock.adjust("1 second")
+      const { fibers } = yield* startTimes(limiter, [2, 1])
+      yield* Effect.yieldNow()
+      assert.deepStrictEqual(yield* limiter.tryReserve()(sent), Option.none(), "a waiter is queued")
+      assert.strictEqual((yield* Effect.flip(limiter.tryReserve(3)(sent)))._tag, "RateLimitExceeded")
+      assert.strictEqual((yield* limiter.stats).queued, 1)
+      yield* Fiber.interrupt(fibers[1])
+    })
+  )
+
   it.effect("asking for more than the limit fails at once", () =>
     Effect.gen(function* () {
       const limiter = yield* OkxRateLimiter.make({ limit: 2, window: "1 second", key: "lane-a" })

@@ -167,6 +167,86 @@ describe("properties (TestClock)", () => {
     })
   )
 
+  it.effect("held permits written after random delays, or released: no window over the limit at the writes", () =>
+    Effect.gen(function* () {
+      const samples = fc.sample(
+        fc
+          .record({
+            limit: fc.integer({ min: 1, max: 8 }),
+            windowMillis: fc.integer({ min: 5, max: 2000 }),
+            margin: fc.constantFrom(0, 0.05)
+          })
+          .chain((lane) =>
+            fc.record({
+              lane: fc.constant(lane),
+              requests: fc.array(
+                fc.record({
+                  gap: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: lane.windowMillis })),
+                  cost: fc.oneof(fc.constant(1), fc.integer({ min: 1, max: lane.limit })),
+                  // how long after its grant the request is written; `null`: it never is, the permit is released
+                  writeDelay: fc.option(fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 2 * lane.windowMillis })), {
+                    nil: null,
+                    freq: 4
+                  })
+                }),
+                { minLength: 1, maxLength: 30 }
+              )
+            })
+          ),
+        { numRuns: 40, seed: 20261121 }
+      )
+      for (const { lane, requests } of samples) {
+        const label = JSON.stringify({ lane, requests })
+        const base = yield* Clock.currentTimeMillis
+        const limiter = yield* OkxRateLimiter.make({
+          limit: lane.limit,
+          window: lane.windowMillis,
+          margin: lane.margin
+        })
+        const writes: Array<number> = []
+        const grants: Array<{ readonly ticket: number; readonly at: number }> = []
+        let arrival = 0
+        let horizon = 0
+        const fibers: Array<Fiber.RuntimeFiber<void, OkxRateLimiter.RateLimitExceeded>> = []
+        let nextTicket = 0
+        for (const request of requests) {
+          arrival += request.gap
+          horizon += (request.writeDelay ?? 0) + 2 * limiter.windowMillis
+          const delay = request.writeDelay
+          fibers.push(
+            yield* Effect.fork(
+              Effect.gen(function* () {
+                yield* Effect.sleep(arrival)
+                const ticket = nextTicket++
+                yield* limiter.reserve(request.cost)((permit) =>
+                  Effect.gen(function* () {
+                    grants.push({ ticket, at: permit.grantedAt - base })
+                    if (delay === null) return yield* Effect.sleep(1)
+                    yield* Effect.sleep(delay)
+                    const at = yield* Clock.currentTimeMillis
+                    for (let c = 0; c < request.cost; c++) writes.push(at - base)
+                    permit.sent()
+                    // the answer comes later still
+                    yield* Effect.sleep(limiter.windowMillis / 2)
+                  })
+                )
+              })
+            )
+          )
+        }
+        yield* TestClock.adjust(arrival + horizon + 1)
+        for (const fiber of fibers) {
+          const exit = yield* Fiber.poll(fiber)
+          assert.isTrue(Option.isSome(exit) && Exit.isSuccess(exit.value), `every permit is granted: ${label}`)
+        }
+        assert.isAtMost(maxInAnyWindow(writes, limiter.windowMillis), lane.limit, label)
+        // FIFO: grants in the order of the calls to reserve
+        for (let i = 1; i < grants.length; i++) assert.isAbove(grants[i].ticket, grants[i - 1].ticket, label)
+        yield* TestClock.setTime(0)
+      }
+    })
+  )
+
   it.effect("under saturation the sustained rate is at least 97% of limit / window", () =>
     Effect.gen(function* () {
       const samples = fc.sample(

@@ -1,8 +1,11 @@
 /**
- * The exact sliding-window log: the last `limit` start times of one lane in a ring buffer.
+ * The exact sliding-window log: the last `limit` start times of one lane in a ring buffer, oldest first, and the
+ * permits held (granted, not yet started: their requests are not on the wire yet).
  *
- * A permit of cost `c` may start at `t` iff the `(limit - c + 1)`-th most recent start is at or before
- * `t - window`. Then every half-open interval of length `window` holds at most `limit` starts.
+ * A permit of cost `c` may start at `t` iff, with `h` permits held, the `(limit - h - c + 1)`-th most recent start
+ * is at or before `t - window`. A held permit counts as a start at every instant until it is committed (at its
+ * real start, which is never before its grant) or released. Then every half-open interval of length `window`
+ * holds at most `limit` starts, whenever the starts are committed.
  *
  * @internal
  */
@@ -13,6 +16,7 @@ export interface Log {
   start: number
   size: number
   last: number
+  held: number
   pausedUntil: number
 }
 
@@ -22,37 +26,54 @@ export const make = (limit: number): Log => ({
   start: 0,
   size: 0,
   last: Number.NEGATIVE_INFINITY,
+  held: 0,
   pausedUntil: Number.NEGATIVE_INFINITY
 })
 
 /**
- * The earliest instant at which a permit of `cost` may start, ignoring `now`.
- * `Number.NEGATIVE_INFINITY` when the log leaves room right away.
+ * The earliest instant at which a permit of `cost` may start, ignoring `now`: `Number.NEGATIVE_INFINITY` when the
+ * log leaves room right away, `Number.POSITIVE_INFINITY` when held permits fill the lane (it changes only when one
+ * of them is committed or released).
  *
  * @internal
  */
 export const earliest = (log: Log, windowMillis: number, cost: number): number => {
   const limit = log.times.length
   let at = Number.NEGATIVE_INFINITY
-  if (log.size + cost > limit) {
-    const k = limit - cost + 1
+  if (log.size + log.held + cost > limit) {
+    const k = limit - log.held - cost + 1
+    if (k <= 0) return Number.POSITIVE_INFINITY
     const index = (log.start + log.size - k) % limit
     at = log.times[index] + windowMillis
   }
   return Math.max(at, log.pausedUntil)
 }
 
-/** @internal */
+/**
+ * Records `cost` starts at `at`, keeping the log in time order: a start committed late (its request written after
+ * later grants' were) goes to its place, and one older than every start a full log keeps is not needed.
+ *
+ * @internal
+ */
 export const record = (log: Log, cost: number, at: number): void => {
   const limit = log.times.length
   for (let i = 0; i < cost; i++) {
     if (log.size < limit) {
-      log.times[(log.start + log.size) % limit] = at
       log.size++
-    } else {
-      log.times[log.start] = at
+    } else if (at >= log.times[log.start]) {
       log.start = (log.start + 1) % limit
+    } else {
+      continue
     }
+    // shift the later starts up by one and put `at` in its place
+    let j = log.size - 1
+    while (j > 0) {
+      const before = log.times[(log.start + j - 1) % limit]
+      if (before <= at) break
+      log.times[(log.start + j) % limit] = before
+      j--
+    }
+    log.times[(log.start + j) % limit] = at
   }
-  log.last = at
+  if (at > log.last) log.last = at
 }
