@@ -254,12 +254,18 @@ export const make = (
     const transportError = (endpoint: string, error: HttpClientError.HttpClientError) =>
       new TransportError({ endpoint, reason: "Transport", description: error.message })
 
-    /** Signs one request with the exact path and body it sends, and sends it within `millis`, or a `TransportError`. */
+    /**
+     * Signs one request with the exact path and body it sends, and sends it within `millis`, or a `TransportError`.
+     * `sent` marks the instant the request went on the wire, as the lane counts it: on the direct path when the pool
+     * hands it to a connection; through any other `HttpClient`, which does not say when it writes, when the exchange
+     * ends (the answer, an error or an interruption), the latest instant it can have been written.
+     */
     const exchange = (
       endpoint: string,
       prepared: Endpoints.PreparedRequest,
       millis: number,
-      onTimeout: () => RfqCancelError
+      onTimeout: () => RfqCancelError,
+      sent: () => void
     ): Effect.Effect<Direct.Response, RfqCancelError> =>
       Effect.flatMap(
         signer.headersFor({
@@ -282,14 +288,18 @@ export const make = (
                 abort?.()
                 resume(Effect.fail(onTimeout()))
               })
-              abort = direct.send(request, (result) => {
-                cancelTimer()
-                resume(
-                  Either.isRight(result)
-                    ? Effect.succeed(result.right)
-                    : Effect.fail(transportError(endpoint, result.left))
-                )
-              })
+              abort = direct.send(
+                request,
+                (result) => {
+                  cancelTimer()
+                  resume(
+                    Either.isRight(result)
+                      ? Effect.succeed(result.right)
+                      : Effect.fail(transportError(endpoint, result.left))
+                  )
+                },
+                sent
+              )
               return Effect.sync(() => {
                 cancelTimer()
                 abort?.()
@@ -312,7 +322,8 @@ export const make = (
                   Effect.locallyWith(Headers.currentRedactedNames, (names) => [
                     ...names,
                     ...OkxSigner.redactedHeaderNames
-                  ])
+                  ]),
+                  Effect.ensuring(Effect.sync(sent))
                 ),
               millis,
               onTimeout
@@ -328,7 +339,10 @@ export const make = (
 
     /**
      * One attempt: the lane's permit (waiting at most until `deadlineAt`), then sign, send and decode within
-     * `min(attemptTimeout, time left)`. Running out of the call's deadline fails with `exceeded()`.
+     * `min(attemptTimeout, time left)`. Running out of the call's deadline fails with `exceeded()`. The permit is
+     * held until the attempt ends and counts from the instant the request went on the wire, not from its grant
+     * (`OkxRateLimiter`'s `reserve`): a request held up after its grant by a busy event loop or a full pool cannot
+     * reach the venue inside the window of a later one.
      */
     const attempt = <Result>(
       endpoint: AnyEndpoint<Result>,
@@ -339,44 +353,43 @@ export const make = (
       exceeded: () => RfqCancelError
     ): Effect.Effect<Result, RfqCancelError> =>
       Effect.flatMap(lanes.lane({ user, endpoint: endpoint.path }), (lane) => {
-        const once = Effect.suspend(() => {
-          const left = deadlineAt - clock.unsafeCurrentTimeMillis()
-          if (left <= 0) return Effect.fail(exceeded())
-          const limit = Math.min(attemptTimeout, left)
-          const timedOut = (): RfqCancelError =>
-            limit < attemptTimeout
-              ? exceeded()
-              : new TransportError({
-                  endpoint: endpoint.name,
-                  reason: "Timeout",
-                  description: `no answer within ${Duration.format(Duration.millis(attemptTimeout))}`
+        const once = (permit: OkxRateLimiter.Permit) =>
+          Effect.suspend(() => {
+            const left = deadlineAt - clock.unsafeCurrentTimeMillis()
+            if (left <= 0) return Effect.fail(exceeded())
+            const limit = Math.min(attemptTimeout, left)
+            const timedOut = (): RfqCancelError =>
+              limit < attemptTimeout
+                ? exceeded()
+                : new TransportError({
+                    endpoint: endpoint.name,
+                    reason: "Timeout",
+                    description: `no answer within ${Duration.format(Duration.millis(attemptTimeout))}`
+                  })
+            return exchange(endpoint.name, prepared, limit, timedOut, () => permit.sent()).pipe(
+              Effect.flatMap((answer): Effect.Effect<Result, RfqCancelError> => {
+                const outcome = Endpoints.interpret(endpoint, {
+                  httpStatus: answer.status,
+                  body: decodeBody(answer.body)
                 })
-          return exchange(endpoint.name, prepared, limit, timedOut).pipe(
-            Effect.flatMap((answer): Effect.Effect<Result, RfqCancelError> => {
-              const outcome = Endpoints.interpret(endpoint, {
-                httpStatus: answer.status,
-                body: decodeBody(answer.body)
+                if (Either.isRight(outcome)) return Effect.succeed(outcome.right)
+                return outcome.left._tag === "RateLimited"
+                  ? Effect.zipRight(lane.pauseFor(lane.window), Effect.fail(outcome.left))
+                  : Effect.fail(outcome.left)
               })
-              if (Either.isRight(outcome)) return Effect.succeed(outcome.right)
-              return outcome.left._tag === "RateLimited"
-                ? Effect.zipRight(lane.pauseFor(lane.window), Effect.fail(outcome.left))
-                : Effect.fail(outcome.left)
-            })
-          )
-        })
-        // the permit: at once when the lane has room (no timer), else queue until the deadline at most
-        return Effect.flatMap(Effect.orDie(lane.tryTake()), (started) =>
-          started
-            ? once
-            : Effect.zipRight(
-                Effect.suspend(() =>
-                  timeouts.timeoutFail(
-                    Effect.orDie(lane.take()),
-                    Math.max(0, deadlineAt - clock.unsafeCurrentTimeMillis()),
-                    exceeded
-                  )
-                ),
-                once
+            )
+          })
+        // the permit: at once when the lane has room (no timer), else queue until the deadline at most; a cost of 1
+        // never exceeds a lane's limit, so RateLimitExceeded cannot happen
+        return Effect.flatMap(Effect.catchTag(lane.tryReserve()(once), "RateLimitExceeded", Effect.die), (done) =>
+          Option.isSome(done)
+            ? Effect.succeed(done.value)
+            : Effect.suspend(() =>
+                timeouts.timeoutFail(
+                  Effect.catchTag(lane.reserve()(once), "RateLimitExceeded", Effect.die),
+                  Math.max(0, deadlineAt - clock.unsafeCurrentTimeMillis()),
+                  exceeded
+                )
               )
         )
       })

@@ -175,15 +175,17 @@ interface Wire {
 }
 
 /**
- * Starts one request through `dispatch`, the body collected into a buffer; `done` or `failed` is called once. The
- * returned function aborts it: at once when it is on the wire, as soon as the pool starts it when it is still queued.
+ * Starts one request through `dispatch`, the body collected into a buffer; `done` or `failed` is called once, and
+ * `sent` (when given) just before the pool writes the request to a connection, unless it was aborted. The returned
+ * function aborts it: at once when it is on the wire, as soon as the pool starts it when it is still queued.
  */
 const start = (
   pool: Dispatcher,
   wire: Wire,
   maxResponseBytes: number,
   done: (status: number, headers: IncomingHttpHeaders, body: Buffer) => void,
-  failed: (cause: unknown, description?: string) => void
+  failed: (cause: unknown, description?: string) => void,
+  sent?: () => void
 ): (() => void) => {
   let controller: Dispatcher.DispatchController | undefined
   let status = 0
@@ -200,6 +202,7 @@ const start = (
     onRequestStart: (c) => {
       controller = c
       if (settled) c.abort(new Error("interrupted"))
+      else sent?.()
     },
     onResponseStart: (_c, statusCode, responseHeaders) => {
       status = statusCode
@@ -306,7 +309,7 @@ export const make = (options: Options = {}): Effect.Effect<HttpClient.HttpClient
           )
       }
     })
-    Direct.register(client, (request, done) =>
+    Direct.register(client, (request, done, sent) =>
       start(
         poolFor(request.origin),
         request,
@@ -322,7 +325,8 @@ export const make = (options: Options = {}): Effect.Effect<HttpClient.HttpClient
                 description
               )
             )
-          )
+          ),
+        sent
       )
     )
     return client

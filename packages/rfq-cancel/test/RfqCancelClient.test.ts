@@ -1,6 +1,21 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Context, DefaultServices, type Duration, Effect, Either, Exit, Fiber, Option, TestClock, Tracer } from "effect"
-import { clientOver, type Fault, makeFakeVenue } from "./utils/fakeVenue.js"
+import * as HttpClient from "@effect/platform/HttpClient"
+import {
+  Clock,
+  Context,
+  DefaultServices,
+  type Duration,
+  Effect,
+  Either,
+  Exit,
+  Fiber,
+  Option,
+  Runtime,
+  TestClock,
+  Tracer
+} from "effect"
+import * as Direct from "../src/internal/direct.js"
+import { clientOver, type Fault, makeFakeVenue, syncResponse } from "./utils/fakeVenue.js"
 
 const cancelAllQuotes = "/api/v5/rfq/cancel-all-quotes"
 
@@ -80,9 +95,12 @@ describe("RfqCancelClient retries", () => {
   it.scoped("ends at the overall deadline with DeadlineExceeded", () =>
     Effect.gen(function* () {
       const venue = yield* makeFakeVenue
-      const { client } = yield* clientOver(venue, {
-        retry: { maxAttempts: 100, deadline: "3 seconds", attemptTimeout: "1 second" }
-      })
+      // a lane with room for every attempt: the deadline, not the lane, ends the call
+      const { client } = yield* clientOver(
+        venue,
+        { retry: { maxAttempts: 100, deadline: "3 seconds", attemptTimeout: "1 second" } },
+        { limits: { [cancelAllQuotes]: { limit: 100, window: "2 seconds" } } }
+      )
       yield* venue.setFault(() => ({ _tag: "hang" }))
       const error = yield* Effect.flip(drive(client.cancelAllQuotes))
       assert.strictEqual(error._tag, "DeadlineExceeded")
@@ -148,6 +166,77 @@ describe("RfqCancelClient retries", () => {
       yield* drive(client.cancelQuote({ quoteId: "q1" }))
       const [first, second] = yield* venue.seen
       assert.isTrue(second!.at - first!.at >= 2000, `retry after ${second!.at - first!.at} ms`)
+    })
+  )
+
+  it.scoped(
+    "a lane counts a request from its write, so one held up after its grant cannot break the venue's limit",
+    () =>
+      Effect.gen(function* () {
+        const runtime = yield* Effect.runtime<never>()
+        // the direct path of a transport whose second request waits 800 ms for a connection before it is written
+        const writeDelays = [0, 800]
+        const arrivals: Array<number> = []
+        let sends = 0
+        const transport = HttpClient.make(() => Effect.die("the client sends through the direct path"))
+        Direct.register(transport, (request, done, written) => {
+          const delay = writeDelays[sends++] ?? 0
+          const quoteId = JSON.parse(request.body ?? "{}").quoteId
+          const body = JSON.stringify({ code: "0", msg: "", data: [{ quoteId, clQuoteId: "", sCode: "0", sMsg: "" }] })
+          const fiber = Runtime.runFork(runtime)(
+            Effect.gen(function* () {
+              yield* Effect.sleep(delay)
+              written()
+              arrivals.push(yield* Clock.currentTimeMillis)
+              yield* Effect.sleep("50 millis")
+              done(Either.right({ status: 200, body }))
+            })
+          )
+          return () => Runtime.runFork(runtime)(Fiber.interrupt(fiber))
+        })
+        const { client } = yield* clientOver(
+          { client: transport },
+          {},
+          {
+            margin: 0,
+            limits: { "/api/v5/rfq/cancel-quote": { limit: 2, window: "1 second" } }
+          }
+        )
+        const results = yield* drive(
+          Effect.forEach(["q1", "q2", "q3", "q4"], (quoteId) => client.cancelQuote({ quoteId }), {
+            concurrency: "unbounded"
+          })
+        )
+        assert.deepStrictEqual(
+          results.map((r) => [r.items[0]!.quoteId, r.items[0]!.outcome._tag]),
+          ["q1", "q2", "q3", "q4"].map((id) => [id, "Cancelled"])
+        )
+        // q2 counts from 800, when it was written, not from its grant at 0: q4 waits for 1800. Counted from the grant,
+        // q3 and q4 would both start at 1000, three arrivals within [800, 1800)
+        assert.deepStrictEqual(arrivals, [0, 800, 1000, 1800])
+      })
+  )
+
+  it.scoped("through any other HttpClient, a lane counts a request from the end of its exchange", () =>
+    Effect.gen(function* () {
+      // an HttpClient that holds the first request 300 ms before it reaches the venue: the client cannot see that
+      const delays = [300, 0, 0]
+      const arrivals: Array<number> = []
+      const transport = HttpClient.make((request) =>
+        Effect.gen(function* () {
+          yield* Effect.sleep(delays[arrivals.length] ?? 0)
+          arrivals.push(yield* Clock.currentTimeMillis)
+          return syncResponse(request, 200, JSON.stringify({ code: "0", msg: "", data: [{ ts: "0" }] }))
+        })
+      )
+      const { client } = yield* clientOver(
+        { client: transport },
+        {},
+        { margin: 0, limits: { "/api/v5/rfq/cancel-all-quotes": { limit: 1, window: "1 second" } } }
+      )
+      yield* drive(Effect.forEach([1, 2, 3], () => client.cancelAllQuotes, { concurrency: "unbounded", discard: true }))
+      // counted from the start of the exchange, the second would start at 1000, 700 ms after the first arrived
+      assert.deepStrictEqual(arrivals, [300, 1300, 2300])
     })
   )
 

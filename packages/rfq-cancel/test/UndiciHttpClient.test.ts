@@ -201,6 +201,53 @@ describe("UndiciHttpClient", () => {
     })
   )
 
+  it.scoped("the direct path marks a request sent when a connection takes it, not while it waits in the pool", () =>
+    Effect.gen(function* () {
+      const held: Array<ServerResponse> = []
+      const first = yield* Deferred.make<void>()
+      const { seen, url } = yield* server((req, res, body) => {
+        if (req.url === "/hold") {
+          held.push(res)
+          Deferred.unsafeDone(first, Exit.void)
+        } else echo(req, res, body)
+      })
+      const client = yield* UndiciHttpClient.make({ connections: 1 })
+      const send = Direct.of(client)!
+      const origin = new URL(url).origin
+      const marks: Array<string> = []
+      const request = (path: string): Direct.Request => ({ origin, path, method: "GET", headers: {}, body: undefined })
+      const answered = yield* Deferred.make<void>()
+      send(
+        request("/hold"),
+        () => Deferred.unsafeDone(answered, Exit.void),
+        () => marks.push("/hold")
+      )
+      yield* Deferred.await(first)
+      const queuedDone = yield* Deferred.make<void>()
+      send(
+        request("/queued"),
+        () => Deferred.unsafeDone(queuedDone, Exit.void),
+        () => marks.push(`/queued, after ${seen.length} seen`)
+      )
+      const abort = send(
+        request("/aborted"),
+        () => marks.push("/aborted answered"),
+        () => marks.push("/aborted")
+      )
+      yield* Effect.yieldNow()
+      assert.deepStrictEqual(marks, ["/hold"], "the others wait for the only connection")
+      abort()
+      held[0]!.end("{}")
+      yield* Deferred.await(answered)
+      yield* Deferred.await(queuedDone)
+      assert.deepStrictEqual(marks, ["/hold", "/queued, after 1 seen"], "an aborted request is never marked")
+      assert.deepStrictEqual(
+        seen.map((r) => r.url),
+        ["/hold", "/queued"]
+      )
+    })
+  )
+
   it.scoped("the direct path: only an untransformed client has one; it sends exactly what it is given", () =>
     Effect.gen(function* () {
       const { seen, url } = yield* server(echo)
@@ -208,6 +255,7 @@ describe("UndiciHttpClient", () => {
       assert.isUndefined(Direct.of(client.pipe(HttpClient.mapRequest((r) => r))), "a combinator turns it off")
       const send = Direct.of(client)!
       const origin = new URL(url).origin
+      const marks: Array<string> = []
       const answer = yield* Effect.async<Either.Either<Direct.Response, unknown>>((resume) => {
         send(
           {
@@ -217,10 +265,12 @@ describe("UndiciHttpClient", () => {
             headers: { "OK-ACCESS-KEY": "k" },
             body: "{}"
           },
-          (result) => resume(Effect.succeed(result))
+          (result) => resume(Effect.succeed(result)),
+          () => marks.push(`sent, ${seen.length} seen by the server`)
         )
       })
       assert.deepStrictEqual(answer, Either.right({ status: 201, body: '{"got":"{}"}' }))
+      assert.deepStrictEqual(marks, ["sent, 0 seen by the server"])
       assert.deepStrictEqual(
         [seen[0]!.method, seen[0]!.url, seen[0]!.headers["ok-access-key"], seen[0]!.body],
         ["POST", "/api/v5/rfq/cancel-quote?x=1", "k", "{}"]
@@ -234,10 +284,12 @@ describe("UndiciHttpClient", () => {
             headers: { "OK-ACCESS-PASSPHRASE": "p" },
             body: undefined
           },
-          (result) => resume(Effect.succeed(result))
+          (result) => resume(Effect.succeed(result)),
+          () => marks.push("refused, sent")
         )
       })
       assert.isTrue(Either.isLeft(refused))
+      assert.strictEqual(marks.length, 1, "a request no connection took is never marked sent")
       if (Either.isLeft(refused)) {
         assert.strictEqual(refused.left.reason, "Transport")
         assert.deepStrictEqual(

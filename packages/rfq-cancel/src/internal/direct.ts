@@ -29,15 +29,17 @@ export interface Response {
 }
 
 /**
- * Starts `request`; `done` is called once, with the answer or a `RequestError` whose request carries the method and
- * URL only (no headers, so no credentials). The returned function aborts the request (before or after it reached
- * the wire) and guarantees `done` is not called afterwards.
+ * Starts `request`; `sent` is called when the request is handed to a connection to be written (not while it waits
+ * in the pool for a free connection), at most once and never after an abort; `done` is called once, with the answer
+ * or a `RequestError` whose request carries the method and URL only (no headers, so no credentials). The returned
+ * function aborts the request (before or after it reached the wire) and guarantees `done` is not called afterwards.
  *
  * @internal
  */
 export type Send = (
   request: Request,
-  done: (result: Either.Either<Response, HttpClientError.RequestError>) => void
+  done: (result: Either.Either<Response, HttpClientError.RequestError>) => void,
+  sent: () => void
 ) => () => void
 
 const registry = new WeakMap<HttpClient.HttpClient, Send>()

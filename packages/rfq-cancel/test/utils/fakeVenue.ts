@@ -27,7 +27,7 @@ const envelope = (code: string, data: ReadonlyArray<unknown> = [], msg = "") => 
 /**
  * A response whose body is read synchronously, so that under the TestClock nothing waits on real I/O.
  */
-const syncResponse = (request: HttpClientRequest.HttpClientRequest, status: number, text: string) => {
+export const syncResponse = (request: HttpClientRequest.HttpClientRequest, status: number, text: string) => {
   const response = HttpClientResponse.fromWeb(request, new Response(null, { status }))
   const sync = Object.create(response) as HttpClientResponse.HttpClientResponse
   Object.defineProperty(sync, "text", { value: Effect.succeed(text) })
@@ -123,10 +123,17 @@ export type FakeVenue = Effect.Effect.Success<typeof makeFakeVenue>
 
 export const credentials = OkxCredentials.make({ apiKey: "key-1", secretKey: "secret-1", passphrase: "pass-1" })
 
-/** The real client over the fake venue: real signer, fixed server time, real lanes (returned for inspection). */
-export const clientOver = (venue: FakeVenue, options: RfqCancelClient.Options = {}) =>
+/**
+ * The real client over the fake venue (or any `HttpClient`): real signer, fixed server time, real lanes (returned for
+ * inspection, OKX's table unless `laneOptions` says otherwise).
+ */
+export const clientOver = (
+  venue: { readonly client: HttpClient.HttpClient },
+  options: RfqCancelClient.Options = {},
+  laneOptions?: OkxRateLimiter.LanesOptions
+) =>
   Effect.gen(function* () {
-    const lanes = yield* OkxRateLimiter.makeLanes().pipe(Effect.provide(RateLimitStore.layerMemory))
+    const lanes = yield* OkxRateLimiter.makeLanes(laneOptions).pipe(Effect.provide(RateLimitStore.layerMemory))
     const resyncs = yield* Ref.make(0)
     const time = ServerTime.makeFixed(0)
     const countingTime: ServerTime.Service = {

@@ -62,17 +62,21 @@ export const makeWire = (via: "direct" | "execute" = "direct") => {
   const watchDirect = (client: HttpClient.HttpClient): HttpClient.HttpClient => {
     const send = Direct.of(client)
     assert.isDefined(send, "a plain UndiciHttpClient has a direct path")
-    Direct.register(client, (request, done) => {
+    Direct.register(client, (request, done, written) => {
       sent(request.path.split("?")[0]!)
       let open = true
       const settle = () => {
         if (open) inFlight--
         open = false
       }
-      const abort = send!(request, (result) => {
-        settle()
-        done(result)
-      })
+      const abort = send!(
+        request,
+        (result) => {
+          settle()
+          done(result)
+        },
+        written
+      )
       return () => {
         settle()
         abort()
