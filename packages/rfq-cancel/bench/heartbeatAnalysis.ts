@@ -120,7 +120,7 @@ const round2 = (n: number) => Math.round(n * 100) / 100
 const failureCause = (call: Call): string => {
   const error = call.error ?? ""
   if (error.startsWith("RateLimited")) return "50011"
-  if (error.includes("timed out")) return call.sentAt === undefined ? "timeout in the lane" : "timeout after sending"
+  if (error.includes("timed out")) return call.sentAt === undefined ? "timeout before sending" : "timeout after sending"
   return "other"
 }
 

@@ -1,19 +1,23 @@
 /**
  * Instrumentation of the heartbeat bench, outside the library: a wrapper of the `RfqCancelClient` service the
  * switch uses (each `cancelAllAfterOnce` call and its outcome), a wrapper of the transport (the moment each
- * cancel-all-after request is handed to it, after its lane and signing), and a recorder of the switch's status
- * stream. Times are `performance.now()` milliseconds.
+ * cancel-all-after request is written to a connection, after its lane and signing), and a recorder of the switch's
+ * status stream. Times are `performance.now()` milliseconds.
  */
 import * as HttpClient from "@effect/platform/HttpClient"
 import { Effect, Exit, Layer, Stream } from "effect"
 import { quantile } from "@okx-rfq/bench-kit"
 import type { DeadMansSwitch, RfqCancelClient } from "../src/index.js"
+import * as Direct from "../src/internal/direct.js"
 
 /** One `cancelAllAfterOnce` call of the switch. */
 export interface Call {
   /** When the switch called it (the beat's start, or a retry's). */
   readonly at: number
-  /** When the request was handed to the transport (after the cancel-all-after lane and signing). */
+  /**
+   * When the request was written to a connection (after the cancel-all-after lane and signing); over a transport
+   * without a direct path, when it was handed to the transport.
+   */
   sentAt?: number
   /** When the call completed. */
   doneAt?: number
@@ -59,9 +63,17 @@ export const probeClient = (client: RfqCancelClient.Service, recording: Recordin
     })
 })
 
+/** Records the current call's `sentAt`, once. */
+const markSent = (recording: Recording): void => {
+  const call = recording.calls.at(-1)
+  if (call !== undefined && call.sentAt === undefined && call.doneAt === undefined) call.sentAt = performance.now()
+}
+
 /**
- * The transport with each cancel-all-after request timed as it is handed over (the client signs before that, so
- * this is the closest point to the wire the client exposes). Requests of other endpoints pass untouched.
+ * The transport with each cancel-all-after request timed as it is written. A transport with a direct path (the lean
+ * `UndiciHttpClient`, what production runs) keeps it: the probe wraps that path and times the write itself. Any
+ * other transport is wrapped with `HttpClient.transform` and times the hand-over. Requests of other endpoints pass
+ * untouched.
  */
 export const probeTransport = (
   transport: Layer.Layer<HttpClient.HttpClient>,
@@ -69,21 +81,26 @@ export const probeTransport = (
 ): Layer.Layer<HttpClient.HttpClient> =>
   Layer.effect(
     HttpClient.HttpClient,
-    Effect.map(HttpClient.HttpClient, (client) =>
-      HttpClient.transform(client, (execute, request) =>
+    Effect.map(HttpClient.HttpClient, (client) => {
+      const send = Direct.of(client)
+      if (send !== undefined) {
+        Direct.register(client, (request, done, sent) =>
+          send(request, done, () => {
+            if (request.path.split("?")[0]!.endsWith(cancelAllAfterPath)) markSent(recording)
+            sent()
+          })
+        )
+        return client
+      }
+      return HttpClient.transform(client, (execute, request) =>
         new URL(request.url).pathname === cancelAllAfterPath
           ? Effect.zipRight(
-              Effect.sync(() => {
-                const call = recording.calls.at(-1)
-                if (call !== undefined && call.sentAt === undefined && call.doneAt === undefined) {
-                  call.sentAt = performance.now()
-                }
-              }),
+              Effect.sync(() => markSent(recording)),
               execute
             )
           : execute
       )
-    )
+    })
   ).pipe(Layer.provide(transport))
 
 /** Records every status the switch publishes, until interrupted. */

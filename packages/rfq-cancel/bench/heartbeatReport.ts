@@ -295,8 +295,9 @@ export const write = (report: Report): void => {
       "after beat 0 completed) is fitted so that the most punctual beat of the run is on time: figures are " +
       "understated by that beat's own lateness and the Clock's whole milliseconds, about 1 ms. Retries are not " +
       "beats; **failures** counts failed attempts.",
-    "- **Send lateness**: when the request was handed to the transport (after the cancel-all-after lane and " +
-      "signing) minus when it was due. **Round trip**: from there to the decoded answer.",
+    "- **Send lateness**: when the request was written to a connection (after the cancel-all-after lane, signing " +
+      "and any wait for a free connection; over the platform transport, when it was handed to it) minus when it " +
+      "was due. **Round trip**: from there to the decoded answer.",
     "- **Slack**: `Armed.slack`, deadline minus now at the acknowledgement. **Headroom**: time left on the previous " +
       "deadline when the next acknowledgement arrived (how close the countdown came to lapsing).",
     `- **Loaded**: ${c.load.toLocaleString("en-US")} cancel-quotes of real quotes started at once ` +

@@ -27,10 +27,11 @@ const body = JSON.stringify({ code: "0", msg: "", data: [{ quoteId: "1", clQuote
 // has one too, answering in a microtask, so the soak covers that path and its shared deadline timer; its `execute`
 // is never used.
 const canned = HttpClient.make(() => Effect.die("the soak sends through the direct path"))
-Direct.register(canned, (request, done) => {
+Direct.register(canned, (request, done, written) => {
   let live = true
   sent++
   if (request.headers["OK-ACCESS-SIGN"] === undefined) throw new Error("unsigned request")
+  written()
   queueMicrotask(() => {
     if (live) done(Either.right({ status: 200, body }))
   })
