@@ -10,11 +10,11 @@ import type * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import { dual } from "effect/Function"
+import { dual, identity } from "effect/Function"
 import * as Layer from "effect/Layer"
 import * as Metric from "effect/Metric"
 import * as MetricBoundaries from "effect/MetricBoundaries"
-import type * as Option from "effect/Option"
+import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Waiters from "./internal/waiters.js"
 import * as RateLimitStore from "./RateLimitStore.js"
@@ -316,25 +316,27 @@ const unsafeMake = (options: Options, store: RateLimitStore.Service): Limiter =>
     )
 
   /** Records a held grant's start at its mark, or gives it back, and lets the head look again. */
-  const settle = (cost: number, sentAt: number | undefined): Effect.Effect<void> =>
-    Effect.zipRight(
-      sentAt === undefined ? store.release(key, cost) : store.commit({ key, limit, cost, at: sentAt }),
-      Effect.sync(() => {
-        holding -= cost
-        const wake = wakeHead
-        wakeHead = undefined
-        wake?.()
-      })
-    )
+  /** After a held permit settled: one fewer held, and a waiting head looks again. */
+  const afterSettle = (cost: number): void => {
+    holding -= cost
+    const wake = wakeHead
+    wakeHead = undefined
+    wake?.()
+  }
 
-  /** Runs `use` with a held grant and settles it when `use` ends, however it ends. */
-  const hold = <A, E, R>(
+  /**
+   * Runs `use` with a held grant and settles it when `use` ends, however it ends: its start recorded at the mark, or
+   * the permit given back; `wrap` maps the result in the same step. Called in the uninterruptible region of the
+   * grant; only `use` runs restored.
+   */
+  const hold = <A, E, R, B>(
     cost: number,
     grantedAt: number,
     clock: Clock.Clock,
     restore: Restore,
-    use: (permit: Permit) => Effect.Effect<A, E, R>
-  ): Effect.Effect<A, E, R> => {
+    use: (permit: Permit) => Effect.Effect<A, E, R>,
+    wrap: (a: A) => B
+  ): Effect.Effect<B, E, R> => {
     let sentAt: number | undefined
     let settled = false
     const permit: Permit = {
@@ -345,9 +347,30 @@ const unsafeMake = (options: Options, store: RateLimitStore.Service): Limiter =>
         sentAt = Math.max(at ?? clock.unsafeCurrentTimeMillis(), grantedAt)
       }
     }
-    return Effect.onExit(restore(Effect.suspend(() => use(permit))), () => {
+    const settle = (): Effect.Effect<void> => {
       settled = true
-      return settle(cost, sentAt)
+      return sentAt === undefined ? store.release(key, cost) : store.commit({ key, limit, cost, at: sentAt })
+    }
+    let used: Effect.Effect<A, E, R>
+    try {
+      used = use(permit)
+    } catch (defect) {
+      return Effect.flatMap(settle(), () => {
+        afterSettle(cost)
+        return Effect.die(defect)
+      })
+    }
+    return Effect.matchCauseEffect(restore(used), {
+      onFailure: (cause) =>
+        Effect.flatMap(settle(), () => {
+          afterSettle(cost)
+          return Effect.failCause(cause)
+        }),
+      onSuccess: (a) =>
+        Effect.map(settle(), () => {
+          afterSettle(cost)
+          return wrap(a)
+        })
     })
   }
 
@@ -370,7 +393,7 @@ const unsafeMake = (options: Options, store: RateLimitStore.Service): Limiter =>
   const reserve =
     (cost: number = 1) =>
     <A, E, R>(use: (permit: Permit) => Effect.Effect<A, E, R>): Effect.Effect<A, E | RateLimitExceeded, R> =>
-      acquire(cost, true, (at, clock, restore) => hold(cost, at, clock, restore, use))
+      acquire(cost, true, (at, clock, restore) => hold(cost, at, clock, restore, use, identity))
 
   const tryReserve =
     (cost: number = 1) =>
@@ -387,7 +410,7 @@ const unsafeMake = (options: Options, store: RateLimitStore.Service): Limiter =>
               if (decision._tag !== "Granted") return Effect.succeedNone
               count(cost, 0)
               holding += cost
-              return Effect.asSome(hold(cost, decision.at, clock, restore, use))
+              return hold(cost, decision.at, clock, restore, use, Option.some)
             }
           )
         })
