@@ -239,7 +239,7 @@ const unsafeMake = (options: Options, store: RateLimitStore.Service): Limiter =>
   let holding = 0
   /** Resumes the head when it waits on a decision that a settled permit can change. */
   let wakeHead: (() => void) | undefined
-  const settled: Effect.Effect<void> = Effect.async<void>((resume) => {
+  const holdSettled: Effect.Effect<void> = Effect.async<void>((resume) => {
     const wake = () => resume(Effect.void)
     wakeHead = wake
     return Effect.sync(() => {
@@ -255,7 +255,7 @@ const unsafeMake = (options: Options, store: RateLimitStore.Service): Limiter =>
     const delay =
       retryAt === Number.POSITIVE_INFINITY ? windowMillis : Math.max(1, retryAt - clock.unsafeCurrentTimeMillis())
     if (holding === 0) return Effect.sleep(delay)
-    return retryAt === Number.POSITIVE_INFINITY ? settled : Effect.raceFirst(Effect.sleep(delay), settled)
+    return retryAt === Number.POSITIVE_INFINITY ? holdSettled : Effect.raceFirst(Effect.sleep(delay), holdSettled)
   }
 
   const drive = (waiter: Waiters.Waiter, clock: Clock.Clock, restore: Restore, hold: boolean): Effect.Effect<number> =>
@@ -315,7 +315,6 @@ const unsafeMake = (options: Options, store: RateLimitStore.Service): Limiter =>
       })
     )
 
-  /** Records a held grant's start at its mark, or gives it back, and lets the head look again. */
   /** After a held permit settled: one fewer held, and a waiting head looks again. */
   const afterSettle = (cost: number): void => {
     holding -= cost
@@ -347,30 +346,26 @@ const unsafeMake = (options: Options, store: RateLimitStore.Service): Limiter =>
         sentAt = Math.max(at ?? clock.unsafeCurrentTimeMillis(), grantedAt)
       }
     }
-    const settle = (): Effect.Effect<void> => {
+    /** Settles the permit in the store, then answers `next()`. */
+    const settleThen = <X>(next: () => X): Effect.Effect<X> => {
       settled = true
-      return sentAt === undefined ? store.release(key, cost) : store.commit({ key, limit, cost, at: sentAt })
+      return Effect.map(
+        sentAt === undefined ? store.release(key, cost) : store.commit({ key, limit, cost, at: sentAt }),
+        () => {
+          afterSettle(cost)
+          return next()
+        }
+      )
     }
     let used: Effect.Effect<A, E, R>
     try {
       used = use(permit)
     } catch (defect) {
-      return Effect.flatMap(settle(), () => {
-        afterSettle(cost)
-        return Effect.die(defect)
-      })
+      return Effect.flatten(settleThen(() => Effect.die(defect)))
     }
     return Effect.matchCauseEffect(restore(used), {
-      onFailure: (cause) =>
-        Effect.flatMap(settle(), () => {
-          afterSettle(cost)
-          return Effect.failCause(cause)
-        }),
-      onSuccess: (a) =>
-        Effect.map(settle(), () => {
-          afterSettle(cost)
-          return wrap(a)
-        })
+      onFailure: (cause) => Effect.flatten(settleThen(() => Effect.failCause(cause))),
+      onSuccess: (a) => settleThen(() => wrap(a))
     })
   }
 

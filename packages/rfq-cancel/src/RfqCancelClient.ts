@@ -3,9 +3,9 @@
  *
  * Every attempt passes its endpoint's lane of the exact limiter (the permit held until the attempt ends and counted
  * from the request's write), then the signer (a fresh timestamp each time), then the `HttpClient`, then envelope
- * decoding. Transient outcomes are retried with bounded exponential backoff and
- * jitter (a 50011 also pauses the lane for its window); a 50102 resyncs server time and retries once; everything
- * else is final. Interrupting a call stops it at once.
+ * decoding. Transient outcomes are retried with bounded exponential backoff and jitter (a 50011 also pauses the lane
+ * for its window); a 50102 resyncs server time and retries once; everything else is final. Interrupting a call stops
+ * it at once.
  *
  * @since 0.1.0
  */

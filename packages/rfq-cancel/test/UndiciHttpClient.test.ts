@@ -57,6 +57,22 @@ const echo = (_req: IncomingMessage, res: ServerResponse, body: string) => {
   res.end(JSON.stringify({ got: body }))
 }
 
+/**
+ * A server that holds `/hold` open (its response in `held`; `first` completes when it arrived) and echoes the rest:
+ * with one connection, every later request waits in the pool's queue until `held[0]` ends.
+ */
+const holdingServer = Effect.gen(function* () {
+  const held: Array<ServerResponse> = []
+  const first = yield* Deferred.make<void>()
+  const { seen, url } = yield* server((req, res, body) => {
+    if (req.url === "/hold") {
+      held.push(res)
+      Deferred.unsafeDone(first, Exit.void)
+    } else echo(req, res, body)
+  })
+  return { held, first, seen, url }
+})
+
 describe("UndiciHttpClient", () => {
   it.scoped("sends method, path with query, headers and body exactly, and decodes the response", () =>
     Effect.gen(function* () {
@@ -175,14 +191,7 @@ describe("UndiciHttpClient", () => {
 
   it.scoped("a request interrupted while still queued for a connection never reaches the server", () =>
     Effect.gen(function* () {
-      const first = yield* Deferred.make<void>()
-      const held: Array<ServerResponse> = []
-      const { seen, url } = yield* server((req, res, body) => {
-        if (req.url === "/hold") {
-          held.push(res)
-          Deferred.unsafeDone(first, Exit.void)
-        } else echo(req, res, body)
-      })
+      const { first, held, seen, url } = yield* holdingServer
       const client = yield* UndiciHttpClient.make({ connections: 1 })
       const holding = yield* Effect.fork(client.get(`${url}/hold`))
       yield* Deferred.await(first)
@@ -203,14 +212,7 @@ describe("UndiciHttpClient", () => {
 
   it.scoped("the direct path marks a request sent when a connection takes it, not while it waits in the pool", () =>
     Effect.gen(function* () {
-      const held: Array<ServerResponse> = []
-      const first = yield* Deferred.make<void>()
-      const { seen, url } = yield* server((req, res, body) => {
-        if (req.url === "/hold") {
-          held.push(res)
-          Deferred.unsafeDone(first, Exit.void)
-        } else echo(req, res, body)
-      })
+      const { first, held, seen, url } = yield* holdingServer
       const client = yield* UndiciHttpClient.make({ connections: 1 })
       const send = Direct.of(client)!
       const origin = new URL(url).origin
