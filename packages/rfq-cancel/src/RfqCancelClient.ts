@@ -14,7 +14,7 @@ import * as HttpBody from "@effect/platform/HttpBody"
 import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import { OkxRateLimiter } from "@okx-rfq/rate-limit"
+import { DurationInput, OkxRateLimiter } from "@okx-rfq/rate-limit"
 import { Endpoints, OkxError, type RfqCancel } from "@okx-rfq/schema"
 import { OkxCredentials, OkxSigner, ServerTime } from "@okx-rfq/signing"
 import type * as Clock from "effect/Clock"
@@ -183,15 +183,8 @@ const decodeTimeout = (endpoint: string, input: unknown): Either.Either<Duration
         msg: `timeOut must be a non-negative duration, got ${what}`
       })
     )
-  const negative =
-    (typeof input === "number" && !(input >= 0)) ||
-    (typeof input === "bigint" && input < 0n) ||
-    (typeof input === "string" && /^\s*-/.test(input)) ||
-    (Array.isArray(input) && input.some((part) => typeof part !== "number" || !(part >= 0)))
-  if (negative) return invalid(String(input))
-  const decoded = Duration.decodeUnknown(input)
-  if (Option.isNone(decoded) || !Duration.isFinite(decoded.value)) return invalid(String(input))
-  return Either.right(decoded.value)
+  const decoded = DurationInput.decodeNonNegative(input)
+  return Option.isSome(decoded) ? Either.right(decoded.value) : invalid(String(input))
 }
 
 /**
