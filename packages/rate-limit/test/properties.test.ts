@@ -11,6 +11,7 @@ interface Request {
 interface Scenario {
   readonly limit: number
   readonly windowMillis: number
+  /** Milliseconds added to the window. */
   readonly margin: number
   readonly requests: ReadonlyArray<Request>
 }
@@ -19,7 +20,7 @@ const scenario: fc.Arbitrary<Scenario> = fc
   .record({
     limit: fc.integer({ min: 1, max: 8 }),
     windowMillis: fc.integer({ min: 5, max: 2000 }),
-    margin: fc.constantFrom(0, 0, 0.05, 0.25)
+    margin: fc.constantFrom(0, 0, 1, 50, 250)
   })
   .chain(({ limit, margin, windowMillis }) =>
     fc.record({
@@ -111,7 +112,9 @@ const run = (s: Scenario) =>
         )
       }
     }
-    yield* TestClock.adjust(arrival + (totalCost / s.limit + 3) * limiter.windowMillis + 1)
+    // whole milliseconds: the next scenario's times are measured from here, and a fractional base would put
+    // floating-point error into their differences
+    yield* TestClock.adjust(Math.ceil(arrival + (totalCost / s.limit + 3) * limiter.windowMillis + 1))
     const exits = yield* Effect.forEach(fibers, (fiber) => Fiber.poll(fiber))
     return { limiter, outcomes, exits }
   })
@@ -124,7 +127,8 @@ describe("properties (TestClock)", () => {
         const { exits, limiter, outcomes } = yield* run(s)
         const label = JSON.stringify(s)
         const served = outcomes.filter((o) => o.start !== undefined)
-        // 1. never more than `limit` starts in any window of length window × (1 + margin)
+        // 1. never more than `limit` starts in any window of length window + margin
+        assert.strictEqual(limiter.windowMillis, s.windowMillis + s.margin, label)
         const permits = served.flatMap((o) => Array.from({ length: o.request.cost }, () => o.start!))
         assert.isAtMost(maxInAnyWindow(permits, limiter.windowMillis), s.limit, label)
         // 2. every waiter that is not interrupted is served; an interrupted one was served before, or never
@@ -174,7 +178,7 @@ describe("properties (TestClock)", () => {
           .record({
             limit: fc.integer({ min: 1, max: 8 }),
             windowMillis: fc.integer({ min: 5, max: 2000 }),
-            margin: fc.constantFrom(0, 0.05)
+            margin: fc.constantFrom(0, 1, 50)
           })
           .chain((lane) =>
             fc.record({
@@ -253,7 +257,7 @@ describe("properties (TestClock)", () => {
         fc.record({
           limit: fc.integer({ min: 1, max: 60 }),
           windowMillis: fc.integer({ min: 1, max: 5000 }),
-          margin: fc.constantFrom(0, 0.05, 0.2),
+          margin: fc.constantFrom(0, 1, 50, 250),
           windows: fc.integer({ min: 2, max: 6 })
         }),
         { numRuns: 40, seed: 42 }
