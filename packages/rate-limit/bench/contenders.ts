@@ -5,6 +5,7 @@
  */
 import * as Experimental from "@effect/experimental/RateLimiter"
 import { OkxRateLimiter } from "@okx-rfq/rate-limit"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as RateLimiter from "effect/RateLimiter"
 import type * as Scope from "effect/Scope"
@@ -40,10 +41,10 @@ export interface NodeContender {
 
 export type Contender = EffectContender | NodeContender
 
-const ours = (limit: number, window: number, margin: number): EffectContender => ({
+const ours = (limit: number, window: number, margin: Duration.Duration): EffectContender => ({
   kind: "effect",
-  name: `@okx-rfq/rate-limit (sliding window, margin ${margin})`,
-  label: `@okx-rfq/rate-limit, margin ${margin}`,
+  name: `@okx-rfq/rate-limit (sliding window, margin ${Duration.format(margin)})`,
+  label: `@okx-rfq/rate-limit, margin ${Duration.format(margin)}`,
   make: Effect.map(OkxRateLimiter.make({ limit, window, margin }), (limiter) => Effect.orDie(limiter.take()))
 })
 
@@ -88,7 +89,7 @@ export interface Contenders {
 }
 
 /**
- * Every contender: ours (margin 0 and the lanes' default 0.05), effect's and @effect/experimental's
+ * Every contender: ours (margin 0 and the lanes' default 50 ms), effect's and @effect/experimental's
  * RateLimiter (token bucket and fixed window), ccxt's okx throttle for cancel-quote, and bottleneck twice: the
  * README's answer to "N per interval" (a reservoir refreshed every window) and the smooth alternative (minTime
  * of window / N).
@@ -124,8 +125,8 @@ export const loadContenders = async (limit: number, window: number): Promise<Con
     }
   })
   const all: ReadonlyArray<Contender> = [
-    ours(limit, window, 0),
-    ours(limit, window, 0.05),
+    ours(limit, window, Duration.zero),
+    ours(limit, window, OkxRateLimiter.defaultMargin),
     ...effectLimiters(limit, window),
     {
       kind: "node",

@@ -1,6 +1,6 @@
 /**
  * Limiter exactness, side by side in one run, for OKX cancel-quote's limit (N = 50 per W = 2000 ms): this
- * package's sliding window (margin 0, and the lanes' default 0.05), effect's RateLimiter (token bucket, fixed
+ * package's sliding window (margin 0, and the lanes' default 50 ms), effect's RateLimiter (token bucket, fixed
  * window), @effect/experimental's RateLimiter (both algorithms, memory store), ccxt's Throttler as ccxt's okx
  * class drives it for `POST rfq/cancel-quote`, and bottleneck set up for "50 per 2 s" (reservoir refreshed every
  * 2 s, and minTime 40 ms). Then this limiter's CPU per permit with 10, 1,000 and 10,000 waiters queued.

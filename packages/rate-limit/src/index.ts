@@ -1,6 +1,6 @@
 /**
  * An exact sliding-window rate limiter: at most `limit` permits start in ANY interval of length
- * `window × (1 + margin)` on Effect's Clock, FIFO between waiters, with one lane per (User ID, endpoint)
+ * `window + margin` on Effect's Clock, FIFO between waiters, with one lane per (User ID, endpoint)
  * and OKX's RFQ table built in.
  *
  * @since 0.1.0
@@ -15,3 +15,11 @@ export * as OkxRateLimiter from "./OkxRateLimiter.js"
  * @since 0.1.0
  */
 export * as RateLimitStore from "./RateLimitStore.js"
+
+/**
+ * Checking a `Duration.DurationInput` from a caller: finite and non-negative, where `Duration.decode` would read a
+ * negative input as zero.
+ *
+ * @since 0.1.0
+ */
+export * as DurationInput from "./DurationInput.js"

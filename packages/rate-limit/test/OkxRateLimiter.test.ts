@@ -1,6 +1,6 @@
 import { OkxRateLimiter, RateLimitStore } from "@okx-rfq/rate-limit"
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Clock, Effect, Exit, Fiber, Metric, Option, TestClock } from "effect"
+import { Cause, Clock, Duration, Effect, Exit, Fiber, Metric, Option, TestClock } from "effect"
 
 const now = Clock.currentTimeMillis
 
@@ -29,14 +29,17 @@ describe("OkxRateLimiter.make", () => {
     })
   )
 
-  it.effect("the margin stretches the enforced window", () =>
+  it.effect("the margin is added to the window", () =>
     Effect.gen(function* () {
-      const limiter = yield* OkxRateLimiter.make({ limit: 1, window: "2 seconds", margin: 0.05 })
-      assert.strictEqual(limiter.windowMillis, 2100)
+      const limiter = yield* OkxRateLimiter.make({ limit: 1, window: "2 seconds", margin: "50 millis" })
+      assert.strictEqual(limiter.windowMillis, 2050)
+      assert.isTrue(Duration.equals(limiter.margin, Duration.millis(50)))
       const { fibers, starts } = yield* startTimes(limiter, [1, 1, 1])
       yield* TestClock.adjust("10 seconds")
       yield* Fiber.joinAll(fibers)
-      assert.deepStrictEqual(starts, [0, 2100, 4200])
+      assert.deepStrictEqual(starts, [0, 2050, 4100])
+      // a fractional millisecond rounds the enforced window up, never down
+      assert.strictEqual((yield* OkxRateLimiter.make({ limit: 1, window: 1000, margin: 0.25 })).windowMillis, 1001)
     })
   )
 
@@ -168,8 +171,15 @@ describe("OkxRateLimiter.make", () => {
       assert.isTrue(Exit.isFailure(limitExit) && Cause.isDie(limitExit.cause))
       const windowExit = yield* Effect.exit(OkxRateLimiter.make({ limit: 1, window: 0 }))
       assert.isTrue(Exit.isFailure(windowExit) && Cause.isDie(windowExit.cause))
-      const marginExit = yield* Effect.exit(OkxRateLimiter.make({ limit: 1, window: "1 second", margin: -1 }))
-      assert.isTrue(Exit.isFailure(marginExit) && Cause.isDie(marginExit.cause))
+      // Duration.decode reads each of these as zero: a negative margin is rejected, never taken as none
+      const margins: ReadonlyArray<unknown> = [-1, "-50 millis", [-1, 0], Number.NaN, Number.POSITIVE_INFINITY, "soon"]
+      for (const margin of margins) {
+        const options = { limit: 1, window: "1 second", margin } as OkxRateLimiter.Options
+        const marginExit = yield* Effect.exit(OkxRateLimiter.make(options))
+        assert.isTrue(Exit.isFailure(marginExit) && Cause.isDie(marginExit.cause), String(margin))
+        if (Exit.isFailure(marginExit))
+          assert.include(String(Cause.squash(marginExit.cause)), "margin must be", String(margin))
+      }
       const limiter = yield* OkxRateLimiter.make({ limit: 1, window: "1 second" })
       const costExit = yield* Effect.exit(limiter.take(0.5))
       assert.isTrue(Exit.isFailure(costExit) && Cause.isDie(costExit.cause))
@@ -334,20 +344,58 @@ describe("OkxRateLimiter.Lanes", () => {
       const quote = lanes.rule("/api/v5/rfq/cancel-quote")
       assert.strictEqual(quote.limit, 50)
       assert.strictEqual(quote.margin, OkxRateLimiter.defaultMargin)
-      assert.deepStrictEqual(lanes.rule("/api/v5/rfq/cancel-all-after"), { limit: 1, window: "1 second", margin: 0.05 })
+      assert.deepStrictEqual(lanes.rule("/api/v5/rfq/cancel-all-after"), {
+        limit: 1,
+        window: "1 second",
+        margin: Duration.millis(50)
+      })
       assert.deepStrictEqual(lanes.rule("/api/v5/rfq/cancel-rfq"), { limit: 9, window: "3 seconds", margin: 0 })
-      assert.deepStrictEqual(lanes.rule("/api/v5/unknown"), { limit: 2, window: "2 seconds", margin: 0.05 })
+      assert.deepStrictEqual(lanes.rule("/api/v5/unknown"), {
+        limit: 2,
+        window: "2 seconds",
+        margin: Duration.millis(50)
+      })
       assert.strictEqual(lanes.rule("/api/v5/rfq/quotes?state=active").limit, 2)
       assert.strictEqual(lanes.rule("/api/v5/public/time").limit, 10)
       const limiter = yield* lanes.lane({ user: "u 1", endpoint: "/api/v5/rfq/cancel-quote" })
       assert.strictEqual(limiter.key, "okx-rfq:u%201/api/v5/rfq/cancel-quote")
-      assert.strictEqual(limiter.windowMillis, 2100)
+      assert.strictEqual(limiter.windowMillis, 2050)
       assert.strictEqual(yield* OkxRateLimiter.lane({ user: "u 1", endpoint: "/api/v5/rfq/cancel-quote" }), limiter)
       assert.notStrictEqual(yield* lanes.lane({ user: "u 2", endpoint: "/api/v5/rfq/cancel-quote" }), limiter)
       assert.strictEqual((yield* lanes.lanes).length, 2)
     }).pipe(
       Effect.provide(
         OkxRateLimiter.layer({ limits: { "/api/v5/rfq/cancel-rfq": { limit: 9, window: "3 seconds", margin: 0 } } })
+      )
+    )
+  )
+
+  it.effect("the lanes' margin is one duration for every window; a rule's own margin wins", () =>
+    Effect.gen(function* () {
+      const quote = yield* OkxRateLimiter.lane({ user: "u", endpoint: "/api/v5/rfq/cancel-quote" })
+      const heartbeat = yield* OkxRateLimiter.lane({ user: "u", endpoint: "/api/v5/rfq/cancel-all-after" })
+      const rfq = yield* OkxRateLimiter.lane({ user: "u", endpoint: "/api/v5/rfq/cancel-rfq" })
+      assert.deepStrictEqual([quote.windowMillis, heartbeat.windowMillis, rfq.windowMillis], [2100, 1100, 2000])
+      const defaults = yield* OkxRateLimiter.makeLanes().pipe(Effect.provide(RateLimitStore.layerMemory))
+      const lanes = yield* Effect.forEach(["/api/v5/rfq/cancel-quote", "/api/v5/rfq/cancel-all-after"], (endpoint) =>
+        defaults.lane({ user: "u", endpoint })
+      )
+      assert.deepStrictEqual(
+        lanes.map((lane) => lane.windowMillis),
+        [2050, 1050]
+      )
+      const bad = yield* OkxRateLimiter.makeLanes({ margin: "-100 millis" }).pipe(
+        Effect.provide(RateLimitStore.layerMemory)
+      )
+      const exit = yield* Effect.exit(bad.lane({ user: "u", endpoint: "/api/v5/rfq/cancel-quote" }))
+      assert.isTrue(Exit.isFailure(exit) && Cause.isDie(exit.cause))
+      if (Exit.isFailure(exit)) assert.include(String(Cause.squash(exit.cause)), "margin must be")
+    }).pipe(
+      Effect.provide(
+        OkxRateLimiter.layer({
+          margin: "100 millis",
+          limits: { "/api/v5/rfq/cancel-rfq": { limit: 5, window: "2 seconds", margin: 0 } }
+        })
       )
     )
   )

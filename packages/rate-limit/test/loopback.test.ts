@@ -94,7 +94,7 @@ describe("real time over loopback", () => {
         counts.ok = 0
         counts.rejected = 0
         lateness.length = 0
-        // margin 1 = 200 ms on a 200 ms window. The limiter bounds starts; the server counts arrivals, and between
+        // A 200 ms margin on a 200 ms window. The limiter bounds starts; the server counts arrivals, and between
         // the two lie the HTTP agent, the loopback stack and the one event loop that client and server share
         // here: a batch of LIMIT requests is processed one request at a time, so its tail arrives later than its
         // head, and if batch k's tail is late while batch k+1's head is not, their gap shrinks by that lateness.
@@ -102,7 +102,7 @@ describe("real time over loopback", () => {
         // 35-45 ms when idle, 80-130 ms with the CPU oversubscribed 2.5x (as when every package's tests run
         // at once); a 100 ms margin was seen to fail there, 200 ms covers it. Against OKX the margin covers
         // internet jitter instead (see docs/rate-limits.md).
-        const limiter = yield* OkxRateLimiter.make({ limit: LIMIT, window: WINDOW_MILLIS, margin: 1 })
+        const limiter = yield* OkxRateLimiter.make({ limit: LIMIT, window: WINDOW_MILLIS, margin: WINDOW_MILLIS })
         const burst = (n: number) =>
           Effect.forEach(Array.from({ length: n }), () => limiter.withPermit()(send(url)), { concurrency: "unbounded" })
         const first = yield* burst(500)

@@ -215,7 +215,7 @@ const invalid = (field: string, msg: string) =>
   new OkxError.InvalidRequest({ endpoint: "dead-mans-switch", field, msg: `${field}: ${msg}` })
 
 /** The cancel-all-after lane's enforced window: 1 request/s plus the limiter's default margin (1.05 s). */
-const laneWindowMillis = Math.ceil(1000 * (1 + OkxRateLimiter.defaultMargin))
+const laneWindowMillis = 1000 + Duration.toMillis(OkxRateLimiter.defaultMargin)
 
 /**
  * The shortest re-arm interval: 1.5 s, the cancel-all-after lane's enforced window (1.05 s: 1 request/s plus the

@@ -33,7 +33,7 @@ describe("DeadMansSwitch", () => {
         [{ timeout: "10.5 seconds" }, "timeout"],
         [{ timeout: 0 }, "timeout"],
         [{ timeout: "30 seconds", interval: "500 millis" }, "interval"],
-        // 1 s would queue each re-arm behind the last in the lane (1 s window plus its 5 % margin); 1.2 s leaves
+        // 1 s would queue each re-arm behind the last in the lane (1 s window plus its 50 ms margin); 1.2 s leaves
         // too little room for a late re-arm to get back on schedule
         [{ timeout: "30 seconds", interval: "1 second" }, "interval"],
         [{ timeout: "30 seconds", interval: "1200 millis" }, "interval"],

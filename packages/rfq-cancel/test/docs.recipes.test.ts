@@ -124,7 +124,7 @@ describe("docs/testing.md recipes", () => {
         Effect.gen(function* () {
           const dms = yield* DeadMansSwitch.make({ timeout: "10 seconds", interval: "2 seconds" })
           yield* dms.awaitArmed
-          // The disarm needs a permit of cancel-all-after's lane (1 per second, plus the 5 % margin): move past
+          // The disarm needs a permit of cancel-all-after's lane (1 per second, plus the 50 ms margin): move past
           // the arm's window, or the shutdown would wait on a TestClock that nobody moves.
           yield* TestClock.adjust("1500 millis")
           return dms
@@ -224,9 +224,9 @@ describe("docs/testing.md recipes", () => {
       yield* Fiber.join(fiber)
       assert.deepStrictEqual(starts, [0, 0, 2000, 2000, 4000])
 
-      // The client's lanes add a 5 % margin: cancel-quote allows 50 starts in any 2.1 s.
+      // The client's lanes add a 50 ms margin: cancel-quote allows 50 starts in any 2.05 s.
       const lane = yield* OkxRateLimiter.lane({ user: "1001", endpoint: "/api/v5/rfq/cancel-quote" })
-      assert.strictEqual(lane.windowMillis, 2100)
+      assert.strictEqual(lane.windowMillis, 2050)
     }).pipe(Effect.provide(OkxRateLimiter.layerMemory))
   )
   // #endregion

@@ -22,7 +22,7 @@ describe("RfqCancelClient end to end (real HTTP, real signatures, the simulator'
             // OKX's own limit (50 per 2 s per User ID) at the venue and in the client's lane, real sockets, and virtual
             // time shared by both (the TestClock): a request reaches the venue at the instant its permit was granted.
             // In real time, client and venue share this one event loop, so a window's 50 requests arrive one after
-            // another over 0.1 s to 1.2 s on a loaded 2-core machine, a spread the lane's margin (100 ms, sized for
+            // another over 0.1 s to 1.2 s on a loaded 2-core machine, a spread the lane's margin (50 ms, sized for
             // network jitter) does not cover: the venue then rejects some arrivals for reasons that are not the
             // limiter's. Virtual time makes the venue's count exact, so any 50011 here is the limiter's fault.
             const wire = makeWire(via)
