@@ -22,7 +22,7 @@
  *
  * @since 0.1.0
  */
-import { OkxRateLimiter } from "@okx-rfq/rate-limit"
+import { DurationInput, OkxRateLimiter } from "@okx-rfq/rate-limit"
 import { OkxError } from "@okx-rfq/schema"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
@@ -34,6 +34,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
@@ -155,7 +156,7 @@ export class ShutdownFailed extends Data.TaggedError("ShutdownFailed")<{
 export interface Options {
   /** The countdown: a whole number of seconds in [10, 120]. */
   readonly timeout: Duration.DurationInput
-  /** How often to re-arm (fixed rate). Default: the smaller of timeout / 4 and 3 s; at least 1 s (the limit). */
+  /** How often to re-arm (fixed rate). Default: the smaller of timeout / 4 and 3 s; at least {@link minimumInterval}. */
   readonly interval?: Duration.DurationInput | undefined
   /** The timeout of one re-arm attempt; below the interval. Default: 80% of the interval. */
   readonly attemptTimeout?: Duration.DurationInput | undefined
@@ -214,6 +215,14 @@ export class DeadMansSwitch extends Context.Tag("@okx-rfq/rfq-cancel/DeadMansSwi
 const invalid = (field: string, msg: string) =>
   new OkxError.InvalidRequest({ endpoint: "dead-mans-switch", field, msg: `${field}: ${msg}` })
 
+/** A duration option: finite and non-negative (`Duration.decode` would read a negative one as zero), or the field. */
+const durationOf = (field: string, input: unknown): Either.Either<Duration.Duration, OkxError.InvalidRequest> => {
+  const decoded = DurationInput.decodeNonNegative(input)
+  return Option.isSome(decoded)
+    ? Either.right(decoded.value)
+    : Either.left(invalid(field, `must be a non-negative finite duration, got ${String(input)}`))
+}
+
 /** The cancel-all-after lane's enforced window: 1 request/s plus the limiter's default margin (1.05 s). */
 const laneWindowMillis = 1000 + Duration.toMillis(OkxRateLimiter.defaultMargin)
 
@@ -238,67 +247,66 @@ export const minimumInterval: Duration.Duration = Duration.millis(laneWindowMill
  * @since 0.1.0
  * @category constructors
  */
-export const settings = (options: Options): Either.Either<Settings, OkxError.InvalidRequest> => {
-  const timeout = Duration.decode(options.timeout)
-  const seconds = Duration.toSeconds(timeout)
-  if (!Number.isInteger(seconds) || seconds < 10 || seconds > 120) {
-    return Either.left(
-      invalid("timeout", `must be a whole number of seconds in [10, 120], got ${Duration.format(timeout)}`)
-    )
-  }
-  const interval =
-    options.interval === undefined
-      ? Duration.max(minimumInterval, Duration.min(Duration.millis(Duration.toMillis(timeout) / 4), "3 seconds"))
-      : Duration.decode(options.interval)
-  if (Duration.lessThan(interval, minimumInterval)) {
-    return Either.left(
-      invalid(
-        "interval",
-        `must be at least ${Duration.format(minimumInterval)} (the endpoint allows 1 request/s, its lane spaces ` +
-          `requests ${laneWindowMillis} ms apart, and re-arms need room to catch up), got ${Duration.format(interval)}`
+export const settings = (options: Options): Either.Either<Settings, OkxError.InvalidRequest> =>
+  Either.gen(function* () {
+    const timeout = yield* durationOf("timeout", options.timeout)
+    const seconds = Duration.toSeconds(timeout)
+    if (!Number.isInteger(seconds) || seconds < 10 || seconds > 120) {
+      return yield* Either.left(
+        invalid("timeout", `must be a whole number of seconds in [10, 120], got ${Duration.format(timeout)}`)
       )
-    )
-  }
-  if (Duration.greaterThanOrEqualTo(interval, Duration.millis(Duration.toMillis(timeout) / 2))) {
-    return Either.left(
-      invalid(
-        "interval",
-        `must be below half the timeout (${Duration.format(timeout)}), got ${Duration.format(interval)}`
+    }
+    const interval =
+      options.interval === undefined
+        ? Duration.max(minimumInterval, Duration.min(Duration.millis(Duration.toMillis(timeout) / 4), "3 seconds"))
+        : yield* durationOf("interval", options.interval)
+    if (Duration.lessThan(interval, minimumInterval)) {
+      return yield* Either.left(
+        invalid(
+          "interval",
+          `must be at least ${Duration.format(minimumInterval)} (the endpoint allows 1 request/s, its lane spaces ` +
+            `requests ${laneWindowMillis} ms apart, and re-arms need room to catch up), got ${Duration.format(interval)}`
+        )
       )
-    )
-  }
-  const attemptTimeout =
-    options.attemptTimeout === undefined
-      ? Duration.millis(Math.floor(Duration.toMillis(interval) * 0.8))
-      : Duration.decode(options.attemptTimeout)
-  if (!Duration.lessThan(attemptTimeout, interval) || Duration.isZero(attemptTimeout)) {
-    return Either.left(
-      invalid(
-        "attemptTimeout",
-        `must be above 0 and below the interval (${Duration.format(interval)}), got ${Duration.format(attemptTimeout)}`
+    }
+    if (Duration.greaterThanOrEqualTo(interval, Duration.millis(Duration.toMillis(timeout) / 2))) {
+      return yield* Either.left(
+        invalid(
+          "interval",
+          `must be below half the timeout (${Duration.format(timeout)}), got ${Duration.format(interval)}`
+        )
       )
-    )
-  }
-  const onExit = options.onExit ?? "cancel-then-disarm"
-  if (!shutdownPolicies.includes(onExit)) {
-    return Either.left(invalid("onExit", `must be one of ${shutdownPolicies.join(", ")}, got ${String(onExit)}`))
-  }
-  const cancelQuotesBelow =
-    options.cancelQuotesBelow === undefined ? undefined : Duration.decode(options.cancelQuotesBelow)
-  if (cancelQuotesBelow !== undefined && !Duration.lessThan(cancelQuotesBelow, timeout)) {
-    return Either.left(
-      invalid("cancelQuotesBelow", `must be below the timeout, got ${Duration.format(cancelQuotesBelow)}`)
-    )
-  }
-  return Either.right({
-    timeout,
-    interval,
-    attemptTimeout,
-    retryDelay: Duration.decode(options.retryDelay ?? "250 millis"),
-    onExit,
-    cancelQuotesBelow
+    }
+    const attemptTimeout =
+      options.attemptTimeout === undefined
+        ? Duration.millis(Math.floor(Duration.toMillis(interval) * 0.8))
+        : yield* durationOf("attemptTimeout", options.attemptTimeout)
+    if (!Duration.lessThan(attemptTimeout, interval) || Duration.isZero(attemptTimeout)) {
+      return yield* Either.left(
+        invalid(
+          "attemptTimeout",
+          `must be above 0 and below the interval (${Duration.format(interval)}), got ${Duration.format(attemptTimeout)}`
+        )
+      )
+    }
+    const onExit = options.onExit ?? "cancel-then-disarm"
+    if (!shutdownPolicies.includes(onExit)) {
+      return yield* Either.left(
+        invalid("onExit", `must be one of ${shutdownPolicies.join(", ")}, got ${String(onExit)}`)
+      )
+    }
+    const cancelQuotesBelow =
+      options.cancelQuotesBelow === undefined
+        ? undefined
+        : yield* durationOf("cancelQuotesBelow", options.cancelQuotesBelow)
+    if (cancelQuotesBelow !== undefined && !Duration.lessThan(cancelQuotesBelow, timeout)) {
+      return yield* Either.left(
+        invalid("cancelQuotesBelow", `must be below the timeout, got ${Duration.format(cancelQuotesBelow)}`)
+      )
+    }
+    const retryDelay = yield* durationOf("retryDelay", options.retryDelay ?? "250 millis")
+    return { timeout, interval, attemptTimeout, retryDelay, onExit, cancelQuotesBelow }
   })
-}
 
 const utc = (epochMillis: number) => DateTime.unsafeMake(epochMillis)
 

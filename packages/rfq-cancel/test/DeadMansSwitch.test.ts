@@ -38,7 +38,13 @@ describe("DeadMansSwitch", () => {
         [{ timeout: "30 seconds", interval: "1 second" }, "interval"],
         [{ timeout: "30 seconds", interval: "1200 millis" }, "interval"],
         [{ timeout: "30 seconds", interval: "20 seconds" }, "interval"],
-        [{ timeout: "30 seconds", interval: "2 seconds", attemptTimeout: "2 seconds" }, "attemptTimeout"]
+        [{ timeout: "30 seconds", interval: "2 seconds", attemptTimeout: "2 seconds" }, "attemptTimeout"],
+        // not durations, or negative ones that Duration.decode would read as zero: the field, never a defect
+        [{ timeout: "soon" as Duration.DurationInput }, "timeout"],
+        [{ timeout: "30 seconds", interval: "-2 seconds" }, "interval"],
+        [{ timeout: "30 seconds", attemptTimeout: Number.NaN }, "attemptTimeout"],
+        [{ timeout: "30 seconds", retryDelay: -250 }, "retryDelay"],
+        [{ timeout: "30 seconds", cancelQuotesBelow: "-5 seconds" }, "cancelQuotesBelow"]
       ]
       for (const [options, field] of bad) {
         const result = DeadMansSwitch.settings(options)
