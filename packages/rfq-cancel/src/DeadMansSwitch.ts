@@ -224,7 +224,9 @@ const durationOf = (field: string, input: unknown): Either.Either<Duration.Durat
 }
 
 /** The cancel-all-after lane's enforced window: 1 request/s plus the limiter's default margin (1.05 s). */
-const laneWindowMillis = 1000 + Duration.toMillis(OkxRateLimiter.defaultMargin)
+const laneWindowMillis =
+  Duration.toMillis(OkxRateLimiter.okxRfqLimits["/api/v5/rfq/cancel-all-after"]!.window) +
+  Duration.toMillis(OkxRateLimiter.defaultMargin)
 
 /**
  * The shortest re-arm interval: 1.5 s, the cancel-all-after lane's enforced window (1.05 s: 1 request/s plus the

@@ -12,6 +12,7 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { afterAll, assert, describe, it } from "@effect/vitest"
+import { OkxRateLimiter } from "@okx-rfq/rate-limit"
 import { OkxError } from "@okx-rfq/schema"
 import { Cause, DateTime, Duration, Effect, Exit, Layer, Logger, LogLevel, ManagedRuntime, Redacted } from "effect"
 import { inspect } from "node:util"
@@ -88,7 +89,17 @@ const skewedTime = (skewMillis: number, skewing: () => boolean) =>
  * A client of its own (other credentials, a skewed clock, the program) has lanes of its own, which know nothing of
  * the suite's client: it waits out the longest window first, as would a second process of the same user.
  */
-const clearOfTheSharedLanes = Effect.sleep("2100 millis")
+const clearOfTheSharedLanes = Effect.sleep(
+  Duration.sum(
+    OkxRateLimiter.defaultMargin,
+    Object.values(OkxRateLimiter.okxRfqLimits)
+      .map((rule) => Duration.decode(rule.window))
+      .reduce((longest, window) => Duration.max(longest, window))
+  )
+)
+
+/** Each test talks to a venue over the network: a generous bound, never a timing assertion. */
+const testTimeout = 60_000
 
 /**
  * Defines the live suite's tests for `target` (read when the tests run, so it may be started in `beforeAll`). The
@@ -100,96 +111,93 @@ export const liveSuite = (name: string, target: () => LiveTarget) =>
     let runtime: ManagedRuntime.ManagedRuntime<RfqCancelClient.RfqCancelClient, never> | undefined
     const shared = () => (runtime ??= ManagedRuntime.make(clientLayer(target())))
     afterAll(() => runtime?.dispose())
+    /** A test on the suite's shared client. */
+    const onSharedClient = (title: string, body: Effect.Effect<void, unknown, RfqCancelClient.RfqCancelClient>) =>
+      it.live(title, () => body.pipe(Effect.provide(shared())), testTimeout)
 
-    it.live(
+    onSharedClient(
       "every cancellation endpoint: the signature accepted, the answer decoded into a typed outcome",
-      () =>
-        Effect.gen(function* () {
-          const client = yield* RfqCancelClient.RfqCancelClient
-          const calls: ReadonlyArray<readonly [string, Effect.Effect<unknown, unknown>]> = [
-            ["cancel-quote", client.cancelQuote({ quoteId: unknownId(1) })],
-            ["cancel-batch-quotes", client.cancelBatchQuotes({ quoteIds: [unknownId(2), unknownId(3)] })],
-            ["cancel-all-quotes", client.cancelAllQuotes],
-            ["cancel-rfq", client.cancelRfq({ rfqId: unknownId(4) })],
-            ["cancel-batch-rfqs", client.cancelBatchRfqs({ rfqIds: [unknownId(5), unknownId(6)] })],
-            ["cancel-all-rfqs", client.cancelAllRfqs]
-          ]
-          for (const [label, call] of calls) {
-            const exit = yield* Effect.exit(call)
-            assertAccepted(exit, label)
-            if (Exit.isSuccess(exit) && (exit.value as { _tag?: string })._tag === "Items") {
-              const { items } = exit.value as { items: ReadonlyArray<{ outcome: { _tag: string } }> }
-              assert.isAbove(items.length, 0, `${label}: every item is answered`)
-              // an id nobody holds is never reported cancelled
-              for (const item of items) assert.notStrictEqual(item.outcome._tag, "Cancelled", label)
-            }
+      Effect.gen(function* () {
+        const client = yield* RfqCancelClient.RfqCancelClient
+        const calls: ReadonlyArray<readonly [string, Effect.Effect<unknown, unknown>]> = [
+          ["cancel-quote", client.cancelQuote({ quoteId: unknownId(1) })],
+          ["cancel-batch-quotes", client.cancelBatchQuotes({ quoteIds: [unknownId(2), unknownId(3)] })],
+          ["cancel-all-quotes", client.cancelAllQuotes],
+          ["cancel-rfq", client.cancelRfq({ rfqId: unknownId(4) })],
+          ["cancel-batch-rfqs", client.cancelBatchRfqs({ rfqIds: [unknownId(5), unknownId(6)] })],
+          ["cancel-all-rfqs", client.cancelAllRfqs]
+        ]
+        for (const [label, call] of calls) {
+          const exit = yield* Effect.exit(call)
+          assertAccepted(exit, label)
+          if (Exit.isSuccess(exit) && (exit.value as { _tag?: string })._tag === "Items") {
+            const { items } = exit.value as { items: ReadonlyArray<{ outcome: { _tag: string } }> }
+            assert.isAbove(items.length, 0, `${label}: every item is answered`)
+            // an id nobody holds is never reported cancelled
+            for (const item of items) assert.notStrictEqual(item.outcome._tag, "Cancelled", label)
           }
-        }).pipe(Effect.provide(shared())),
-      60_000
+        }
+      })
     )
 
-    it.live(
+    onSharedClient(
       "cancel-all-after: armed for 60 s at the venue's time, then disabled",
-      () =>
-        Effect.gen(function* () {
-          const client = yield* RfqCancelClient.RfqCancelClient
-          const before = yield* client.serverTime.currentTimeMillis
-          const armed = yield* client.cancelAllAfter("60 seconds")
-          const after = yield* client.serverTime.currentTimeMillis
-          assert.isTrue(DateTime.isDateTime(armed.triggerTime), inspect(armed))
-          if (DateTime.isDateTime(armed.triggerTime)) {
-            const trigger = DateTime.toEpochMillis(armed.triggerTime)
-            // the venue's clock, the offset's error and OKX's whole-second triggerTime: a few seconds either way
-            assert.isAtLeast(trigger, before + 60_000 - 5_000, "triggerTime")
-            assert.isAtMost(trigger, after + 60_000 + 5_000, "triggerTime")
-          }
-          const disarmed = yield* client.disarm
-          assert.strictEqual(disarmed.triggerTime._tag, "Disabled", inspect(disarmed))
-        }).pipe(Effect.provide(shared())),
-      60_000
+      Effect.gen(function* () {
+        const client = yield* RfqCancelClient.RfqCancelClient
+        const before = yield* client.serverTime.currentTimeMillis
+        const armed = yield* client.cancelAllAfter("60 seconds")
+        const after = yield* client.serverTime.currentTimeMillis
+        assert.isTrue(DateTime.isDateTime(armed.triggerTime), inspect(armed))
+        if (DateTime.isDateTime(armed.triggerTime)) {
+          const trigger = DateTime.toEpochMillis(armed.triggerTime)
+          // the venue's clock, the offset's error and OKX's whole-second triggerTime: a few seconds either way
+          assert.isAtLeast(trigger, before + 60_000 - 5_000, "triggerTime")
+          assert.isAtMost(trigger, after + 60_000 + 5_000, "triggerTime")
+        }
+        const disarmed = yield* client.disarm
+        assert.strictEqual(disarmed.triggerTime._tag, "Disabled", inspect(disarmed))
+      })
     )
 
-    it.live(
+    onSharedClient(
       "the dead-man's switch: armed for a few beats, then disarmed on shutdown",
-      () =>
-        Effect.gen(function* () {
-          const statuses = yield* Effect.scoped(
-            Effect.gen(function* () {
-              const dms = yield* DeadMansSwitch.make({
-                timeout: "10 seconds",
-                interval: DeadMansSwitch.minimumInterval,
-                onExit: "disarm-only"
-              })
-              const first = yield* dms.awaitArmed
-              yield* Effect.sleep(Duration.times(DeadMansSwitch.minimumInterval, 3))
-              const later = yield* dms.status
-              return [first, later] as const
+      Effect.gen(function* () {
+        const statuses = yield* Effect.scoped(
+          Effect.gen(function* () {
+            const dms = yield* DeadMansSwitch.make({
+              timeout: "10 seconds",
+              interval: DeadMansSwitch.minimumInterval,
+              onExit: "disarm-only"
             })
-          )
-          const [first, later] = statuses
-          assert.strictEqual(later._tag, "Armed", inspect(later))
-          if (later._tag === "Armed") {
-            assert.isAbove(DateTime.toEpochMillis(later.lastAck), DateTime.toEpochMillis(first.lastAck), "re-armed")
-          }
-        }).pipe(Effect.provide(shared())),
-      60_000
+            const first = yield* dms.awaitArmed
+            yield* Effect.sleep(Duration.times(DeadMansSwitch.minimumInterval, 3))
+            const later = yield* dms.status
+            // the disarm, here rather than in the scope's close, so that a failed one fails the test
+            yield* dms.shutdown
+            return [first, later] as const
+          })
+        )
+        const [first, later] = statuses
+        assert.strictEqual(later._tag, "Armed", inspect(later))
+        if (later._tag === "Armed") {
+          assert.isAbove(DateTime.toEpochMillis(later.lastAck), DateTime.toEpochMillis(first.lastAck), "re-armed")
+        }
+      })
     )
 
-    it.live(
+    onSharedClient(
       "a burst of 60 cancel-quotes through one client: every one answered, none with 50011",
-      () =>
-        Effect.gen(function* () {
-          const client = yield* RfqCancelClient.RfqCancelClient
-          const exits = yield* Effect.forEach(
-            Array.from({ length: 60 }, (_, i) => unknownId(100 + i)),
-            (quoteId) => Effect.exit(client.cancelQuote({ quoteId })),
-            { concurrency: "unbounded" }
-          )
-          exits.forEach((exit, i) => {
-            assertAccepted(exit, `cancel-quote #${i}`)
-          })
-        }).pipe(Effect.provide(shared())),
-      60_000
+      Effect.gen(function* () {
+        const client = yield* RfqCancelClient.RfqCancelClient
+        const exits = yield* Effect.forEach(
+          Array.from({ length: 60 }, (_, i) => unknownId(100 + i)),
+          (quoteId) => Effect.exit(client.cancelQuote({ quoteId })),
+          { concurrency: "unbounded" }
+        )
+        exits.forEach((exit, i) => {
+          assertAccepted(exit, `cancel-quote #${i}`)
+        })
+      })
     )
 
     it.live(
@@ -214,7 +222,7 @@ export const liveSuite = (name: string, target: () => LiveTarget) =>
           (test) => Effect.zipRight(clearOfTheSharedLanes, test)
         )
       },
-      60_000
+      testTimeout
     )
 
     it.live(
@@ -243,23 +251,27 @@ export const liveSuite = (name: string, target: () => LiveTarget) =>
           for (const secret of ["3b8e51d0", target().passphrase])
             assert.notInclude(text.toLowerCase(), secret.toLowerCase())
         }),
-      60_000
+      testTimeout
     )
 
-    it("okx-rfq with a wrong secret and debug logging: exit 1, and neither secret nor passphrase printed", async () => {
-      const { baseUrl, apiKey, passphrase, userId } = target()
-      await Effect.runPromise(clearOfTheSharedLanes)
-      const run = await runCli(["cancel-all-quotes", "--demo", "--json", "--log-level", "debug"], {
-        OKX_API_KEY: apiKey,
-        OKX_SECRET_KEY: "WrOnG-7c1f9e24-secret",
-        OKX_PASSPHRASE: passphrase,
-        OKX_BASE_URL: baseUrl,
-        ...(userId === undefined ? {} : { OKX_USER_ID: userId })
-      })
-      const output = `${run.stdout}\n${run.stderr}`
-      assert.strictEqual(run.code, 1, output)
-      assert.include(output, "code=50113", "OKX's code for a wrong signature")
-      assert.include(output, "DEBUG", "the debug logs are shown")
-      for (const secret of ["7c1f9e24", passphrase]) assert.notInclude(output.toLowerCase(), secret.toLowerCase())
-    }, 60_000)
+    it(
+      "okx-rfq with a wrong secret and debug logging: exit 1, and neither secret nor passphrase printed",
+      async () => {
+        const { baseUrl, apiKey, passphrase, userId } = target()
+        await Effect.runPromise(clearOfTheSharedLanes)
+        const run = await runCli(["cancel-all-quotes", "--demo", "--json", "--log-level", "debug"], {
+          OKX_API_KEY: apiKey,
+          OKX_SECRET_KEY: "WrOnG-7c1f9e24-secret",
+          OKX_PASSPHRASE: passphrase,
+          OKX_BASE_URL: baseUrl,
+          ...(userId === undefined ? {} : { OKX_USER_ID: userId })
+        })
+        const output = `${run.stdout}\n${run.stderr}`
+        assert.strictEqual(run.code, 1, output)
+        assert.include(output, "code=50113", "OKX's code for a wrong signature")
+        assert.include(output, "DEBUG", "the debug logs are shown")
+        for (const secret of ["7c1f9e24", passphrase]) assert.notInclude(output.toLowerCase(), secret.toLowerCase())
+      },
+      testTimeout
+    )
   })
