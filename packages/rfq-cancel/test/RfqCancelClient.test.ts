@@ -369,6 +369,27 @@ describe("RfqCancelClient requests and results", () => {
     })
   )
 
+  it.scoped("a venue that leaves out sMsg and the client ids still reports the cancels, with empty strings", () =>
+    Effect.gen(function* () {
+      const venue = yield* makeFakeVenue
+      const { client } = yield* clientOver(venue)
+      // OKX documents sMsg as set only when a request fails; a venue may send neither it nor an unset client id
+      yield* venue.setFault((seen) =>
+        seen.path === "/api/v5/rfq/cancel-quote"
+          ? { _tag: "http", status: 200, body: '{"code":"0","data":[{"quoteId":"q1","sCode":"0"}]}' }
+          : { _tag: "http", status: 200, body: '{"code":"1","msg":"","data":[{"rfqId":"r1","sCode":"70000"}]}' }
+      )
+      const quote = yield* drive(client.cancelQuote({ quoteId: "q1" }))
+      assert.deepStrictEqual(quote.items, [
+        { quoteId: "q1", clQuoteId: "", outcome: { _tag: "Cancelled", sCode: "0", sMsg: "" } }
+      ])
+      const rfq = yield* drive(client.cancelRfq({ rfqId: "r1" }))
+      assert.deepStrictEqual(rfq.items, [
+        { rfqId: "r1", clRfqId: "", outcome: { _tag: "NotFound", sCode: "70000", sMsg: "" } }
+      ])
+    })
+  )
+
   it.scoped("a batch of 250 ids becomes 3 requests whose items are merged in order", () =>
     Effect.gen(function* () {
       const venue = yield* makeFakeVenue

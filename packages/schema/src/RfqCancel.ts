@@ -483,18 +483,31 @@ export const isInactive = (outcome: ItemOutcome): outcome is Cancelled | NotFoun
 // -----------------------------------------------------------------------------
 
 /**
+ * A response field that only informs (a client-supplied id, a rejection message): OKX sends `""` when it has no
+ * value, and its documentation describes `sMsg` as set only when the request failed, so a venue may also leave it
+ * out. Absent decodes as `""`, never as a `DecodeError` that would hide a cancel that succeeded; encoding always
+ * writes it.
+ */
+const informational = Schema.optional(Schema.String)
+
+/**
  * One element of `data[]` for cancel-quote and cancel-batch-quotes: the ids and the item's outcome, decoded from
- * `{ quoteId, clQuoteId, sCode, sMsg }`. Unknown extra fields are ignored.
+ * `{ quoteId, clQuoteId, sCode, sMsg }`. `quoteId` and `sCode` are required; an absent `clQuoteId` or `sMsg` is `""`.
+ * Unknown extra fields are ignored.
  *
  * @since 0.1.0
  * @category responses
  */
 export const QuoteCancellation = Schema.transform(
-  Schema.Struct({ quoteId: Schema.String, clQuoteId: Schema.String, sCode: Schema.String, sMsg: Schema.String }),
+  Schema.Struct({ quoteId: Schema.String, clQuoteId: informational, sCode: Schema.String, sMsg: informational }),
   Schema.Struct({ quoteId: Schema.String, clQuoteId: Schema.String, outcome: Schema.typeSchema(ItemOutcome) }),
   {
     strict: true,
-    decode: ({ clQuoteId, quoteId, sCode, sMsg }) => ({ quoteId, clQuoteId, outcome: itemOutcome(sCode, sMsg) }),
+    decode: ({ clQuoteId = "", quoteId, sCode, sMsg = "" }) => ({
+      quoteId,
+      clQuoteId,
+      outcome: itemOutcome(sCode, sMsg)
+    }),
     encode: ({ clQuoteId, outcome, quoteId }) => ({ quoteId, clQuoteId, sCode: outcome.sCode, sMsg: outcome.sMsg })
   }
 ).annotations({ identifier: "QuoteCancellation" })
@@ -507,16 +520,17 @@ export type QuoteCancellation = typeof QuoteCancellation.Type
 
 /**
  * One element of `data[]` for cancel-rfq and cancel-batch-rfqs, decoded from `{ rfqId, clRfqId, sCode, sMsg }`.
+ * `rfqId` and `sCode` are required; an absent `clRfqId` or `sMsg` is `""`.
  *
  * @since 0.1.0
  * @category responses
  */
 export const RfqCancellation = Schema.transform(
-  Schema.Struct({ rfqId: Schema.String, clRfqId: Schema.String, sCode: Schema.String, sMsg: Schema.String }),
+  Schema.Struct({ rfqId: Schema.String, clRfqId: informational, sCode: Schema.String, sMsg: informational }),
   Schema.Struct({ rfqId: Schema.String, clRfqId: Schema.String, outcome: Schema.typeSchema(ItemOutcome) }),
   {
     strict: true,
-    decode: ({ clRfqId, rfqId, sCode, sMsg }) => ({ rfqId, clRfqId, outcome: itemOutcome(sCode, sMsg) }),
+    decode: ({ clRfqId = "", rfqId, sCode, sMsg = "" }) => ({ rfqId, clRfqId, outcome: itemOutcome(sCode, sMsg) }),
     encode: ({ clRfqId, outcome, rfqId }) => ({ rfqId, clRfqId, sCode: outcome.sCode, sMsg: outcome.sMsg })
   }
 ).annotations({ identifier: "RfqCancellation" })
@@ -722,14 +736,15 @@ const optionalEpoch = Schema.optionalWith(EpochMillisString, { exact: true })
 
 /**
  * One element of `data[]` for `GET /api/v5/rfq/quotes`: the fields needed to confirm a quote's state. Times are Unix
- * ms decoded to `DateTime.Utc`; unknown extra fields (legs, side, ...) are ignored.
+ * ms decoded to `DateTime.Utc`; an absent `clQuoteId` is `""`; unknown extra fields (legs, side, ...) are ignored.
  *
  * @since 0.1.0
  * @category responses
  */
 export const Quote = Schema.Struct({
   quoteId: Schema.String,
-  clQuoteId: Schema.String,
+  // informational, as in the cancel results: absent is ""
+  clQuoteId: Schema.optionalWith(Schema.String, { default: () => "" }),
   rfqId: Schema.String,
   state: QuoteState,
   cTime: optionalEpoch,

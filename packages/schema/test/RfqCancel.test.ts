@@ -138,6 +138,41 @@ describe("documented examples round-trip", () => {
   it("a missing required field fails", () => {
     const result = Schema.decodeUnknownEither(RfqCancel.QuoteCancellation)({ quoteId: "1", clQuoteId: "", sMsg: "" })
     assert.isTrue(Either.isLeft(result))
+    for (const [schema, wire] of [
+      [RfqCancel.QuoteCancellation, { sCode: "0" }],
+      [RfqCancel.RfqCancellation, { sCode: "0" }],
+      [RfqCancel.RfqCancellation, { rfqId: "1" }],
+      [RfqCancel.Quote, { rfqId: "1", state: "active" }]
+    ] as const) {
+      assert.isTrue(Either.isLeft(Schema.decodeUnknownEither(schema as Schema.Schema<unknown, unknown>)(wire)))
+    }
+  })
+
+  it("an absent informational field (client id, sMsg) is an empty string, not a decode error", () => {
+    // OKX documents sMsg as the rejection message "if the request is unsuccessful": a venue may leave it out on success
+    assert.deepStrictEqual(Schema.decodeUnknownSync(RfqCancel.QuoteCancellation)({ quoteId: "1", sCode: "0" }), {
+      quoteId: "1",
+      clQuoteId: "",
+      outcome: { _tag: "Cancelled", sCode: "0", sMsg: "" }
+    })
+    assert.deepStrictEqual(Schema.decodeUnknownSync(RfqCancel.RfqCancellation)({ rfqId: "2", sCode: "70000" }), {
+      rfqId: "2",
+      clRfqId: "",
+      outcome: { _tag: "NotFound", sCode: "70000", sMsg: "" }
+    })
+    assert.strictEqual(
+      Schema.decodeUnknownSync(RfqCancel.Quote)({ quoteId: "3", rfqId: "4", state: "active" }).clQuoteId,
+      ""
+    )
+    // encoding writes them back, as OKX sends them
+    assert.deepStrictEqual(
+      Schema.encodeSync(RfqCancel.QuoteCancellation)({
+        quoteId: "1",
+        clQuoteId: "",
+        outcome: { _tag: "Cancelled", sCode: "0", sMsg: "" }
+      }),
+      { quoteId: "1", clQuoteId: "", sCode: "0", sMsg: "" }
+    )
   })
 })
 
