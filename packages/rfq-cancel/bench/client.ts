@@ -14,11 +14,16 @@
  * it down), warmed up first; then each round runs every contender once per concurrency, in an order that rotates
  * between rounds, and figures are the medians over rounds. CPU is the contender process's user+system time (the
  * server's is not counted). Run: `pnpm bench`.
+ *
+ * The library is measured as users run it: the compiled packages (`dist`, built by `pnpm bench` first), not the
+ * TypeScript sources through tsx, whose transform wraps every function expression in a `__name` call (about 5 %
+ * more CPU per call in a side-by-side run).
  */
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as HttpBody from "@effect/platform/HttpBody"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import { RfqCancelClient, UndiciHttpClient } from "@okx-rfq/rfq-cancel"
 import { OkxCredentials, OkxSigner, ServerTime } from "@okx-rfq/signing"
 import { benchAccount, markdownTable, median, quantile, startSimulator, writeResults } from "@okx-rfq/bench-kit"
 import ccxt from "ccxt"
@@ -28,7 +33,6 @@ import { createHmac } from "node:crypto"
 import { Agent as HttpAgent } from "node:http"
 import { RestClient } from "okx-api"
 import { Pool } from "undici"
-import { RfqCancelClient, UndiciHttpClient } from "../src/index.js"
 import { fileURLToPath } from "node:url"
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5)
@@ -300,8 +304,12 @@ const parent = async () => {
     const ready = new Promise<void>((resolve) => worker.once("message", () => resolve()))
     const exec = (job: Job) =>
       new Promise<Sample>((resolve, reject) => {
-        worker.once("message", (sample: Sample) => resolve(sample))
-        worker.once("exit", (code) => reject(new Error(`${key} exited with ${code}`)))
+        const exited = (code: number | null) => reject(new Error(`${key} exited with ${code}`))
+        worker.once("exit", exited)
+        worker.once("message", (sample: Sample) => {
+          worker.off("exit", exited)
+          resolve(sample)
+        })
         worker.send(job)
       })
     return { key, worker, ready, exec }
@@ -355,7 +363,8 @@ const parent = async () => {
         rounds,
         callsAt,
         warmup,
-        method: "each client in its own process, rounds alternating; CPU is the client process's own",
+        method:
+          "each client in its own process, rounds alternating; CPU is the client process's own; this library from its compiled dist",
         versions: { ccxt: ccxt.version, "okx-api": "3.2.3", undici: "7" }
       },
       tables: { "medians over rounds": table },
