@@ -34,7 +34,6 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
@@ -216,12 +215,10 @@ const invalid = (field: string, msg: string) =>
   new OkxError.InvalidRequest({ endpoint: "dead-mans-switch", field, msg: `${field}: ${msg}` })
 
 /** A duration option: finite and non-negative (`Duration.decode` would read a negative one as zero), or the field. */
-const durationOf = (field: string, input: unknown): Either.Either<Duration.Duration, OkxError.InvalidRequest> => {
-  const decoded = DurationInput.decodeNonNegative(input)
-  return Option.isSome(decoded)
-    ? Either.right(decoded.value)
-    : Either.left(invalid(field, `must be a non-negative finite duration, got ${String(input)}`))
-}
+const durationOf = (field: string, input: unknown): Either.Either<Duration.Duration, OkxError.InvalidRequest> =>
+  Either.fromOption(DurationInput.decodeNonNegative(input), () =>
+    invalid(field, `must be a non-negative finite duration, got ${String(input)}`)
+  )
 
 /** The cancel-all-after lane's enforced window: 1 request/s plus the limiter's default margin (1.05 s). */
 const laneWindowMillis =

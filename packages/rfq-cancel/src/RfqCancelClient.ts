@@ -174,18 +174,16 @@ const decodeBody = (text: string): unknown => {
  * A countdown timeout as given by a caller, checked before it is decoded: `Duration.decode` turns a negative or NaN
  * input into zero, which on cancel-all-after would silently disarm the countdown.
  */
-const decodeTimeout = (endpoint: string, input: unknown): Either.Either<Duration.Duration, OkxError.InvalidRequest> => {
-  const invalid = (what: string) =>
-    Either.left(
+const decodeTimeout = (endpoint: string, input: unknown): Either.Either<Duration.Duration, OkxError.InvalidRequest> =>
+  Either.fromOption(
+    DurationInput.decodeNonNegative(input),
+    () =>
       new OkxError.InvalidRequest({
         endpoint,
         field: "timeOut",
-        msg: `timeOut must be a non-negative duration, got ${what}`
+        msg: `timeOut must be a non-negative duration, got ${String(input)}`
       })
-    )
-  const decoded = DurationInput.decodeNonNegative(input)
-  return Option.isSome(decoded) ? Either.right(decoded.value) : invalid(String(input))
-}
+  )
 
 /**
  * The direct path of `client` (see `internal/direct.ts`) and where it sends: the base URL's origin and path prefix;
