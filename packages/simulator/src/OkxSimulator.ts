@@ -69,6 +69,14 @@ export interface Options {
   readonly faults?: Faults | undefined
   /** Overrides of the per-endpoint limits, keyed by path. */
   readonly limits?: Readonly<Record<string, Limit>> | undefined
+  /**
+   * Whether a request rejected with `50011` takes a place in its window too. Default `false`: the window holds the
+   * requests the venue let through, so at most `requests` pass in any `windowMs`, and a client that was early by a
+   * few milliseconds gets through as soon as the oldest passed request leaves the window. `true` is the stricter,
+   * undocumented alternative: every authenticated arrival counts, so a client that keeps sending faster than the
+   * limit is never let through until it pauses for a whole window.
+   */
+  readonly countRejected?: boolean | undefined
   /** How many request-log entries are kept. Default 100,000. */
   readonly maxRequestLog?: number | undefined
 }

@@ -6,6 +6,7 @@ import { accounts, call, control, other } from "./utils/okx.js"
 const noLimits = Object.fromEntries(
   [
     "/api/v5/rfq/quotes",
+    "/api/v5/rfq/rfqs",
     "/api/v5/rfq/cancel-rfq",
     "/api/v5/rfq/cancel-batch-rfqs",
     "/api/v5/rfq/cancel-all-rfqs",
@@ -87,6 +88,44 @@ describe("OKX endpoints over a real socket", () => {
       assert.deepStrictEqual(missing.json.data, [])
       const wrongType = yield* call(sim, path, { body: { quoteId: 11 } })
       assert.strictEqual(wrongType.json.code, "51000")
+    })
+  )
+
+  it.scoped("client ids outside OKX's 1-32 letters and digits are 51000 naming the field, unless an id wins", () =>
+    Effect.gen(function* () {
+      const sim = yield* start
+      const [quote] = yield* sim.createQuotes({ count: 1 })
+      const [rfq] = yield* sim.createRfqs({ count: 1 })
+      const bad = ["x-y", "has space", "é1", "a".repeat(33)]
+      for (const clQuoteId of bad) {
+        const answer = yield* call(sim, "/api/v5/rfq/cancel-quote", { body: { clQuoteId } })
+        assert.deepStrictEqual(
+          [answer.status, answer.json.code, answer.json.msg, answer.json.data],
+          [200, "51000", "Parameter clQuoteId error", []],
+          clQuoteId
+        )
+        const rfqAnswer = yield* call(sim, "/api/v5/rfq/cancel-rfq", { body: { clRfqId: clQuoteId } })
+        assert.deepStrictEqual([rfqAnswer.json.code, rfqAnswer.json.msg], ["51000", "Parameter clRfqId error"])
+      }
+      const batch = yield* call(sim, "/api/v5/rfq/cancel-batch-quotes", {
+        body: { clQuoteIds: [quote!.clQuoteId, "x-y"] }
+      })
+      assert.deepStrictEqual([batch.json.code, batch.json.msg], ["51000", "Parameter clQuoteIds error"])
+      const rfqBatch = yield* call(sim, "/api/v5/rfq/cancel-batch-rfqs", { body: { clRfqIds: ["a".repeat(33)] } })
+      assert.deepStrictEqual([rfqBatch.json.code, rfqBatch.json.msg], ["51000", "Parameter clRfqIds error"])
+      assert.strictEqual(yield* quoteState(sim, quote!.quoteId), "active")
+      const longest = "Z".repeat(32)
+      yield* sim.createQuotes({ quotes: [{ clQuoteId: longest }] })
+      assert.strictEqual(
+        (yield* call(sim, "/api/v5/rfq/cancel-quote", { body: { clQuoteId: longest } })).json.data[0]!.sCode,
+        "0"
+      )
+      const idWins = yield* call(sim, "/api/v5/rfq/cancel-quote", {
+        body: { quoteId: quote!.quoteId, clQuoteId: "x-y" }
+      })
+      assert.strictEqual(idWins.json.data[0]!.sCode, "0")
+      const rfqIdWins = yield* call(sim, "/api/v5/rfq/cancel-rfq", { body: { rfqId: rfq!.rfqId, clRfqId: "x-y" } })
+      assert.strictEqual(rfqIdWins.json.data[0]!.sCode, "0")
     })
   )
 
@@ -266,6 +305,67 @@ describe("OKX endpoints over a real socket", () => {
       assert.strictEqual((yield* call(sim, "/api/v5/rfq/quotes?state=nope")).json.code, "51000")
     })
   )
+
+  it.scoped("GET /api/v5/rfq/quotes pages with endId (older) and beginId (newer), neither included", () =>
+    Effect.gen(function* () {
+      const sim = yield* start
+      const ids = (yield* sim.createQuotes({ count: 150 })).map((q) => q.quoteId)
+      const newestFirst = [...ids].reverse()
+      const page = (query: string) =>
+        Effect.map(call(sim, `/api/v5/rfq/quotes?${query}`), (answer) => {
+          assert.strictEqual(answer.json.code, "0", query)
+          return answer.json.data.map((q) => q.quoteId as string)
+        })
+      const first = yield* page("limit=100")
+      assert.deepStrictEqual(first, newestFirst.slice(0, 100))
+      const second = yield* page(`limit=100&endId=${first.at(-1)}`)
+      assert.deepStrictEqual(second, newestFirst.slice(100))
+      assert.deepStrictEqual(yield* page(`endId=${ids[0]}`), [])
+      assert.deepStrictEqual(yield* page(`beginId=${ids[146]}`), [ids[149], ids[148], ids[147]])
+      assert.deepStrictEqual(yield* page(`beginId=${ids[10]}&endId=${ids[14]}`), [ids[13], ids[12], ids[11]])
+      // an id the venue does not know compares as a number
+      assert.deepStrictEqual(yield* page("endId=3000000003"), [ids[1], ids[0]])
+      assert.deepStrictEqual(yield* page("beginId=9000000000"), [])
+      const bad = yield* call(sim, "/api/v5/rfq/quotes?endId=abc")
+      assert.deepStrictEqual([bad.json.code, bad.json.msg], ["51000", "Parameter endId error"])
+    })
+  )
+
+  it.scoped("GET /api/v5/rfq/rfqs: the user's RFQs, newest first, with filters, paging and limit", () =>
+    Effect.gen(function* () {
+      const sim = yield* start
+      const rfqs = yield* sim.createRfqs({ count: 3 })
+      yield* sim.createRfqs({ count: 1, userId: other.userId })
+      yield* call(sim, "/api/v5/rfq/cancel-rfq", { body: { rfqId: rfqs[0]!.rfqId } })
+      const all = yield* call(sim, "/api/v5/rfq/rfqs")
+      assert.strictEqual(all.json.code, "0")
+      assert.deepStrictEqual(
+        all.json.data.map((r) => [r.rfqId, r.clRfqId, r.state]),
+        rfqs.map((r, i) => [r.rfqId, r.clRfqId, i === 0 ? "canceled" : "active"]).reverse()
+      )
+      for (const field of ["rfqId", "clRfqId", "state", "traderCode", "validUntil", "cTime", "uTime"]) {
+        assert.strictEqual(typeof all.json.data[0]![field], "string", field)
+      }
+      const canceled = yield* call(sim, "/api/v5/rfq/rfqs?state=canceled")
+      assert.deepStrictEqual(
+        canceled.json.data.map((r) => r.rfqId),
+        [rfqs[0]!.rfqId]
+      )
+      const byCl = yield* call(sim, `/api/v5/rfq/rfqs?clRfqId=${rfqs[1]!.clRfqId}`)
+      assert.deepStrictEqual(
+        byCl.json.data.map((r) => r.rfqId),
+        [rfqs[1]!.rfqId]
+      )
+      const older = yield* call(sim, `/api/v5/rfq/rfqs?endId=${rfqs[2]!.rfqId}&limit=1`)
+      assert.deepStrictEqual(
+        older.json.data.map((r) => r.rfqId),
+        [rfqs[1]!.rfqId]
+      )
+      assert.strictEqual((yield* call(sim, "/api/v5/rfq/rfqs?state=traded_away")).json.data.length, 0)
+      assert.strictEqual((yield* call(sim, "/api/v5/rfq/rfqs?state=nope")).json.code, "51000")
+      assert.strictEqual((yield* call(sim, "/api/v5/rfq/rfqs?limit=0")).json.code, "51000")
+    })
+  )
 })
 
 describe("control API", () => {
@@ -295,6 +395,10 @@ describe("control API", () => {
       assert.strictEqual(duplicate.status, 400)
       const invalid = yield* control(sim, "/sim/quotes", { count: "many" })
       assert.strictEqual(invalid.status, 400)
+      for (const document of [{ quotes: [{ clQuoteId: "bad-id!" }] }, { quotes: [{ clQuoteId: "a".repeat(33) }] }]) {
+        assert.strictEqual((yield* control(sim, "/sim/quotes", document)).status, 400)
+      }
+      assert.strictEqual((yield* control(sim, "/sim/rfqs", { rfqs: [{ clRfqId: "bad id" }] })).status, 400)
       const rfqs = yield* control<{ rfqs: Array<OkxSimulator.Rfq> }>(sim, "/sim/rfqs", { count: 1 })
       assert.strictEqual(rfqs.json.rfqs[0]!.state, "active")
       yield* call(sim, "/api/v5/rfq/cancel-all-after", { body: { timeOut: "30" } })

@@ -44,25 +44,57 @@ describe("limits per User ID and endpoint, by arrival time over a sliding window
       assert.strictEqual((yield* cancelQuote(sim)).json.code, "50011")
       yield* TestClock.adjust("999 millis")
       assert.strictEqual((yield* cancelQuote(sim)).json.code, "50011")
+      // exactly 2 s after the first: it left the window, so one more passes, and the window is full again
       yield* TestClock.adjust("1 millis")
+      assert.strictEqual((yield* cancelQuote(sim)).json.code, "1")
       assert.strictEqual((yield* cancelQuote(sim)).json.code, "50011")
       yield* TestClock.adjust("2 seconds")
       assert.strictEqual((yield* cancelQuote(sim)).json.code, "1")
     })
   )
 
-  it.scoped("rejected arrivals count too: a client hammering over the limit stays limited", () =>
-    Effect.gen(function* () {
-      const sim = yield* OkxSimulator.make({ accounts })
-      const path = "/api/v5/rfq/cancel-all-after"
-      assert.strictEqual((yield* call(sim, path, { body: { timeOut: "60" } })).json.code, "0")
-      yield* TestClock.adjust("600 millis")
-      assert.strictEqual((yield* call(sim, path, { body: { timeOut: "60" } })).json.code, "50011")
-      yield* TestClock.adjust("600 millis")
-      assert.strictEqual((yield* call(sim, path, { body: { timeOut: "60" } })).json.code, "50011")
-      yield* TestClock.adjust("1001 millis")
-      assert.strictEqual((yield* call(sim, path, { body: { timeOut: "60" } })).json.code, "0")
-    })
+  it.scoped(
+    "a request rejected with 50011 takes no place: an early client gets through once the last passed is W old",
+    () =>
+      Effect.gen(function* () {
+        const sim = yield* OkxSimulator.make({ accounts })
+        const path = "/api/v5/rfq/cancel-all-after"
+        const rearm = Effect.map(call(sim, path, { body: { timeOut: "60" } }), (answer) => answer.json.code)
+        // a heartbeat a little faster than 1 per second: every other re-arm passes, none is locked out for good
+        const codes: Array<string> = []
+        for (let i = 0; i < 6; i++) {
+          codes.push(yield* rearm)
+          yield* TestClock.adjust("995 millis")
+        }
+        assert.deepStrictEqual(codes, ["0", "50011", "0", "50011", "0", "50011"])
+        yield* TestClock.adjust("5 seconds")
+        assert.strictEqual(yield* rearm, "0")
+        yield* TestClock.adjust("600 millis")
+        assert.strictEqual(yield* rearm, "50011")
+        yield* TestClock.adjust("400 millis")
+        assert.strictEqual(yield* rearm, "0")
+        const log = (yield* sim.state).requests
+        assert.strictEqual(log.filter((entry) => entry.code === "50011").length, 4)
+      })
+  )
+
+  it.scoped(
+    "with countRejected every authenticated arrival counts: a client hammering over the limit stays limited",
+    () =>
+      Effect.gen(function* () {
+        const sim = yield* OkxSimulator.make({ accounts, countRejected: true })
+        const path = "/api/v5/rfq/cancel-all-after"
+        const rearm = Effect.map(call(sim, path, { body: { timeOut: "60" } }), (answer) => answer.json.code)
+        const codes: Array<string> = []
+        for (let i = 0; i < 6; i++) {
+          codes.push(yield* rearm)
+          yield* TestClock.adjust("995 millis")
+        }
+        assert.deepStrictEqual(codes, ["0", "50011", "50011", "50011", "50011", "50011"])
+        assert.strictEqual(yield* rearm, "50011")
+        yield* TestClock.adjust("1 second")
+        assert.strictEqual(yield* rearm, "0")
+      })
   )
 
   it.scoped("keys of one User ID share a lane; another User ID and another endpoint have their own", () =>

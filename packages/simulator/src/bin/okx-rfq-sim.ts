@@ -32,6 +32,9 @@ const countdownPaceMs = Options.integer("countdown-pace-ms").pipe(
 const unlimited = Options.boolean("unlimited").pipe(
   Options.withDescription("no per-User-ID limits (for throughput benchmarks; OKX always limits)")
 )
+const countRejected = Options.boolean("count-rejected").pipe(
+  Options.withDescription("a request rejected with 50011 takes a place in its window too (stricter than OKX documents)")
+)
 const seed = Options.integer("seed").pipe(Options.optional, Options.withDescription("seed of the fault draws"))
 
 const unlimitedLimits = Object.fromEntries(
@@ -43,7 +46,20 @@ const unlimitedLimits = Object.fromEntries(
 
 const command = Command.make(
   "okx-rfq-sim",
-  { port, host, apiKey, secretKey, passphrase, userId, demo, seedQuotes, countdownPaceMs, seed, unlimited },
+  {
+    port,
+    host,
+    apiKey,
+    secretKey,
+    passphrase,
+    userId,
+    demo,
+    seedQuotes,
+    countdownPaceMs,
+    seed,
+    unlimited,
+    countRejected
+  },
   (args) =>
     Effect.scoped(
       Effect.gen(function* () {
@@ -62,6 +78,7 @@ const command = Command.make(
           seedQuotes: args.seedQuotes,
           countdownPaceMs: Option.getOrUndefined(args.countdownPaceMs),
           seed: Option.getOrUndefined(args.seed),
+          countRejected: args.countRejected,
           ...(args.unlimited ? { limits: unlimitedLimits } : {})
         })
         yield* Console.log(`listening on ${sim.url}`)

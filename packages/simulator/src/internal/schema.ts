@@ -48,10 +48,13 @@ export const RfqState = Schema.Literal(
 
 const Id = Schema.String.pipe(Schema.minLength(1))
 
+/** A client-supplied id as OKX allows it (1 to 32 letters and digits), or `""` for none. */
+const ClientId = Schema.String.pipe(Schema.pattern(/^[A-Za-z0-9]{0,32}$/))
+
 /** @internal */
 export const QuoteSpec = Schema.Struct({
   quoteId: Schema.optional(Id),
-  clQuoteId: Schema.optional(Schema.String),
+  clQuoteId: Schema.optional(ClientId),
   rfqId: Schema.optional(Id),
   userId: Schema.optional(Id),
   state: Schema.optional(QuoteState)
@@ -60,7 +63,7 @@ export const QuoteSpec = Schema.Struct({
 /** @internal */
 export const RfqSpec = Schema.Struct({
   rfqId: Schema.optional(Id),
-  clRfqId: Schema.optional(Schema.String),
+  clRfqId: Schema.optional(ClientId),
   userId: Schema.optional(Id),
   state: Schema.optional(RfqState)
 })

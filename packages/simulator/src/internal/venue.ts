@@ -14,6 +14,8 @@ import { envelope, error, messageOf, type Reply } from "./wire.js"
 export class SimulatorError extends Data.TaggedError("SimulatorError")<{ readonly message: string }> {}
 
 interface QuoteRecord {
+  /** Creation order (OKX's ids grow with time; the paging filters compare by it). */
+  readonly seq: number
   readonly quoteId: string
   readonly clQuoteId: string
   readonly rfqId: string
@@ -24,6 +26,8 @@ interface QuoteRecord {
 }
 
 interface RfqRecord {
+  /** Creation order, as for quotes. */
+  readonly seq: number
   readonly rfqId: string
   readonly clRfqId: string
   readonly userId: string
@@ -58,6 +62,7 @@ export interface HandlerContext {
 export const defaultLimits: Record<string, Limit> = {
   "/api/v5/public/time": { requests: 10, windowMs: 2000 },
   "/api/v5/rfq/quotes": { requests: 2, windowMs: 2000 },
+  "/api/v5/rfq/rfqs": { requests: 2, windowMs: 2000 },
   "/api/v5/rfq/cancel-rfq": { requests: 5, windowMs: 2000 },
   "/api/v5/rfq/cancel-batch-rfqs": { requests: 2, windowMs: 2000 },
   "/api/v5/rfq/cancel-all-rfqs": { requests: 2, windowMs: 2000 },
@@ -68,6 +73,10 @@ export const defaultLimits: Record<string, Limit> = {
 }
 
 const quoteStates: ReadonlySet<string> = new Set(["active", "canceled", "pending_fill", "filled", "expired", "failed"])
+const rfqStates: ReadonlySet<string> = new Set([...quoteStates, "traded_away"])
+
+/** OKX's client-supplied ids (`clQuoteId`, `clRfqId`): 1 to 32 case-sensitive letters and digits. */
+const clientId = /^[A-Za-z0-9]{1,32}$/
 
 const isStringOrAbsent = (value: unknown): value is string | undefined =>
   value === undefined || value === null || typeof value === "string"
@@ -116,10 +125,12 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
     const pace = Duration.millis(options.countdownPaceMs ?? 100)
     const maxLog = Math.max(1, options.maxRequestLog ?? 100_000)
     const limits: Record<string, Limit> = { ...defaultLimits, ...options.limits }
+    const countRejected = options.countRejected === true
 
     const quotes = new Map<string, QuoteRecord>()
     const rfqs = new Map<string, RfqRecord>()
-    const arrivals = new Map<string, Array<number>>()
+    /** Per (User ID, endpoint): the arrival times in the current window that take a place in it. */
+    const counted = new Map<string, Array<number>>()
     const triggers = new Map<string, number>()
     let requests: Array<OkxSimulator.RequestLogEntry> = []
     let faults: OkxSimulator.Faults = options.faults ?? {}
@@ -168,6 +179,7 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
             return Effect.fail(new SimulatorError({ message: `quoteId ${quoteId} already exists` }))
           }
           created.push({
+            seq: n,
             quoteId,
             clQuoteId: spec.clQuoteId ?? `simq${n}`,
             rfqId: spec.rfqId ?? String(2_000_000_000 + ++rfqSeq),
@@ -195,6 +207,7 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
             return Effect.fail(new SimulatorError({ message: `rfqId ${rfqId} already exists` }))
           }
           created.push({
+            seq: n,
             rfqId,
             clRfqId: spec.clRfqId ?? `simr${n}`,
             userId: spec.userId ?? defaultUserId,
@@ -290,6 +303,8 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
       const chosen = useClient ? list(client) : list(primary)
       if (chosen.length === 0) return { _tag: "Error", reply: error("50015", idField, clField) }
       if (chosen.length > 100) return { _tag: "Error", reply: error(tooMany) }
+      if (useClient && !chosen.every((id) => clientId.test(id)))
+        return { _tag: "Error", reply: error("51000", clField) }
       return { _tag: "Ids", ids: chosen, client: useClient }
     }
 
@@ -330,6 +345,73 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
 
     const stringParam = (body: Record<string, unknown>, name: string) => body[name]
 
+    /**
+     * A paging bound (`beginId`, `endId`) as a comparison with a record: a known id compares by creation order, an
+     * unknown one numerically (OKX's ids are growing numbers; a record with another kind of id never matches it).
+     */
+    const bound = <R extends { readonly seq: number }>(
+      records: ReadonlyMap<string, R>,
+      id: string
+    ): ((recordId: string, record: R) => number) | undefined => {
+      const known = records.get(id)
+      if (known !== undefined) return (_, record) => record.seq - known.seq
+      if (!/^\d+$/.test(id)) return undefined
+      const value = BigInt(id)
+      return (recordId) =>
+        /^\d+$/.test(recordId) ? Number(BigInt(recordId) > value) - Number(BigInt(recordId) < value) : Number.NaN
+    }
+
+    /**
+     * A GET list of the user's records, newest first: `state`, equality filters, `beginId` (only newer records) and
+     * `endId` (only older), neither included, then the first `limit` (1–100, default 100); a bad value is 51000.
+     */
+    const list = <R extends { readonly seq: number; readonly userId: string; readonly state: string }>(
+      ctx: HandlerContext,
+      records: ReadonlyMap<string, R>,
+      states: ReadonlySet<string>,
+      filters: ReadonlyArray<readonly [param: string, field: (record: R) => string]>,
+      view: (record: R) => Record<string, unknown>
+    ): Reply => {
+      const q = ctx.query
+      const limitParam = q.get("limit")
+      let limit = 100
+      if (limitParam !== null && limitParam !== "") {
+        if (!/^\d+$/.test(limitParam) || Number(limitParam) < 1 || Number(limitParam) > 100) {
+          return error("51000", "limit")
+        }
+        limit = Number(limitParam)
+      }
+      const state = nonEmpty(q.get("state"))
+      if (state !== undefined && !states.has(state)) return error("51000", "state")
+      const bounds: Array<readonly [compare: (recordId: string, record: R) => number, newer: boolean]> = []
+      for (const [param, newer] of [
+        ["beginId", true],
+        ["endId", false]
+      ] as const) {
+        const id = nonEmpty(q.get(param))
+        if (id === undefined) continue
+        const compare = bound(records, id)
+        if (compare === undefined) return error("51000", param)
+        bounds.push([compare, newer])
+      }
+      const wanted = filters.flatMap(([param, field]) => {
+        const value = nonEmpty(q.get(param))
+        return value === undefined ? [] : [[value, field] as const]
+      })
+      const data = Array.from(records)
+        .filter(
+          ([id, record]) =>
+            record.userId === ctx.userId &&
+            (state === undefined || record.state === state) &&
+            wanted.every(([value, field]) => field(record) === value) &&
+            bounds.every(([compare, newer]) => (newer ? compare(id, record) > 0 : compare(id, record) < 0))
+        )
+        .reverse()
+        .slice(0, limit)
+        .map(([, record]) => view(record))
+      return envelope("0", data)
+    }
+
     const routes: Record<string, Route> = {
       "/api/v5/public/time": {
         method: "GET",
@@ -342,37 +424,21 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
         auth: true,
         limit: limits["/api/v5/rfq/quotes"]!,
         handle: (ctx) =>
-          Effect.sync(() => {
-            const q = ctx.query
-            const limitParam = q.get("limit")
-            let limit = 100
-            if (limitParam !== null && limitParam !== "") {
-              if (!/^\d+$/.test(limitParam) || Number(limitParam) < 1 || Number(limitParam) > 100) {
-                return error("51000", "limit")
-              }
-              limit = Number(limitParam)
-            }
-            const state = nonEmpty(q.get("state"))
-            if (state !== undefined && !quoteStates.has(state)) return error("51000", "state")
-            const quoteId = nonEmpty(q.get("quoteId"))
-            const clQuoteId = nonEmpty(q.get("clQuoteId"))
-            const rfqId = nonEmpty(q.get("rfqId"))
-            const data = Array.from(quotes.values())
-              .filter(
-                (x) =>
-                  x.userId === ctx.userId &&
-                  (quoteId === undefined || x.quoteId === quoteId) &&
-                  (clQuoteId === undefined || x.clQuoteId === clQuoteId) &&
-                  (rfqId === undefined || x.rfqId === rfqId) &&
-                  (state === undefined || x.state === state)
-              )
-              .reverse()
-              .slice(0, limit)
-              .map((x) => ({
+          Effect.sync(() =>
+            list(
+              ctx,
+              quotes,
+              quoteStates,
+              [
+                ["quoteId", (x) => x.quoteId],
+                ["clQuoteId", (x) => x.clQuoteId],
+                ["rfqId", (x) => x.rfqId]
+              ],
+              (x) => ({
                 quoteId: x.quoteId,
                 clQuoteId: x.clQuoteId,
                 rfqId: x.rfqId,
-                clRfqId: "",
+                clRfqId: rfqs.get(x.rfqId)?.clRfqId ?? "",
                 state: x.state,
                 quoteSide: "buy",
                 traderCode: "SIMMAKER",
@@ -381,9 +447,37 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
                 cTime: String(x.cTime),
                 uTime: String(x.uTime),
                 legs: []
-              }))
-            return envelope("0", data)
-          })
+              })
+            )
+          )
+      },
+      "/api/v5/rfq/rfqs": {
+        method: "GET",
+        auth: true,
+        limit: limits["/api/v5/rfq/rfqs"]!,
+        handle: (ctx) =>
+          Effect.sync(() =>
+            list(
+              ctx,
+              rfqs,
+              rfqStates,
+              [
+                ["rfqId", (x) => x.rfqId],
+                ["clRfqId", (x) => x.clRfqId]
+              ],
+              (x) => ({
+                rfqId: x.rfqId,
+                clRfqId: x.clRfqId,
+                state: x.state,
+                traderCode: "SIMTAKER",
+                validUntil: String(x.cTime + 300_000),
+                counterparties: [],
+                legs: [],
+                cTime: String(x.cTime),
+                uTime: String(x.uTime)
+              })
+            )
+          )
       },
       "/api/v5/rfq/cancel-quote": {
         method: "POST",
@@ -400,6 +494,7 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
             const id = nonEmpty(quoteId)
             const clId = nonEmpty(clQuoteId)
             if (id === undefined && clId === undefined) return error("50015", "quoteId", "clQuoteId")
+            if (id === undefined && !clientId.test(clId!)) return error("51000", "clQuoteId")
             return batchReply([cancelQuoteItem(ctx.userId, ctx.now, id, clId, nonEmpty(rfqId))])
           })
       },
@@ -442,6 +537,7 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
             const id = nonEmpty(rfqId)
             const clId = nonEmpty(clRfqId)
             if (id === undefined && clId === undefined) return error("50015", "rfqId", "clRfqId")
+            if (id === undefined && !clientId.test(clId!)) return error("51000", "clRfqId")
             return batchReply([cancelRfqItem(ctx.userId, ctx.now, id, clId)])
           })
       },
@@ -511,19 +607,21 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
       }
     }
 
+    /** Whether a request arriving `at` is over `limit` for `key`; a request let through takes a place in the log. */
     const overLimit = (key: string, limit: Limit, at: number): boolean => {
       if (limit.requests === Number.POSITIVE_INFINITY) return false
-      let list = arrivals.get(key)
+      let list = counted.get(key)
       if (list === undefined) {
         list = []
-        arrivals.set(key, list)
+        counted.set(key, list)
       }
       const from = at - limit.windowMs
       let drop = 0
       while (drop < list.length && list[drop]! <= from) drop++
       if (drop > 0) list.splice(0, drop)
-      list.push(at)
-      return list.length > limit.requests
+      const over = list.length >= limit.requests
+      if (!over || countRejected) list.push(at)
+      return over
     }
 
     const log = (entry: OkxSimulator.RequestLogEntry) => {
@@ -559,7 +657,7 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
       yield* FiberSet.clear(lapses)
       quotes.clear()
       rfqs.clear()
-      arrivals.clear()
+      counted.clear()
       triggers.clear()
       requests = []
       faults = options.faults ?? {}
