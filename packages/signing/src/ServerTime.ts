@@ -3,7 +3,10 @@
  *
  * Each sync takes several samples, corrects each by half its round trip, and keeps the median. The offset is
  * refreshed on a schedule and on demand (after a `50102` "timestamp expired"); concurrent on-demand resyncs
- * share one sync. All time is read through Effect's `Clock`, so it runs under the `TestClock`.
+ * share one sync. The first sync runs in a fiber of the layer's scope, and a request waits for it at most
+ * `initialWait`: a venue whose time endpoint hangs delays the first request by that much, not by the whole sync, and
+ * a caller interrupted while it waits does not interrupt the sync. All time is read through Effect's `Clock`, so it
+ * runs under the `TestClock`.
  *
  * @since 0.1.0
  */
@@ -14,6 +17,7 @@ import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
@@ -87,10 +91,17 @@ export interface Options {
   /** A timeout per sample (default 2 seconds). */
   readonly sampleTimeout?: Duration.DurationInput | undefined
   /**
-   * `eager` (default): the first sync runs while the layer is built. `lazy`: it runs on the first use of the
+   * `eager` (default): the first sync starts while the layer is built. `lazy`: it starts on the first use of the
    * offset, so that nothing is sent before a request is (a program that rejects bad input sends nothing).
    */
   readonly initialSync?: "eager" | "lazy" | undefined
+  /**
+   * How long, from its start, the first sync is waited for (default 1 second): by the layer's build (`eager`), and
+   * by every use of the offset until it completes. Past that, uses go on with the offset at 0 while the sync goes on
+   * in the background; a request the venue then rejects with `50102` resyncs and is signed again (the client does
+   * that). So a time endpoint that hangs delays a cancel by at most this much, not by `samples × sampleTimeout`.
+   */
+  readonly initialWait?: Duration.DurationInput | undefined
 }
 
 /**
@@ -180,10 +191,38 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
         Effect.logWarning("server time sync failed; keeping the previous offset", error.message)
       )
     )
-    const initial = yield* Effect.cached(syncLogged)
+    // The first sync: started once, in this scope (a caller interrupted while waiting for it does not interrupt it),
+    // and waited for until `initialWait` after its start. Once it completed, a use of the offset is one Ref read.
+    const initialWaitMillis = Duration.toMillis(Duration.decode(options.initialWait ?? "1 second"))
+    const scope = yield* Effect.scope
+    let initial: { readonly fiber: Fiber.RuntimeFiber<unknown>; readonly waitUntil: number } | undefined
+    let initialDone = false
+    const waitForInitial = Effect.gen(function* () {
+      const now = yield* Clock.currentTimeMillis
+      if (initial === undefined) {
+        const fiber = yield* Effect.forkIn(
+          Effect.ensuring(
+            Effect.interruptible(syncLogged),
+            Effect.sync(() => {
+              initialDone = true
+            })
+          ),
+          scope
+        )
+        initial = { fiber, waitUntil: now + initialWaitMillis }
+      }
+      const { fiber, waitUntil } = initial
+      // interruptible, so that the wait ends on time in an uninterruptible region too (a switch's shutdown)
+      if (waitUntil > now) {
+        yield* Effect.timeoutOption(Effect.interruptible(Fiber.await(fiber)), Duration.millis(waitUntil - now))
+      }
+    })
     const offset = Effect.map(Ref.get(last), Option.match({ onNone: () => 0, onSome: (s) => s.offsetMillis }))
-    const service = fromOffset(Effect.zipRight(initial, offset), { resync, lastSync: Ref.get(last) })
-    if (options.initialSync !== "lazy") yield* initial
+    const service = fromOffset(
+      Effect.suspend(() => (initialDone ? offset : Effect.zipRight(waitForInitial, offset))),
+      { resync, lastSync: Ref.get(last) }
+    )
+    if (options.initialSync !== "lazy") yield* waitForInitial
     yield* Effect.sleep(interval).pipe(
       Effect.zipRight(syncLogged),
       Effect.forever,
