@@ -453,7 +453,10 @@ const readEnvelope = (body: unknown) =>
  * - any other envelope code (2xx or not) → the error for that code (`OkxError.fromCode`).
  * - non-2xx without an envelope (or with a success code) → `OkxError.fromHttpStatus` (429 → `RateLimited`, 5xx →
  *   `Unavailable`, else `UnknownCode`), keeping the status and raw body.
- * - 2xx without an envelope → `DecodeError` with the raw body.
+ * - 2xx without a readable envelope (truncated, not JSON, an HTML page) → `OutcomeUnknown` without a `code`, keeping
+ *   the raw body: the venue may have acted, so the request is retried like 50004 (cancels are idempotent). An
+ *   envelope with a missing or malformed field that decides something stays a `DecodeError` (never retried: the
+ *   same answer would come back).
  *
  * @example
  * ```ts
@@ -486,10 +489,10 @@ export const interpret = <
   if (Either.isLeft(raw)) {
     return Either.left(
       ok
-        ? new OkxError.DecodeError({
+        ? new OkxError.OutcomeUnknown({
             endpoint: endpoint.name,
             httpStatus,
-            detail: `not an OKX envelope: ${formatIssues(raw.left)}`,
+            msg: `not an OKX envelope: ${formatIssues(raw.left)}`,
             body
           })
         : OkxError.fromHttpStatus({ endpoint: endpoint.name, httpStatus, body })

@@ -111,15 +111,16 @@ export class Unavailable extends Schema.TaggedError<Unavailable>("@okx-rfq/schem
 }
 
 /**
- * 50004: the endpoint timed out and the outcome is unknown. Cancels are idempotent, so retry with backoff (or
- * confirm the state with `GET /api/v5/rfq/quotes`).
+ * The outcome is unknown: 50004 (the endpoint timed out), or a 2xx answer without a readable OKX envelope (`code`
+ * absent; keeps `httpStatus` and the raw `body`): a truncated or non-JSON body, an HTML page from a proxy. Cancels
+ * are idempotent, so retry with backoff (or confirm the state with `GET /api/v5/rfq/quotes`).
  *
  * @since 0.1.0
  * @category errors
  */
 export class OutcomeUnknown extends Schema.TaggedError<OutcomeUnknown>("@okx-rfq/schema/OutcomeUnknown")(
   "OutcomeUnknown",
-  envelopeFields
+  optionalCodeFields
 ) {
   /**
    * @since 0.1.0

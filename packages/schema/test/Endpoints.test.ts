@@ -330,10 +330,16 @@ describe("interpret: errors", () => {
     assert.strictEqual(error._tag, "Unavailable")
   })
 
-  it("2xx without an envelope, or with missing fields, is a DecodeError keeping the raw body", () => {
-    const html = left(Endpoints.interpret(Endpoints.cancelQuote, ok("<html>oops</html>")))
-    assert.strictEqual(html._tag, "DecodeError")
-    if (html._tag === "DecodeError") assert.strictEqual(html.body, "<html>oops</html>")
+  it("2xx without a readable envelope is OutcomeUnknown (retried), keeping the raw body and no code", () => {
+    for (const raw of ["<html>oops</html>", '{"code":"0","msg":"","data":[{"quoteId":', "", "[]", { data: [] }]) {
+      const error = left(Endpoints.interpret(Endpoints.cancelQuote, ok(raw)))
+      if (error._tag !== "OutcomeUnknown") return assert.fail(`${JSON.stringify(raw)}: ${error._tag}`)
+      assert.deepStrictEqual([error.body, error.code, error.httpStatus, error.retry], [raw, undefined, 200, "backoff"])
+      assert.include(error.msg, "not an OKX envelope")
+    }
+  })
+
+  it("2xx with an envelope whose deciding field is missing or malformed is a DecodeError keeping the raw body", () => {
     const body = { code: "0", msg: "", data: [{ quoteId: "1", clQuoteId: "", sMsg: "" }] }
     const missing = left(Endpoints.interpret(Endpoints.cancelQuote, ok(body)))
     if (missing._tag !== "DecodeError") return assert.fail(missing._tag)

@@ -247,7 +247,7 @@ describe("fault matrix: the connection", () => {
   )
 
   it.live(
-    "a malformed body (invalid JSON): DecodeError with the raw body, not retried; quotes confirms the cancel",
+    "a malformed body (invalid JSON): OutcomeUnknown with the raw body after every attempt; quotes confirms the cancel",
     () =>
       matrix(
         {
@@ -257,14 +257,39 @@ describe("fault matrix: the connection", () => {
           Effect.gen(function* () {
             const { exit, seen, sent } = yield* call(client.cancelQuote({ quoteId: quoteIds[0]! }))
             const error = errorOf(exit)
-            assert.strictEqual(error?._tag, "DecodeError")
-            assert.include(String(error?.detail), "not an OKX envelope")
+            assert.deepStrictEqual([error?._tag, error?.code], ["OutcomeUnknown", undefined])
+            assert.include(String(error?.msg), "not an OKX envelope")
             assert.strictEqual(typeof error?.body, "string")
-            assert.deepStrictEqual([seen.length, sent, seen[0]!.fault], [1, 1, "malformed"])
+            assert.deepStrictEqual([seen.length, sent], [maxAttempts, maxAttempts])
+            assert.isTrue(seen.every((request) => request.fault === "malformed"))
             const [quote] = yield* client.quotes({ quoteId: quoteIds[0]! })
             assert.strictEqual(quote!.state, "canceled")
           })
       )
+  )
+
+  it.live("one malformed answer, then a readable one: the retry reads the venue's word (already cancelled)", () =>
+    matrix(
+      {
+        sim: { faults: { endpoints: { [path]: { malformed: 0.5 } } } }
+      },
+      ({ call, client, quoteIds }) =>
+        Effect.gen(function* () {
+          const outcomes = new Set<string>()
+          for (const quoteId of quoteIds.slice(0, 10)) {
+            const { exit, seen, sent } = yield* call(client.cancelQuote({ quoteId }))
+            assert.strictEqual(seen.length, sent)
+            assert.isTrue(seen.slice(0, -1).every((request) => request.fault === "malformed"))
+            if (Exit.isSuccess(exit)) {
+              assert.strictEqual(outcomeOf(exit), seen.length === 1 ? "Cancelled" : "AlreadyInactive")
+              outcomes.add(outcomeOf(exit)!)
+            } else {
+              assert.deepStrictEqual([errorOf(exit)?._tag, seen.length], ["OutcomeUnknown", maxAttempts])
+            }
+          }
+          assert.deepStrictEqual([...outcomes].sort(), ["AlreadyInactive", "Cancelled"], "the seed draws both")
+        })
+    )
   )
 })
 
