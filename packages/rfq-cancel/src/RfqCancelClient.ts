@@ -207,6 +207,31 @@ const durationMillis = (input: Duration.DurationInput | undefined, fallback: Dur
   Duration.toMillis(Duration.decode(input ?? fallback))
 
 /**
+ * The ids a quote cancel asked for, by the field OKX goes by (`quoteId(s)` when both are sent): what the answer must
+ * account for (`Endpoints.accountForQuotes`).
+ */
+const requestedQuotes = (input: {
+  readonly quoteId?: string | undefined
+  readonly clQuoteId?: string | undefined
+  readonly quoteIds?: ReadonlyArray<string> | undefined
+  readonly clQuoteIds?: ReadonlyArray<string> | undefined
+}) =>
+  input.quoteId !== undefined || input.quoteIds !== undefined
+    ? { quoteIds: input.quoteIds ?? [input.quoteId ?? ""] }
+    : { clQuoteIds: input.clQuoteIds ?? (input.clQuoteId === undefined ? [] : [input.clQuoteId]) }
+
+/** `requestedQuotes` for RFQ cancels. */
+const requestedRfqs = (input: {
+  readonly rfqId?: string | undefined
+  readonly clRfqId?: string | undefined
+  readonly rfqIds?: ReadonlyArray<string> | undefined
+  readonly clRfqIds?: ReadonlyArray<string> | undefined
+}) =>
+  input.rfqId !== undefined || input.rfqIds !== undefined
+    ? { rfqIds: input.rfqIds ?? [input.rfqId ?? ""] }
+    : { clRfqIds: input.clRfqIds ?? (input.clRfqId === undefined ? [] : [input.clRfqId]) }
+
+/**
  * Builds the client from the context's `HttpClient`, `OkxSigner`, `ServerTime` and rate-limit `Lanes`.
  *
  * @since 0.1.0
@@ -546,18 +571,26 @@ export const make = (
 
     return RfqCancelClient.of({
       cancelQuote: (input) =>
-        call(Endpoints.cancelQuote, input, withRetries).pipe(traced("cancelQuote", Endpoints.cancelQuote.path, input)),
+        call(Endpoints.cancelQuote, input, withRetries).pipe(
+          Effect.map((result) => Endpoints.accountForQuotes(result, requestedQuotes(input))),
+          traced("cancelQuote", Endpoints.cancelQuote.path, input)
+        ),
       cancelBatchQuotes: (input) =>
         batches(Endpoints.cancelBatchQuotes, ["quoteIds", "clQuoteIds"], input).pipe(
+          Effect.map((result) => Endpoints.accountForQuotes(result, requestedQuotes(input))),
           traced("cancelBatchQuotes", Endpoints.cancelBatchQuotes.path, input)
         ),
       cancelAllQuotes: call(Endpoints.cancelAllQuotes, {}, withRetries).pipe(
         traced("cancelAllQuotes", Endpoints.cancelAllQuotes.path, {})
       ),
       cancelRfq: (input) =>
-        call(Endpoints.cancelRfq, input, withRetries).pipe(traced("cancelRfq", Endpoints.cancelRfq.path, input)),
+        call(Endpoints.cancelRfq, input, withRetries).pipe(
+          Effect.map((result) => Endpoints.accountForRfqs(result, requestedRfqs(input))),
+          traced("cancelRfq", Endpoints.cancelRfq.path, input)
+        ),
       cancelBatchRfqs: (input) =>
         batches(Endpoints.cancelBatchRfqs, ["rfqIds", "clRfqIds"], input).pipe(
+          Effect.map((result) => Endpoints.accountForRfqs(result, requestedRfqs(input))),
           traced("cancelBatchRfqs", Endpoints.cancelBatchRfqs.path, input)
         ),
       cancelAllRfqs: call(Endpoints.cancelAllRfqs, {}, withRetries).pipe(

@@ -390,6 +390,70 @@ describe("RfqCancelClient requests and results", () => {
     })
   )
 
+  it.scoped("an id the venue's answer has no item for is Unanswered, and code 0 no longer claims all cancelled", () =>
+    Effect.gen(function* () {
+      const venue = yield* makeFakeVenue
+      const { client } = yield* clientOver(venue)
+      yield* venue.setFault((seen) => {
+        switch (seen.path) {
+          case "/api/v5/rfq/cancel-batch-quotes":
+            // three ids asked, one item answered
+            return { _tag: "http", status: 200, body: '{"code":"0","msg":"","data":[{"quoteId":"q2","sCode":"0"}]}' }
+          case "/api/v5/rfq/cancel-quote":
+            // an item for an id that was never asked for
+            return { _tag: "http", status: 200, body: '{"code":"0","msg":"","data":[{"quoteId":"zz","sCode":"0"}]}' }
+          case "/api/v5/rfq/cancel-rfq":
+            return { _tag: "http", status: 200, body: '{"code":"0","msg":"","data":[]}' }
+          default:
+            // by client id, from a venue that leaves the client ids out: counted, not matched
+            return {
+              _tag: "http",
+              status: 200,
+              body: '{"code":"0","msg":"","data":[{"rfqId":"r1","sCode":"0"},{"rfqId":"r2","sCode":"0"}]}'
+            }
+        }
+      })
+      const unanswered = { _tag: "Unanswered", sCode: "", sMsg: "the venue's answer has no item for this id" }
+      const batch = yield* drive(client.cancelBatchQuotes({ quoteIds: ["q1", "q2", "q3"] }))
+      assert.strictEqual(batch.code, "2")
+      assert.deepStrictEqual(
+        batch.items.map((item) => [item.quoteId, item.outcome]),
+        [
+          ["q2", { _tag: "Cancelled", sCode: "0", sMsg: "" }],
+          ["q1", unanswered],
+          ["q3", unanswered]
+        ]
+      )
+      const other = yield* drive(client.cancelQuote({ quoteId: "q9", clQuoteId: "mine9" }))
+      assert.deepStrictEqual(
+        [other.code, other.items.map((item) => [item.quoteId, item.outcome._tag])],
+        [
+          "2",
+          [
+            ["zz", "Cancelled"],
+            ["q9", "Unanswered"]
+          ]
+        ]
+      )
+      const none = yield* drive(client.cancelRfq({ clRfqId: "MyRfq1" }))
+      assert.deepStrictEqual([none.code, none.items], ["1", [{ rfqId: "", clRfqId: "MyRfq1", outcome: unanswered }]])
+      const anonymous = yield* drive(client.cancelBatchRfqs({ clRfqIds: ["A1", "B2"] }))
+      assert.deepStrictEqual(
+        [anonymous.code, anonymous.items.map((item) => item.outcome._tag)],
+        ["0", ["Cancelled", "Cancelled"]]
+      )
+      const short = yield* drive(client.cancelBatchRfqs({ clRfqIds: ["A1", "B2", "C3"] }))
+      assert.deepStrictEqual(
+        short.items.map((item) => [item.clRfqId, item.outcome._tag]),
+        [
+          ["", "Cancelled"],
+          ["", "Cancelled"],
+          ["C3", "Unanswered"]
+        ]
+      )
+    })
+  )
+
   it.scoped("a batch of 250 ids becomes 3 requests whose items are merged in order", () =>
     Effect.gen(function* () {
       const venue = yield* makeFakeVenue

@@ -152,6 +152,89 @@ const itemsEndpoint = <
   }
 }
 
+/**
+ * `result` with an `Unanswered` item appended for every requested id the venue's answer has no item for. An item
+ * matches an id by `keyOf` (the id field the request used); items whose key is empty (a venue that left out the
+ * client id) stand for as many unmatched ids, in order. When items are added the code becomes `"2"` if any item was
+ * cancelled, else `"1"`.
+ */
+const accountFor = <Item extends { readonly outcome: RfqCancel.ItemOutcome }>(
+  result: ItemsResult<Item>,
+  ids: ReadonlyArray<string>,
+  keyOf: (item: Item) => string,
+  unanswered: (id: string, outcome: RfqCancel.Unanswered) => Item
+): ItemsResult<Item> => {
+  // the common case, one id answered by its item, without building a set
+  if (ids.length === 1 && result.items.length > 0 && keyOf(result.items[0]!) === ids[0]) return result
+  const keys = new Set(result.items.map(keyOf))
+  let anonymous = result.items.reduce((n, item) => (keyOf(item) === "" ? n + 1 : n), 0)
+  const missing: Array<string> = []
+  for (const id of ids) {
+    if (keys.has(id)) continue
+    if (anonymous > 0) anonymous--
+    else missing.push(id)
+  }
+  if (missing.length === 0) return result
+  const outcome: RfqCancel.Unanswered = {
+    _tag: "Unanswered",
+    sCode: "",
+    sMsg: "the venue's answer has no item for this id"
+  }
+  const items = [...result.items, ...missing.map((id) => unanswered(id, outcome))]
+  return { ...result, code: items.some((item) => item.outcome._tag === "Cancelled") ? "2" : "1", items }
+}
+
+/**
+ * Makes a cancel-quote or cancel-batch-quotes result account for every id it asked for: an id the venue's answer
+ * has no item for gets an item with outcome `Unanswered` (appended in request order), so that a venue answering
+ * with fewer items than ids, or with items for other ids, cannot pass for a complete cancel. `requested` is the id
+ * field the request used (OKX uses `quoteId(s)` when both are sent). Items the venue sent are all kept.
+ *
+ * @since 0.1.0
+ * @category results
+ */
+export const accountForQuotes = (
+  result: ItemsResult<RfqCancel.QuoteCancellation>,
+  requested: { readonly quoteIds: ReadonlyArray<string> } | { readonly clQuoteIds: ReadonlyArray<string> }
+): ItemsResult<RfqCancel.QuoteCancellation> =>
+  "quoteIds" in requested
+    ? accountFor(
+        result,
+        requested.quoteIds,
+        (item) => item.quoteId,
+        (quoteId, outcome) => ({ quoteId, clQuoteId: "", outcome })
+      )
+    : accountFor(
+        result,
+        requested.clQuoteIds,
+        (item) => item.clQuoteId,
+        (clQuoteId, outcome) => ({ quoteId: "", clQuoteId, outcome })
+      )
+
+/**
+ * `accountForQuotes` for cancel-rfq and cancel-batch-rfqs.
+ *
+ * @since 0.1.0
+ * @category results
+ */
+export const accountForRfqs = (
+  result: ItemsResult<RfqCancel.RfqCancellation>,
+  requested: { readonly rfqIds: ReadonlyArray<string> } | { readonly clRfqIds: ReadonlyArray<string> }
+): ItemsResult<RfqCancel.RfqCancellation> =>
+  "rfqIds" in requested
+    ? accountFor(
+        result,
+        requested.rfqIds,
+        (item) => item.rfqId,
+        (rfqId, outcome) => ({ rfqId, clRfqId: "", outcome })
+      )
+    : accountFor(
+        result,
+        requested.clRfqIds,
+        (item) => item.clRfqId,
+        (clRfqId, outcome) => ({ rfqId: "", clRfqId, outcome })
+      )
+
 const nothingToCancelCodes: ReadonlyArray<string> = ["70207", "70409"]
 
 const cancelAllEndpoint = <const Name extends string, const Path extends string>(

@@ -434,12 +434,28 @@ export const Rejected = Schema.TaggedStruct("Rejected", { sCode: Schema.String, 
 export type Rejected = typeof Rejected.Type
 
 /**
+ * The venue's answer has no item for this id (fewer items than ids, or items for other ids), so whether it was
+ * cancelled is not known: cancel it again (cancels are idempotent) or confirm with `GET /api/v5/rfq/quotes`. Never
+ * decoded from the wire: the client adds it (`Endpoints.accountForQuotes` / `accountForRfqs`), with `sCode` `""`.
+ *
+ * @since 0.1.0
+ * @category outcomes
+ */
+export const Unanswered = Schema.TaggedStruct("Unanswered", { sCode: Schema.String, sMsg: Schema.String })
+
+/**
+ * @since 0.1.0
+ * @category outcomes
+ */
+export type Unanswered = typeof Unanswered.Type
+
+/**
  * The outcome of one item of a single or batch cancel.
  *
  * @since 0.1.0
  * @category outcomes
  */
-export const ItemOutcome = Schema.Union(Cancelled, NotFound, AlreadyInactive, Rejected)
+export const ItemOutcome = Schema.Union(Cancelled, NotFound, AlreadyInactive, Rejected, Unanswered)
 
 /**
  * @since 0.1.0
@@ -476,7 +492,7 @@ export const itemOutcome = (sCode: string, sMsg: string): ItemOutcome => {
  * @category outcomes
  */
 export const isInactive = (outcome: ItemOutcome): outcome is Cancelled | NotFound | AlreadyInactive =>
-  outcome._tag !== "Rejected"
+  outcome._tag !== "Rejected" && outcome._tag !== "Unanswered"
 
 // -----------------------------------------------------------------------------
 // response data
