@@ -165,6 +165,16 @@ const requestError = (
     ...(description === undefined ? {} : { description })
   })
 
+/**
+ * The reason a request failed, for the error's message: undici's message and code (`other side closed
+ * (UND_ERR_SOCKET)`, `connect ECONNREFUSED 127.0.0.1:9 (ECONNREFUSED)`). Its errors carry no request headers.
+ */
+const describeCause = (cause: unknown): string | undefined => {
+  if (!(cause instanceof Error)) return undefined
+  const code = (cause as { readonly code?: unknown }).code
+  return typeof code === "string" && !cause.message.includes(code) ? `${cause.message} (${code})` : cause.message
+}
+
 /** What `dispatch` sends: the origin picks the pool, the rest goes on the wire as given. */
 interface Wire {
   readonly origin: string
@@ -196,7 +206,7 @@ const start = (
   const fail = (cause: unknown, description?: string) => {
     if (settled) return
     settled = true
-    failed(cause, description)
+    failed(cause, description ?? describeCause(cause))
   }
   const handler: Dispatcher.DispatchHandler = {
     onRequestStart: (c) => {

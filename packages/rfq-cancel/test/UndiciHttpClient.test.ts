@@ -161,7 +161,7 @@ describe("UndiciHttpClient", () => {
     })
   )
 
-  it.scoped("a refused connection is a RequestError (Transport)", () =>
+  it.scoped("a refused connection is a RequestError (Transport) whose message says why", () =>
     Effect.gen(function* () {
       const { url, srv } = yield* server(echo)
       yield* Effect.promise(() => new Promise<void>((resolve) => srv.close(() => resolve())))
@@ -169,6 +169,7 @@ describe("UndiciHttpClient", () => {
       const error = yield* Effect.flip(client.get(`${url}/gone`))
       assert.strictEqual(error._tag, "RequestError")
       assert.strictEqual(error.reason, "Transport")
+      assert.include(error.message, "ECONNREFUSED")
     })
   )
 
