@@ -3,9 +3,9 @@
  * fixed-rate schedule, so that if this process stalls, crashes or loses the network the venue itself cancels
  * every quote when the countdown lapses.
  *
- * - Deadline-aware: each acknowledgement's `triggerTime` (converted with the server-time offset, and never later
- *   than the attempt's start plus the timeout) is the deadline. A failed re-arm is retried every `retryDelay` while
- *   slack remains (a 50102 re-syncs the server time first).
+ * - Deadline-aware: each acknowledgement sets the deadline to the attempt's start plus the time the venue gives the
+ *   countdown on its own clock (`triggerTime - ts`), never more than the timeout. A failed re-arm is retried every
+ *   `retryDelay` while slack remains (a 50102 re-syncs the server time first).
  * - Final errors: if the venue refuses the very first arm with an error retrying cannot fix (authentication,
  *   permission, invalid request: retry rule `"never"`), nothing is armed and the switch stops: status `Failed`,
  *   `awaitArmed` fails with that error. Once a countdown was armed, every failure is retried (the countdown still
@@ -374,10 +374,15 @@ export const makeWith = (
       const started = yield* Clock.currentTimeMillis
       const result = yield* Effect.either(client.cancelAllAfterOnce(config.timeout, config.attemptTimeout))
       const now = yield* Clock.currentTimeMillis
-      if (Either.isRight(result) && result.right.triggerTime._tag === "Utc") {
-        const offset = yield* client.serverTime.offsetMillis
-        const venueDeadline = DateTime.toEpochMillis(result.right.triggerTime) - offset
-        const at = Math.min(venueDeadline, started + Duration.toMillis(config.timeout))
+      // the time the venue gives the countdown on its own clock (triggerTime - ts, each read in its own unit),
+      // counted from this attempt's start: no server-time offset in it, so a venue whose clock disagrees with its
+      // public time, or the offset's error, cannot move the deadline; never more than the timeout asked for
+      const venueLeft =
+        Either.isRight(result) && result.right.triggerTime._tag === "Utc"
+          ? DateTime.toEpochMillis(result.right.triggerTime) - DateTime.toEpochMillis(result.right.ts)
+          : 0
+      if (venueLeft > 0) {
+        const at = started + Math.min(venueLeft, Duration.toMillis(config.timeout))
         deadline = at
         failures = 0
         yield* Deferred.succeed(armedSignal, undefined)
@@ -394,7 +399,11 @@ export const makeWith = (
       }
       failures++
       lastCause = Either.isLeft(result) ? result.left : undefined
-      lastError = lastCause?.message ?? "the venue reported the countdown disabled"
+      lastError =
+        lastCause?.message ??
+        (Either.isRight(result) && result.right.triggerTime._tag === "Utc"
+          ? `the venue answered a triggerTime (${DateTime.formatIso(result.right.triggerTime)}) not after its own ts (${DateTime.formatIso(result.right.ts)})`
+          : "the venue reported the countdown disabled")
       yield* Effect.logWarning("re-arming the countdown failed").pipe(Effect.annotateLogs({ failures, lastError }))
       if (lastCause !== undefined && deadline === undefined && isFinal(lastCause)) {
         yield* SubscriptionRef.set(status, Status.Failed({ error: lastCause, failures }))

@@ -139,6 +139,49 @@ describe("DeadMansSwitch", () => {
     })
   )
 
+  it.scoped(
+    "the deadline is triggerTime - ts on the venue's own clock, so OKX's literal example (seconds, 2020) arms",
+    () =>
+      Effect.gen(function* () {
+        const venue = yield* makeFakeVenue
+        // the seed page's example answer, whatever was asked: 60 s between ts and triggerTime, in seconds, in 2020
+        yield* venue.setFault((s) =>
+          s.path === armPath && s.body.timeOut !== "0"
+            ? {
+                _tag: "http",
+                status: 200,
+                body: '{"code":"0","msg":"","data":[{"triggerTime":"1587971460","ts":"1587971400"}]}'
+              }
+            : undefined
+        )
+        const { dms, history } = yield* start(venue, {
+          timeout: "10 seconds",
+          interval: "2 seconds",
+          onExit: "leave-armed"
+        })
+        yield* TestClock.adjust("5 seconds")
+        const status = yield* dms.status
+        if (status._tag !== "Armed") return assert.fail(status._tag)
+        // never more than the 10 s asked for, counted from the last re-arm's start (at 4 s)
+        assert.strictEqual(DateTime.toEpochMillis(status.deadline), 4000 + 10_000)
+        assert.isFalse((yield* history).some((h) => h.status._tag !== "Arming" && h.status._tag !== "Armed"))
+        // a triggerTime not after ts arms nothing: a failed re-arm
+        yield* venue.setFault((s) =>
+          s.path === armPath
+            ? {
+                _tag: "http",
+                status: 200,
+                body: '{"code":"0","msg":"","data":[{"triggerTime":"1587971400","ts":"1587971400"}]}'
+              }
+            : undefined
+        )
+        yield* TestClock.adjust("2 seconds")
+        const atRisk = yield* dms.status
+        if (atRisk._tag !== "AtRisk") return assert.fail(atRisk._tag)
+        assert.include(atRisk.lastError, "not after its own ts")
+      })
+  )
+
   const finalFaults: ReadonlyArray<readonly [string, Fault, string]> = [
     ["a wrong signature (50113)", { _tag: "code", code: "50113", httpStatus: 401 }, "AuthenticationFailed"],
     ["a missing permission (50120)", { _tag: "code", code: "50120", httpStatus: 401 }, "PermissionDenied"],
