@@ -134,6 +134,8 @@ export interface Service {
   readonly disarm: Effect.Effect<RfqCancel.CancelAllAfterData, RfqCancelError>
   /** `GET /api/v5/rfq/quotes`: confirms quote states. */
   readonly quotes: (filter: RfqCancel.QuotesRequest) => Effect.Effect<ReadonlyArray<RfqCancel.Quote>, RfqCancelError>
+  /** `GET /api/v5/rfq/rfqs`: confirms RFQ states. */
+  readonly rfqs: (filter: RfqCancel.RfqsRequest) => Effect.Effect<ReadonlyArray<RfqCancel.Rfq>, RfqCancelError>
   /** The server-time offset this client signs with. */
   readonly serverTime: ServerTime.Service
   /**
@@ -613,7 +615,8 @@ export const make = (
           })
         )(timeout),
       quotes: (filter) =>
-        call(Endpoints.quotes, filter, withRetries).pipe(traced("quotes", Endpoints.quotes.path, filter))
+        call(Endpoints.quotes, filter, withRetries).pipe(traced("quotes", Endpoints.quotes.path, filter)),
+      rfqs: (filter) => call(Endpoints.rfqs, filter, withRetries).pipe(traced("rfqs", Endpoints.rfqs.path, filter))
     })
   })
 

@@ -400,6 +400,29 @@ export const quotes: Endpoint<
 }
 
 /**
+ * `GET /api/v5/rfq/rfqs` (2 / 2 s, Read), to confirm RFQ states. Result: `ReadonlyArray<RfqCancel.Rfq>`.
+ *
+ * @since 0.1.0
+ * @category endpoints
+ */
+export const rfqs: Endpoint<
+  "rfqs",
+  "GET",
+  "/api/v5/rfq/rfqs",
+  typeof RfqCancel.RfqsRequest,
+  typeof RfqCancel.Rfq,
+  ReadonlyArray<RfqCancel.Rfq>
+> = {
+  name: "rfqs",
+  method: "GET",
+  path: "/api/v5/rfq/rfqs",
+  request: RfqCancel.RfqsRequest,
+  data: RfqCancel.Rfq,
+  successCodes: ["0"],
+  interpretSuccess: decodeItems(RfqCancel.Rfq)
+}
+
+/**
  * The seven cancellation endpoints.
  *
  * @since 0.1.0
@@ -421,7 +444,7 @@ export const cancellation = [
  * @since 0.1.0
  * @category endpoints
  */
-export const all = [...cancellation, serverTime, quotes] as const
+export const all = [...cancellation, serverTime, quotes, rfqs] as const
 
 /**
  * The name of a cancellation endpoint (`"cancel-quote"`, ...).

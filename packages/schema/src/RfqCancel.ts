@@ -708,7 +708,7 @@ export type ServerTimeData = typeof ServerTimeData.Type
  * @since 0.1.0
  * @category quotes
  */
-export const QuoteState = Schema.Literal("active", "canceled", "filled", "expired", "failed")
+export const QuoteState = Schema.Literal("active", "canceled", "pending_fill", "filled", "expired", "failed")
 
 /**
  * @since 0.1.0
@@ -773,3 +773,74 @@ export const Quote = Schema.Struct({
  * @category responses
  */
 export type Quote = typeof Quote.Type
+
+// -----------------------------------------------------------------------------
+// GET /api/v5/rfq/rfqs
+// -----------------------------------------------------------------------------
+
+/**
+ * RFQ states reported by `GET /api/v5/rfq/rfqs`.
+ *
+ * @since 0.1.0
+ * @category rfqs
+ */
+export const RfqState = Schema.Literal(
+  "active",
+  "canceled",
+  "pending_fill",
+  "filled",
+  "expired",
+  "traded_away",
+  "failed"
+)
+
+/**
+ * @since 0.1.0
+ * @category rfqs
+ */
+export type RfqState = typeof RfqState.Type
+
+/**
+ * The query of `GET /api/v5/rfq/rfqs`, used to confirm RFQ states (after a cancel-rfq whose outcome is unknown). All
+ * filters are optional; `limit` is a number in [1, 100] (a string on the wire); `endId` pages to older RFQs,
+ * `beginId` to newer ones.
+ *
+ * @since 0.1.0
+ * @category requests
+ */
+export const RfqsRequest = Schema.Struct({
+  rfqId: optionalField(RfqId),
+  clRfqId: optionalField(ClRfqId),
+  state: optionalField(RfqState),
+  beginId: optionalField(RfqId),
+  endId: optionalField(RfqId),
+  limit: optionalField(QuotesLimit)
+}).annotations({ identifier: "RfqsRequest" })
+
+/**
+ * @since 0.1.0
+ * @category requests
+ */
+export type RfqsRequest = typeof RfqsRequest.Type
+
+/**
+ * One element of `data[]` for `GET /api/v5/rfq/rfqs`: the fields needed to confirm an RFQ's state, as `Quote` does
+ * for quotes; unknown extra fields (legs, counterparties, ...) are ignored.
+ *
+ * @since 0.1.0
+ * @category responses
+ */
+export const Rfq = Schema.Struct({
+  rfqId: Schema.String,
+  clRfqId: Schema.optionalWith(Schema.String, { default: () => "" }),
+  state: RfqState,
+  cTime: optionalEpoch,
+  uTime: optionalEpoch,
+  validUntil: optionalEpoch
+}).annotations({ identifier: "Rfq" })
+
+/**
+ * @since 0.1.0
+ * @category responses
+ */
+export type Rfq = typeof Rfq.Type

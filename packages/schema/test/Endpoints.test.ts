@@ -15,7 +15,7 @@ const left = <A, E>(result: Either.Either<A, E>): E => {
 }
 
 describe("endpoint table", () => {
-  it("describes the seven cancellation endpoints, public time and quotes", () => {
+  it("describes the seven cancellation endpoints, public time, quotes and RFQs", () => {
     assert.deepStrictEqual(
       Endpoints.all.map((e) => [e.name, e.method, e.path]),
       [
@@ -27,7 +27,8 @@ describe("endpoint table", () => {
         ["cancel-all-quotes", "POST", "/api/v5/rfq/cancel-all-quotes"],
         ["cancel-all-after", "POST", "/api/v5/rfq/cancel-all-after"],
         ["public-time", "GET", "/api/v5/public/time"],
-        ["quotes", "GET", "/api/v5/rfq/quotes"]
+        ["quotes", "GET", "/api/v5/rfq/quotes"],
+        ["rfqs", "GET", "/api/v5/rfq/rfqs"]
       ]
     )
   })
@@ -227,6 +228,43 @@ describe("interpret: results", () => {
       quotes.map((q) => q.state),
       ["active", "canceled"]
     )
+  })
+
+  it('RFQs: states (pending_fill, traded_away too), an absent clRfqId is "", extra fields ignored; paging query', () => {
+    const rfqs = right(
+      Endpoints.interpret(
+        Endpoints.rfqs,
+        ok({
+          code: "0",
+          msg: "",
+          data: [
+            { rfqId: "2", clRfqId: "b", state: "traded_away", counterparties: [], legs: [], cTime: "1650968164944" },
+            { rfqId: "1", state: "pending_fill" }
+          ]
+        })
+      )
+    )
+    assert.deepStrictEqual(
+      rfqs.map((r) => [r.rfqId, r.clRfqId, r.state]),
+      [
+        ["2", "b", "traded_away"],
+        ["1", "", "pending_fill"]
+      ]
+    )
+    assert.strictEqual(
+      left(Endpoints.interpret(Endpoints.rfqs, ok({ code: "0", msg: "", data: [{ rfqId: "1", state: "gone" }] })))._tag,
+      "DecodeError"
+    )
+    assert.deepStrictEqual(
+      right(Endpoints.prepare(Endpoints.rfqs, { endId: "2000000051", limit: 100, state: "canceled" })),
+      {
+        method: "GET",
+        requestPath: "/api/v5/rfq/rfqs?state=canceled&endId=2000000051&limit=100",
+        body: ""
+      }
+    )
+    const bad = left(Endpoints.prepare(Endpoints.rfqs, { clRfqId: "x-y" }))
+    assert.strictEqual(bad.field, "clRfqId")
   })
 
   it("a body kept as raw JSON text is parsed", () => {

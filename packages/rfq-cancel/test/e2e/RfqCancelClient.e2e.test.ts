@@ -126,7 +126,7 @@ describe("RfqCancelClient end to end (real HTTP, real signatures, the simulator'
     )
   )
 
-  it.live("cancel-all-after arms the venue's countdown and disarm turns it off; quotes confirms states", () =>
+  it.live("cancel-all-after arms the venue's countdown and disarm turns it off; quotes and rfqs confirm states", () =>
     withSimulator({ seedQuotes: 3 }, (sim) =>
       Effect.gen(function* () {
         const client = yield* makeClient(sim)
@@ -148,6 +148,13 @@ describe("RfqCancelClient end to end (real HTTP, real signatures, the simulator'
           venueActive
         )
         assert.strictEqual(active.length, 2)
+        const [rfq] = yield* sim.createRfqs({ count: 2 })
+        yield* client.cancelRfq({ rfqId: rfq!.rfqId })
+        const canceled = yield* client.rfqs({ state: "canceled" })
+        assert.deepStrictEqual(
+          canceled.map((r) => [r.rfqId, r.clRfqId, r.state]),
+          [[rfq!.rfqId, rfq!.clRfqId, "canceled"]]
+        )
       })
     )
   )
