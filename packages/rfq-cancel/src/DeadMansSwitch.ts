@@ -140,9 +140,9 @@ export class ShutdownFailed extends Data.TaggedError("ShutdownFailed")<{
   override get message(): string {
     const what =
       this.step === "disarm"
-        ? "disabling the countdown failed; it stays armed"
+        ? "disabling the countdown failed; it stays armed unless it already lapsed"
         : this.armed
-          ? "cancel-all-quotes failed; leaving the countdown armed so the venue cancels every quote"
+          ? "cancel-all-quotes failed; leaving the countdown armed (unless it already lapsed) so the venue cancels every quote"
           : "cancel-all-quotes failed; this switch never armed the countdown"
     return `shutdown: ${what}: ${this.cause.message}`
   }
@@ -502,7 +502,9 @@ const runPolicy = (
 ): Effect.Effect<void, ShutdownFailed> =>
   Effect.gen(function* () {
     if (policy === "leave-armed") {
-      yield* Effect.logInfo("shutdown: leaving the countdown armed; the venue will cancel every quote when it lapses")
+      yield* Effect.logInfo(
+        "shutdown: leaving the countdown armed (unless it already lapsed); the venue cancels every quote when it lapses"
+      )
       return
     }
     if (policy === "cancel-then-disarm") {

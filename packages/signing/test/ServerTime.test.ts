@@ -96,48 +96,52 @@ describe("ServerTime", () => {
     })
   )
 
-  it.scoped("a caller interrupted while it waits for the first sync does not interrupt it; later uses get its offset", () =>
-    Effect.gen(function* () {
-      const venue = yield* fakeClient(() => Effect.zipRight(Effect.sleep("300 millis"), timeAnswer(4000)))
-      const time = yield* ServerTime.make({ baseUrl, samples: 2, initialSync: "lazy" }).pipe(
-        Effect.provide(venue.layer)
-      )
-      const first = yield* Effect.fork(time.timestamp)
-      yield* until(Effect.map(venue.seen, (seen) => seen.length === 1))
-      yield* Fiber.interrupt(first)
-      yield* TestClock.adjust("600 millis")
-      assert.strictEqual((yield* venue.seen).length, 2)
-      // each answer read the venue clock at the end of a 300 ms round trip: 4000 + 300 / 2
-      assert.strictEqual(yield* time.offsetMillis, 4150)
-      assert.strictEqual((yield* venue.seen).length, 2)
-    })
+  it.scoped(
+    "a caller interrupted while it waits for the first sync does not interrupt it; later uses get its offset",
+    () =>
+      Effect.gen(function* () {
+        const venue = yield* fakeClient(() => Effect.zipRight(Effect.sleep("300 millis"), timeAnswer(4000)))
+        const time = yield* ServerTime.make({ baseUrl, samples: 2, initialSync: "lazy" }).pipe(
+          Effect.provide(venue.layer)
+        )
+        const first = yield* Effect.fork(time.timestamp)
+        yield* until(Effect.map(venue.seen, (seen) => seen.length === 1))
+        yield* Fiber.interrupt(first)
+        yield* TestClock.adjust("600 millis")
+        assert.strictEqual((yield* venue.seen).length, 2)
+        // each answer read the venue clock at the end of a 300 ms round trip: 4000 + 300 / 2
+        assert.strictEqual(yield* time.offsetMillis, 4150)
+        assert.strictEqual((yield* venue.seen).length, 2)
+      })
   )
 
-  it.scoped("a time endpoint that hangs delays a use by initialWait at most, uninterruptible too; then the offset follows", () =>
-    Effect.gen(function* () {
-      const venue = yield* fakeClient(() => Effect.zipRight(Effect.sleep("1500 millis"), timeAnswer(9000)))
-      const time = yield* ServerTime.make({
-        baseUrl,
-        samples: 2,
-        sampleTimeout: "2 seconds",
-        initialSync: "lazy",
-        initialWait: "1 second"
-      }).pipe(Effect.provide(venue.layer))
-      // uninterruptible, as in a switch's shutdown: the wait still ends on time
-      const first = yield* Effect.fork(Effect.uninterruptible(time.offsetMillis))
-      yield* until(Effect.map(venue.seen, (seen) => seen.length === 1))
-      yield* TestClock.adjust("1 second")
-      assert.strictEqual(yield* Fiber.join(first), 0)
-      // past initialWait, uses do not wait any more while the sync goes on
-      assert.strictEqual(yield* time.offsetMillis, 0)
-      // the first sample answers at 1.5 s, the second at 3 s (each inside its 2 s timeout)
-      yield* TestClock.adjust("500 millis")
-      yield* until(Effect.map(venue.seen, (seen) => seen.length === 2))
-      yield* TestClock.adjust("1500 millis")
-      // read at the end of a 1.5 s round trip: 9000 + 1500 / 2
-      yield* until(Effect.map(time.offsetMillis, (offset) => offset === 9750))
-      assert.strictEqual((yield* venue.seen).length, 2)
-    })
+  it.scoped(
+    "a time endpoint that hangs delays a use by initialWait at most, uninterruptible too; then the offset follows",
+    () =>
+      Effect.gen(function* () {
+        const venue = yield* fakeClient(() => Effect.zipRight(Effect.sleep("1500 millis"), timeAnswer(9000)))
+        const time = yield* ServerTime.make({
+          baseUrl,
+          samples: 2,
+          sampleTimeout: "2 seconds",
+          initialSync: "lazy",
+          initialWait: "1 second"
+        }).pipe(Effect.provide(venue.layer))
+        // uninterruptible, as in a switch's shutdown: the wait still ends on time
+        const first = yield* Effect.fork(Effect.uninterruptible(time.offsetMillis))
+        yield* until(Effect.map(venue.seen, (seen) => seen.length === 1))
+        yield* TestClock.adjust("1 second")
+        assert.strictEqual(yield* Fiber.join(first), 0)
+        // past initialWait, uses do not wait any more while the sync goes on
+        assert.strictEqual(yield* time.offsetMillis, 0)
+        // the first sample answers at 1.5 s, the second at 3 s (each inside its 2 s timeout)
+        yield* TestClock.adjust("500 millis")
+        yield* until(Effect.map(venue.seen, (seen) => seen.length === 2))
+        yield* TestClock.adjust("1500 millis")
+        // read at the end of a 1.5 s round trip: 9000 + 1500 / 2
+        yield* until(Effect.map(time.offsetMillis, (offset) => offset === 9750))
+        assert.strictEqual((yield* venue.seen).length, 2)
+      })
   )
 
   it.effect("a fixed ServerTime reads the Clock plus its offset", () =>

@@ -4,7 +4,9 @@
  *
  * Exit codes: 0 everything succeeded; 1 the venue refused or an item failed; 2 invalid input or usage.
  * SIGINT/SIGTERM during `guard` runs the configured shutdown and exits 0 once it completed, or 1 with the reason on
- * stderr if it failed; `guard` exits 1 at once if the venue refuses the first arm with a final error.
+ * stderr if it failed; a further signal during the shutdown is answered on stderr, the one after that abandons it
+ * (what was left undone on stderr) and exits 3. `guard` exits 1 at once if the venue refuses the first arm with a
+ * final error. Logs go to stderr.
  *
  * @since 0.1.0
  */

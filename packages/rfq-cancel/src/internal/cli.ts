@@ -3,7 +3,7 @@ import * as Command from "@effect/cli/Command"
 import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as Options from "@effect/cli/Options"
 import * as ValidationError from "@effect/cli/ValidationError"
-import type { Endpoints } from "@okx-rfq/schema"
+import type { Endpoints, RfqCancel } from "@okx-rfq/schema"
 import { OkxCredentials } from "@okx-rfq/signing"
 import * as Cause from "effect/Cause"
 import * as Config from "effect/Config"
@@ -15,11 +15,15 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
+import * as FiberRef from "effect/FiberRef"
+import * as HashSet from "effect/HashSet"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
+import * as Queue from "effect/Queue"
 import * as Redacted from "effect/Redacted"
+import * as Ref from "effect/Ref"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import * as DeadMansSwitch from "../DeadMansSwitch.js"
@@ -147,7 +151,7 @@ const describeOutcome = (item: {
 }) =>
   item.outcome._tag === "Cancelled"
     ? "cancelled"
-    : `${item.outcome._tag} (sCode ${item.outcome.sCode}${item.outcome.sMsg ? `: ${item.outcome.sMsg}` : ""})`
+    : `${item.outcome._tag} (${[item.outcome.sCode && `sCode ${item.outcome.sCode}`, item.outcome.sMsg].filter(Boolean).join(": ")})`
 
 /** Prints a result; fails with exit code 1 if any item was not cancelled. */
 const report = (o: Common, result: unknown): Effect.Effect<void, ExitWith> =>
@@ -203,8 +207,9 @@ const errorJson = (error: { readonly message: string }): unknown => {
 }
 
 /**
- * Prints an error (then `more` lines, the items a split batch completed, and with `--json` the error as JSON on the
- * last line) and fails with its exit code: 2 for input rejected before the wire, else 1.
+ * Prints an error (as `text`, by default its message; then `more` lines, the items a split batch completed, and with
+ * `--json` the error as JSON on the last line) and fails with its exit code: 2 for input rejected before the wire,
+ * else 1.
  */
 const failWith = (
   o: Common,
@@ -212,10 +217,11 @@ const failWith = (
     | RfqCancelError
     | DeadMansSwitch.ShutdownFailed
     | { readonly _tag: "BatchIncomplete"; readonly message: string; readonly completed: unknown },
-  more: ReadonlyArray<string> = []
+  more: ReadonlyArray<string> = [],
+  text: string = error.message
 ): Effect.Effect<never, ExitWith> =>
   Effect.gen(function* () {
-    yield* Console.error(`error: ${error.message}`)
+    yield* Console.error(`error: ${text}`)
     for (const line of more) yield* Console.error(`error: ${line}`)
     if (error._tag === "BatchIncomplete") yield* report(o, error.completed).pipe(Effect.ignore)
     if (o.json) yield* Console.log(JSON.stringify({ error: errorJson(error) }, jsonReplacer))
@@ -230,7 +236,43 @@ const exitOnConfigError = <A, E, R>(
     Effect.zipRight(Console.error(`error: ${String(error)}`), new ExitWith({ code: 2 }))
   )
 
-/** Runs one client call: prints the result or the error, and maps failures to exit codes. */
+/**
+ * Why the venue's answer to `cancel-all-after --timeout seconds` says the countdown is not as asked, if it does: an
+ * arm must answer a `triggerTime` after the venue's own `ts`, a disable (0) must answer `"0"`.
+ */
+const countdownMismatch = (seconds: number, data: RfqCancel.CancelAllAfterData): string | undefined => {
+  const ts = DateTime.formatIso(data.ts)
+  const trigger = data.triggerTime
+  if (seconds === 0) {
+    return trigger._tag === "Disabled"
+      ? undefined
+      : `cancel-all-after --timeout 0 did not disable the countdown: the venue answered triggerTime ${DateTime.formatIso(trigger)} (ts ${ts}), not "0"`
+  }
+  if (trigger._tag === "Disabled") {
+    return `cancel-all-after --timeout ${seconds} did not arm the countdown: the venue answered triggerTime "0" (disabled, ts ${ts})`
+  }
+  return DateTime.greaterThan(trigger, data.ts)
+    ? undefined
+    : `cancel-all-after --timeout ${seconds} did not arm the countdown: the venue answered triggerTime ${DateTime.formatIso(trigger)}, not after its own ts ${ts}`
+}
+
+/** Prints cancel-all-after's result; fails with exit code 1 (the answer on stderr) if the countdown is not as asked. */
+const reportCountdown = (
+  o: Common,
+  seconds: number,
+  result: RfqCancel.CancelAllAfterData
+): Effect.Effect<void, ExitWith> => {
+  const mismatch = countdownMismatch(seconds, result)
+  return mismatch === undefined
+    ? report(o, result)
+    : Effect.gen(function* () {
+        yield* Console.error(`error: ${mismatch}`)
+        if (o.json) yield* Console.log(JSON.stringify(result, jsonReplacer))
+        return yield* new ExitWith({ code: 1 })
+      })
+}
+
+/** Runs one client call: prints the result (with `show`) or the error, and maps failures to exit codes. */
 const runCall = <A>(
   o: Common,
   call: (
@@ -238,12 +280,13 @@ const runCall = <A>(
   ) => Effect.Effect<
     A,
     RfqCancelError | { readonly _tag: "BatchIncomplete"; readonly message: string; readonly completed: unknown }
-  >
+  >,
+  show: (result: A) => Effect.Effect<void, ExitWith> = (result) => report(o, result)
 ) =>
   Effect.gen(function* () {
     const client = yield* RfqCancelClient.RfqCancelClient
     const result = yield* call(client)
-    yield* report(o, result)
+    yield* show(result)
   }).pipe(
     Effect.catchAll((error) => (error._tag === "ExitWith" ? Effect.fail(error) : failWith(o, error))),
     Effect.provide(clientLayer(o)),
@@ -271,6 +314,30 @@ const seconds = (name: string, description: string) =>
             )
           )
     ),
+    Options.withDescription(description)
+  )
+
+/**
+ * A number of seconds to the millisecond (`1.5`), as a `Duration`: `--interval`. No exponent, sign or more than 3
+ * decimals, so that what is given is exactly what is used; the range (at least `DeadMansSwitch.minimumInterval`,
+ * 1.5 s, and below half the timeout) is the switch's to check, and its message says why.
+ */
+const decimalSeconds = (name: string, description: string) =>
+  Options.text(name).pipe(
+    Options.withPseudoName("seconds"),
+    Options.mapEffect((text) => {
+      const match = /^([0-9]+)(?:\.([0-9]{1,3}))?$/.exec(text)
+      const millis = match === null ? Number.NaN : Number(match[1]) * 1000 + Number((match[2] ?? "").padEnd(3, "0"))
+      return Number.isSafeInteger(millis)
+        ? Effect.succeed(Duration.millis(millis))
+        : Effect.fail(
+            ValidationError.invalidValue(
+              HelpDoc.p(
+                `--${name} must be a number of seconds with at most 3 decimals (such as 2 or 1.5), got ${JSON.stringify(text)}`
+              )
+            )
+          )
+    }),
     Options.withDescription(description)
   )
 
@@ -367,7 +434,12 @@ const cancelAllRfqs = Command.make("cancel-all-rfqs", common, (o) => runCall(o, 
 const cancelAllAfter = Command.make(
   "cancel-all-after",
   { ...common, timeout: seconds("timeout", "seconds: 0 disables, else 10-120") },
-  (o) => runCall(o, (c) => c.cancelAllAfter(Duration.seconds(o.timeout)))
+  (o) =>
+    runCall(
+      o,
+      (c) => c.cancelAllAfter(Duration.seconds(o.timeout)),
+      (result) => reportCountdown(o, o.timeout, result)
+    )
 ).pipe(
   Command.withDescription(
     `Arm (or disable, with 0) the venue's cancel-all-after countdown once.${example("okx-rfq cancel-all-after --timeout 60")}`
@@ -408,12 +480,112 @@ const watchStatus = (dms: DeadMansSwitch.Service): Effect.Effect<never, DeadMans
     : dms.changes.pipe(Stream.runForEach(show), Effect.zipRight(Effect.never))
 }
 
+/** How far `guard`'s shutdown got: cancel-all-quotes succeeded; the disarm was sent. */
+interface Progress {
+  readonly cancelled: boolean
+  readonly disarming: boolean
+}
+
+/** The client, recording in `progress` how far the shutdown got (the switch calls these two only to shut down). */
+const tracking = (client: RfqCancelClient.Service, progress: Ref.Ref<Progress>): RfqCancelClient.Service => ({
+  ...client,
+  cancelAllQuotes: Effect.tap(client.cancelAllQuotes, () => Ref.update(progress, (p) => ({ ...p, cancelled: true }))),
+  disarm: Effect.zipRight(
+    Ref.update(progress, (p) => ({ ...p, disarming: true })),
+    client.disarm
+  )
+})
+
+const deadlineOf = (status: DeadMansSwitch.Status): DateTime.Utc | undefined =>
+  status._tag === "Armed" || status._tag === "AtRisk" || status._tag === "Expired" ? status.deadline : undefined
+
+/**
+ * Where the countdown stands by the switch's last status (the re-arms have stopped): armed until its deadline, lapsed,
+ * or never acknowledged. `disarming`: a disarm was sent, and may have reached the venue.
+ */
+const countdownNote = (status: DeadMansSwitch.Status, now: number, disarming: boolean): string => {
+  if (status._tag === "Disarmed") return "the countdown is disabled"
+  const deadline = deadlineOf(status)
+  if (deadline === undefined) return "the venue acknowledged no arm of the countdown from this run"
+  const at = DateTime.formatIso(deadline)
+  const left = DateTime.toEpochMillis(deadline) - now
+  return left <= 0
+    ? `the countdown lapsed at ${at}: the venue is cancelling every quote`
+    : `${disarming ? "unless the disarm reached the venue, " : ""}the countdown is still armed: it lapses at ${at} (in ${(left / 1000).toFixed(1)} s, by the last acknowledgement) and the venue then cancels every quote`
+}
+
+const shutdownPlans: Record<DeadMansSwitch.ShutdownPolicy, string> = {
+  "cancel-then-disarm": "cancel-all-quotes, then disable the countdown",
+  "disarm-only": "disable the countdown, leave the quotes",
+  "leave-armed": "leave the countdown armed"
+}
+
+/** What the shutdown is doing now. */
+const inFlight = (policy: DeadMansSwitch.ShutdownPolicy, progress: Progress) =>
+  policy === "cancel-then-disarm" && progress.cancelled
+    ? "every quote cancelled; disabling the countdown"
+    : shutdownPlans[policy]
+
+/** What an abandoned shutdown left undone. */
+const leftUndone = (policy: DeadMansSwitch.ShutdownPolicy, progress: Progress, countdown: string) =>
+  policy === "cancel-then-disarm" && !progress.cancelled
+    ? `cancel-all-quotes did not complete: quotes may still be live; ${countdown}`
+    : policy === "leave-armed"
+      ? countdown
+      : `${progress.cancelled ? "every quote was cancelled, but " : ""}the disarm did not complete; ${countdown}`
+
+/** The code `guard` exits with when a signal abandons its shutdown. */
+const abandonedCode = 3
+
+/**
+ * The SIGINT/SIGTERM signals the process gets while the scope lives. `NodeRuntime.runMain` interrupts the program on
+ * the first and then removes its listeners; without this one, Node's default (exit at once, 130 for SIGINT) would
+ * end `guard`'s shutdown silently on the second.
+ */
+const listenToSignals = Effect.gen(function* () {
+  const signals = yield* Queue.unbounded<NodeJS.Signals>()
+  const onSignal = (signal: NodeJS.Signals) => {
+    Queue.unsafeOffer(signals, signal)
+  }
+  yield* Effect.acquireRelease(
+    Effect.sync(() => {
+      process.on("SIGINT", onSignal)
+      process.on("SIGTERM", onSignal)
+    }),
+    () =>
+      Effect.sync(() => {
+        process.off("SIGINT", onSignal)
+        process.off("SIGTERM", onSignal)
+      })
+  )
+  return signals
+})
+
+/**
+ * A status as JSON: its fields, durations in milliseconds (`Duration`'s own `toJSON` runs before `jsonReplacer`
+ * sees it), its error's as `errorJson` gives them.
+ */
+const statusJson = (status: DeadMansSwitch.Status): unknown =>
+  Object.fromEntries(
+    Object.entries(status).map(([key, value]) => [
+      key,
+      Duration.isDuration(value)
+        ? Duration.toMillis(value)
+        : key === "error" && value instanceof Error
+          ? errorJson(value)
+          : value
+    ])
+  )
+
 const guard = Command.make(
   "guard",
   {
     ...common,
     timeout: seconds("timeout", "the countdown in seconds, 10-120"),
-    interval: seconds("interval", "re-arm every N seconds").pipe(Options.optional),
+    interval: decimalSeconds(
+      "interval",
+      "re-arm every N seconds, to the millisecond (at least 1.5, below half the timeout; default: the smaller of timeout / 4 and 3)"
+    ).pipe(Options.optional),
     onExit: Options.choice("on-exit", DeadMansSwitch.shutdownPolicies).pipe(
       Options.withDefault("cancel-then-disarm" as const),
       Options.withDescription("what to do on SIGINT/SIGTERM")
@@ -421,36 +593,79 @@ const guard = Command.make(
   },
   (o) =>
     // SIGINT/SIGTERM interrupt only the status display (`restore`): the shutdown then runs here, before the scope
-    // closes, so that its outcome sets the exit code.
+    // closes, so that its outcome sets the exit code. A signal during the shutdown is answered on stderr; the next
+    // one abandons it (exit 3), saying what was left undone.
     Effect.uninterruptibleMask((restore) =>
       Effect.gen(function* () {
-        const dms = yield* DeadMansSwitch.make({
+        const signals = yield* listenToSignals
+        const progress = yield* Ref.make<Progress>({ cancelled: false, disarming: false })
+        const client = yield* RfqCancelClient.RfqCancelClient
+        const dms = yield* DeadMansSwitch.makeWith(tracking(client, progress), {
           timeout: Duration.seconds(o.timeout),
-          interval: Option.map(o.interval, Duration.seconds).pipe(Option.getOrUndefined),
+          interval: Option.getOrUndefined(o.interval),
           onExit: o.onExit
+        })
+        const now = Effect.clockWith((c) => c.currentTimeMillis)
+        const countdown = Effect.gen(function* () {
+          return countdownNote(yield* dms.status, yield* now, (yield* Ref.get(progress)).disarming)
         })
         yield* Console.log(
           `guarding: timeout ${o.timeout} s, re-arm every ${Duration.format(dms.settings.interval)}, on exit ${o.onExit} (Ctrl-C to stop)`
         )
         const watched = yield* Effect.exit(restore(watchStatus(dms)))
+        yield* Console.log(`shutting down: ${shutdownPlans[o.onExit]}…`)
+        // the signal that stopped the display (if one did) is not one during the shutdown
+        yield* Queue.takeAll(signals)
+        yield* Effect.gen(function* () {
+          yield* Queue.take(signals)
+          yield* Console.error(
+            `shutdown in progress: ${inFlight(o.onExit, yield* Ref.get(progress))}; another SIGINT/SIGTERM (Ctrl-C) abandons it and exits ${abandonedCode}`
+          )
+          yield* Queue.take(signals)
+          const message = `shutdown abandoned: ${leftUndone(o.onExit, yield* Ref.get(progress), yield* countdown)}`
+          yield* Console.error(message)
+          if (o.json) yield* Console.log(JSON.stringify({ error: { _tag: "ShutdownAbandoned", message } }))
+          return yield* Effect.sync(() => process.exit(abandonedCode))
+        }).pipe(Effect.interruptible, Effect.forkScoped)
         const shutdown = yield* Effect.either(dms.shutdown)
+        // a signal may interrupt this fiber at any point; a failure is then dropped on its way out (only defects
+        // and the interruption stay in its cause): the exit code travels as a defect (bin/okx-rfq.ts reads both)
         const refused = Exit.isFailure(watched) ? Cause.failureOption(watched.cause) : Option.none()
         if (Option.isSome(refused)) {
-          return yield* failWith(o, refused.value, Either.isLeft(shutdown) ? [shutdown.left.message] : [])
+          return yield* Effect.orDie(failWith(o, refused.value, Either.isLeft(shutdown) ? [shutdown.left.message] : []))
         }
         if (Either.isLeft(shutdown)) {
-          // once the fiber is interrupted, a failure is dropped on its way out (only defects and the interruption
-          // stay in its cause): the exit code then travels as a defect (bin/okx-rfq.ts reads both)
-          return yield* Exit.isInterrupted(watched)
-            ? Effect.orDie(failWith(o, shutdown.left))
-            : failWith(o, shutdown.left)
+          return yield* Effect.orDie(failWith(o, shutdown.left, [yield* countdown]))
         }
         if (Exit.isFailure(watched) && !Cause.isInterruptedOnly(watched.cause)) {
           return yield* Effect.failCause(watched.cause)
         }
+        const status = yield* dms.status
+        yield* Console.log(
+          `shutdown complete: ${
+            o.onExit === "cancel-then-disarm"
+              ? "every quote cancelled, then the countdown disabled"
+              : o.onExit === "disarm-only"
+                ? "the countdown disabled, the quotes left alone"
+                : `nothing sent (leave-armed); ${yield* countdown}`
+          }`
+        )
+        if (o.json) {
+          yield* Console.log(
+            JSON.stringify({ shutdown: "completed", policy: o.onExit, status: statusJson(status) }, jsonReplacer)
+          )
+        }
       })
     ).pipe(
-      Effect.catchTag("InvalidRequest", (error) => failWith(o, error)),
+      // the switch's own check of --timeout and --interval (its `msg` starts with the field): named as the flag
+      Effect.catchTag("InvalidRequest", (error) =>
+        failWith(
+          o,
+          error,
+          [],
+          error.field === "timeout" || error.field === "interval" ? `--${error.msg}` : error.message
+        )
+      ),
       Effect.scoped,
       Effect.provide(clientLayer(o)),
       exitOnConfigError
@@ -537,8 +752,24 @@ const checkIds = (args: ReadonlyArray<string>) => {
   )
 }
 
+/**
+ * Sends Effect's logs to stderr (stdout carries the results, the status lines and `--json`), formatted as
+ * `NodeRuntime.runMain` formats them on stdout (which replaces the default logger with its pretty one).
+ */
+const logToStderr = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.suspend(() => {
+    const stderr = Logger.prettyLogger({ stderr: true, colors: process.stderr.isTTY === true })
+    return Effect.locallyWith(self, FiberRef.currentLoggers, (loggers) =>
+      loggers.pipe(
+        HashSet.remove(Logger.defaultLogger),
+        HashSet.remove(Logger.prettyLoggerDefault),
+        HashSet.add(stderr)
+      )
+    )
+  })
+
 /** @internal */
 export const run = (args: ReadonlyArray<string>): Effect.Effect<void, unknown, CliApp.CliApp.Environment> =>
   Effect.flatMap(takeLogLevel(args), ({ level, rest }) =>
     Effect.zipRight(checkIds(rest), level === undefined ? cli(rest) : cli(rest).pipe(Logger.withMinimumLogLevel(level)))
-  )
+  ).pipe(logToStderr)

@@ -159,10 +159,15 @@ const secondsLine: fc.Arbitrary<CliCase> = fc.oneof(
   notSeconds.map((s) => line(["cancel-all-after", "--timeout", s], "--timeout")),
   fc.constant(line(["cancel-all-after"], "--timeout")),
   fc.oneof(outOfRange, fc.constant(0)).map((s) => line(["guard", "--timeout", String(s)], "timeout: must be")),
+  notSeconds.map((s) => line(["guard", "--timeout", s], "--timeout")),
+  // --interval takes decimals to the millisecond (1.5): only other text is malformed
+  notSeconds
+    .filter((s) => !/^[0-9]+(\.[0-9]{1,3})?$/.test(s))
+    .map((s) => line(["guard", "--timeout", "30", "--interval", s], "--interval")),
+  // well formed, out of the switch's range (at least 1.5 s, below half of the 30 s timeout)
   fc
-    .tuple(fc.constantFrom("timeout", "interval"), notSeconds)
-    .map(([name, s]) => line(["guard", "--timeout", "30", `--${name}`, s], `--${name}`)),
-  fc.constant(line(["guard", "--timeout", "30", "--interval", "0"], "interval: must be"))
+    .oneof(fc.integer({ min: 0, max: 1499 }), fc.integer({ min: 15_000, max: 1_000_000 }))
+    .map((ms) => line(["guard", "--timeout", "30", "--interval", (ms / 1000).toFixed(3)], "--interval: must be"))
 )
 
 /** Unknown flags and commands, a value missing. */

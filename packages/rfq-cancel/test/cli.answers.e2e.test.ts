@@ -1,0 +1,115 @@
+import { createServer } from "node:http"
+import type { AddressInfo } from "node:net"
+import { afterAll, assert, beforeAll, describe, it } from "vitest"
+import { inParallel, lastJson, runCli } from "./utils/cliProcess.js"
+
+/**
+ * A venue that answers cancel-all-after as the simulator never does, by the `timeOut` asked: 30 → `triggerTime "0"`
+ * (not armed), 20 → a `triggerTime` a second before its own `ts` (lapsed at once), 0 → still armed, 40 → armed as
+ * asked. A batch of quote cancels gets code "0" with an item for its first id only. It answers the server time
+ * too, and checks no signature.
+ */
+const answers: Record<string, (now: number) => string> = {
+  "30": () => "0",
+  "20": (now) => String(now - 1000),
+  "0": (now) => String(now + 60_000),
+  "40": (now) => String(now + 40_000)
+}
+
+const received: Array<string> = []
+const venue = createServer((request, response) => {
+  let body = ""
+  request.on("data", (chunk) => (body += chunk))
+  request.on("end", () => {
+    const now = Date.now()
+    const timeOut = request.url === "/api/v5/rfq/cancel-all-after" ? String(JSON.parse(body).timeOut) : undefined
+    if (timeOut !== undefined) received.push(timeOut)
+    const data =
+      request.url === "/api/v5/public/time"
+        ? [{ ts: String(now) }]
+        : request.url === "/api/v5/rfq/cancel-batch-quotes"
+          ? [{ quoteId: JSON.parse(body).quoteIds[0], clQuoteId: "", sCode: "0", sMsg: "" }]
+          : timeOut !== undefined && answers[timeOut] !== undefined
+            ? [{ triggerTime: answers[timeOut](now), ts: String(now) }]
+            : undefined
+    response.writeHead(data === undefined ? 404 : 200, { "content-type": "application/json" })
+    response.end(data === undefined ? "not found" : JSON.stringify({ code: "0", msg: "", data }))
+  })
+})
+
+let env: Record<string, string> = {}
+beforeAll(async () => {
+  await new Promise<void>((resolve) => venue.listen(0, "127.0.0.1", resolve))
+  env = {
+    OKX_API_KEY: "k",
+    OKX_SECRET_KEY: "s",
+    OKX_PASSPHRASE: "p",
+    OKX_BASE_URL: `http://127.0.0.1:${(venue.address() as AddressInfo).port}`
+  }
+})
+afterAll(async () => {
+  venue.closeAllConnections()
+  await new Promise((resolve) => venue.close(resolve))
+})
+
+describe("okx-rfq checks the venue's answer (real process, a local venue)", () => {
+  it("exits 1 naming what was asked and what the venue answered when the countdown is not as asked", async () => {
+    const [notArmed, lapsed, stillArmed, armed] = await inParallel([
+      () => runCli(["cancel-all-after", "--timeout", "30", "--json"], env),
+      () => runCli(["cancel-all-after", "--timeout", "20"], env),
+      () => runCli(["cancel-all-after", "--timeout", "0"], env),
+      () => runCli(["cancel-all-after", "--timeout", "40"], env)
+    ])
+    assert.sameMembers(received, ["30", "20", "0", "40"])
+
+    assert.strictEqual(notArmed!.code, 1, notArmed!.stdout)
+    assert.include(
+      notArmed!.stderr,
+      'error: cancel-all-after --timeout 30 did not arm the countdown: the venue answered triggerTime "0" (disabled'
+    )
+    assert.notInclude(notArmed!.stdout, "cancel-all-after disabled")
+    assert.strictEqual(lastJson(notArmed!.stdout).triggerTime._tag, "Disabled")
+
+    assert.strictEqual(lapsed!.code, 1, lapsed!.stdout)
+    assert.match(
+      lapsed!.stderr,
+      /error: cancel-all-after --timeout 20 did not arm the countdown: the venue answered triggerTime \S+, not after its own ts \S+/
+    )
+    assert.strictEqual(lapsed!.stdout, "")
+
+    assert.strictEqual(stillArmed!.code, 1, stillArmed!.stdout)
+    assert.match(
+      stillArmed!.stderr,
+      /error: cancel-all-after --timeout 0 did not disable the countdown: the venue answered triggerTime \S+ \(ts \S+\), not "0"/
+    )
+
+    assert.strictEqual(armed!.code, 0, armed!.stderr)
+    assert.match(armed!.stdout, /^cancel-all-after armed: triggers at \S+\n$/)
+  })
+
+  it("a batch answered with code 0 but fewer items than ids: every id is printed, the unanswered ones fail (exit 1)", async () => {
+    const result = await runCli(
+      ["cancel-batch-quotes", "--quote-id", "11", "--quote-id", "12", "--quote-id", "13", "--json"],
+      env
+    )
+    assert.strictEqual(result.code, 1, result.stderr)
+    assert.include(result.stdout, "11 cancelled\n")
+    assert.include(result.stdout, "12 Unanswered (the venue's answer has no item for this id)\n")
+    assert.include(result.stdout, "13 Unanswered (the venue's answer has no item for this id)\n")
+    const json = lastJson(result.stdout)
+    assert.deepStrictEqual(
+      [
+        json.code,
+        json.items.map((item: { quoteId: string; outcome: { _tag: string } }) => [item.quoteId, item.outcome._tag])
+      ],
+      [
+        "2",
+        [
+          ["11", "Cancelled"],
+          ["12", "Unanswered"],
+          ["13", "Unanswered"]
+        ]
+      ]
+    )
+  })
+}, 60_000)
