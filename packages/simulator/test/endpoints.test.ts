@@ -111,6 +111,8 @@ describe("OKX endpoints over a real socket", () => {
         body: { clQuoteIds: [quote!.clQuoteId, "x-y"] }
       })
       assert.deepStrictEqual([batch.json.code, batch.json.msg], ["51000", "Parameter clQuoteIds error"])
+      const emptyId = yield* call(sim, "/api/v5/rfq/cancel-batch-quotes", { body: { quoteIds: [quote!.quoteId, ""] } })
+      assert.deepStrictEqual([emptyId.json.code, emptyId.json.msg], ["51000", "Parameter quoteIds error"])
       const rfqBatch = yield* call(sim, "/api/v5/rfq/cancel-batch-rfqs", { body: { clRfqIds: ["a".repeat(33)] } })
       assert.deepStrictEqual([rfqBatch.json.code, rfqBatch.json.msg], ["51000", "Parameter clRfqIds error"])
       assert.strictEqual(yield* quoteState(sim, quote!.quoteId), "active")
@@ -329,6 +331,29 @@ describe("OKX endpoints over a real socket", () => {
       const bad = yield* call(sim, "/api/v5/rfq/quotes?endId=abc")
       assert.deepStrictEqual([bad.json.code, bad.json.msg], ["51000", "Parameter endId error"])
     })
+  )
+
+  it.scoped(
+    "GET /api/v5/rfq/quotes filters by the RFQ's clRfqId; a malformed client id is 51000 as in the cancels",
+    () =>
+      Effect.gen(function* () {
+        const sim = yield* start
+        const [rfq] = yield* sim.createRfqs({ rfqs: [{ clRfqId: "Taker1" }] })
+        const onRfq = yield* sim.createQuotes({ count: 2, rfqId: rfq!.rfqId })
+        yield* sim.createQuotes({ count: 1 })
+        const byClRfq = yield* call(sim, "/api/v5/rfq/quotes?clRfqId=Taker1")
+        assert.deepStrictEqual(
+          byClRfq.json.data.map((q) => [q.quoteId, q.clRfqId]),
+          onRfq.map((q) => [q.quoteId, "Taker1"]).reverse()
+        )
+        assert.deepStrictEqual((yield* call(sim, "/api/v5/rfq/quotes?clRfqId=nope")).json.data, [])
+        for (const query of ["clQuoteId=bad-id!", `clRfqId=${"a".repeat(33)}`]) {
+          const bad = yield* call(sim, `/api/v5/rfq/quotes?${query}`)
+          assert.deepStrictEqual([bad.json.code, bad.json.msg], ["51000", `Parameter ${query.split("=")[0]} error`])
+        }
+        const badRfqs = yield* call(sim, "/api/v5/rfq/rfqs?clRfqId=x%20y")
+        assert.deepStrictEqual([badRfqs.json.code, badRfqs.json.msg], ["51000", "Parameter clRfqId error"])
+      })
   )
 
   it.scoped("GET /api/v5/rfq/rfqs: the user's RFQs, newest first, with filters, paging and limit", () =>

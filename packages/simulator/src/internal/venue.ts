@@ -303,8 +303,9 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
       const chosen = useClient ? list(client) : list(primary)
       if (chosen.length === 0) return { _tag: "Error", reply: error("50015", idField, clField) }
       if (chosen.length > 100) return { _tag: "Error", reply: error(tooMany) }
-      if (useClient && !chosen.every((id) => clientId.test(id)))
-        return { _tag: "Error", reply: error("51000", clField) }
+      if (useClient ? !chosen.every((id) => clientId.test(id)) : chosen.includes("")) {
+        return { _tag: "Error", reply: error("51000", useClient ? clField : idField) }
+      }
       return { _tag: "Ids", ids: chosen, client: useClient }
     }
 
@@ -394,10 +395,14 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
         if (compare === undefined) return error("51000", param)
         bounds.push([compare, newer])
       }
-      const wanted = filters.flatMap(([param, field]) => {
+      const wanted: Array<readonly [value: string, field: (record: R) => string]> = []
+      for (const [param, field] of filters) {
         const value = nonEmpty(q.get(param))
-        return value === undefined ? [] : [[value, field] as const]
-      })
+        if (value === undefined) continue
+        // a client id is checked as the cancels check it
+        if ((param === "clQuoteId" || param === "clRfqId") && !clientId.test(value)) return error("51000", param)
+        wanted.push([value, field])
+      }
       const data = Array.from(records)
         .filter(
           ([id, record]) =>
@@ -432,7 +437,8 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
               [
                 ["quoteId", (x) => x.quoteId],
                 ["clQuoteId", (x) => x.clQuoteId],
-                ["rfqId", (x) => x.rfqId]
+                ["rfqId", (x) => x.rfqId],
+                ["clRfqId", (x) => rfqs.get(x.rfqId)?.clRfqId ?? ""]
               ],
               (x) => ({
                 quoteId: x.quoteId,
