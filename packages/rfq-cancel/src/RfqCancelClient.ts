@@ -528,10 +528,19 @@ export const make = (
         )
       }
 
+    /**
+     * A batch cancel, split into requests of at most 100 ids; `account` makes each request's result account for the
+     * ids it asked for (`Endpoints.accountForQuotes`), so that the items already answered when a later request
+     * fails (`BatchIncomplete.completed`) do too.
+     */
     const batches = <Item>(
       endpoint: AnyEndpoint<Endpoints.ItemsResult<Item>>,
       keys: readonly [string, string],
-      input: Readonly<Record<string, ReadonlyArray<string> | undefined>>
+      input: Readonly<Record<string, ReadonlyArray<string> | undefined>>,
+      account: (
+        result: Endpoints.ItemsResult<Item>,
+        asked: Readonly<Record<string, ReadonlyArray<string> | undefined>>
+      ) => Endpoints.ItemsResult<Item>
     ): Effect.Effect<Endpoints.ItemsResult<Item>, BatchIncomplete<Item> | RfqCancelError> => {
       const plan = Internal.planBatches(endpoint.name, keys, input)
       if (Either.isLeft(plan)) return Effect.fail(plan.left)
@@ -553,7 +562,7 @@ export const make = (
               cause: result.left
             })
           }
-          results.push(result.right)
+          results.push(account(result.right, plan.right[i]!.input))
         }
         return Internal.mergeItems(results)
       })
@@ -578,10 +587,9 @@ export const make = (
           traced("cancelQuote", Endpoints.cancelQuote.path, input)
         ),
       cancelBatchQuotes: (input) =>
-        batches(Endpoints.cancelBatchQuotes, ["quoteIds", "clQuoteIds"], input).pipe(
-          Effect.map((result) => Endpoints.accountForQuotes(result, requestedQuotes(input))),
-          traced("cancelBatchQuotes", Endpoints.cancelBatchQuotes.path, input)
-        ),
+        batches(Endpoints.cancelBatchQuotes, ["quoteIds", "clQuoteIds"], input, (result, asked) =>
+          Endpoints.accountForQuotes(result, requestedQuotes(asked))
+        ).pipe(traced("cancelBatchQuotes", Endpoints.cancelBatchQuotes.path, input)),
       cancelAllQuotes: call(Endpoints.cancelAllQuotes, {}, withRetries).pipe(
         traced("cancelAllQuotes", Endpoints.cancelAllQuotes.path, {})
       ),
@@ -591,10 +599,9 @@ export const make = (
           traced("cancelRfq", Endpoints.cancelRfq.path, input)
         ),
       cancelBatchRfqs: (input) =>
-        batches(Endpoints.cancelBatchRfqs, ["rfqIds", "clRfqIds"], input).pipe(
-          Effect.map((result) => Endpoints.accountForRfqs(result, requestedRfqs(input))),
-          traced("cancelBatchRfqs", Endpoints.cancelBatchRfqs.path, input)
-        ),
+        batches(Endpoints.cancelBatchRfqs, ["rfqIds", "clRfqIds"], input, (result, asked) =>
+          Endpoints.accountForRfqs(result, requestedRfqs(asked))
+        ).pipe(traced("cancelBatchRfqs", Endpoints.cancelBatchRfqs.path, input)),
       cancelAllRfqs: call(Endpoints.cancelAllRfqs, {}, withRetries).pipe(
         traced("cancelAllRfqs", Endpoints.cancelAllRfqs.path, {})
       ),

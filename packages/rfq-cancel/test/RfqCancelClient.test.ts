@@ -442,12 +442,15 @@ describe("RfqCancelClient requests and results", () => {
         [anonymous.code, anonymous.items.map((item) => item.outcome._tag)],
         ["0", ["Cancelled", "Cancelled"]]
       )
+      // fewer items without client ids than ids: which ones they answer is not known, so none is taken as answered
       const short = yield* drive(client.cancelBatchRfqs({ clRfqIds: ["A1", "B2", "C3"] }))
       assert.deepStrictEqual(
         short.items.map((item) => [item.clRfqId, item.outcome._tag]),
         [
           ["", "Cancelled"],
           ["", "Cancelled"],
+          ["A1", "Unanswered"],
+          ["B2", "Unanswered"],
           ["C3", "Unanswered"]
         ]
       )
@@ -490,6 +493,32 @@ describe("RfqCancelClient requests and results", () => {
         assert.deepStrictEqual(error.remaining, ids.slice(100))
         assert.strictEqual(error.cause._tag, "AuthenticationFailed")
       }
+    })
+  )
+
+  it.scoped("when a later batch fails, a short answer to an earlier one still accounts for its ids", () =>
+    Effect.gen(function* () {
+      const venue = yield* makeFakeVenue
+      const { client } = yield* clientOver(venue)
+      let n = 0
+      yield* venue.setFault(() =>
+        n++ === 0
+          ? { _tag: "http", status: 200, body: '{"code":"0","msg":"","data":[{"quoteId":"q0","sCode":"0"}]}' }
+          : { _tag: "code", code: "50113", httpStatus: 401 }
+      )
+      const ids = Array.from({ length: 150 }, (_, i) => `q${i}`)
+      const error = yield* Effect.flip(drive(client.cancelBatchQuotes({ quoteIds: ids })))
+      if (error._tag !== "BatchIncomplete") return assert.fail(error._tag)
+      assert.strictEqual(error.completed.code, "2")
+      assert.deepStrictEqual(
+        error.completed.items.map((item) => item.quoteId),
+        ids.slice(0, 100)
+      )
+      assert.deepStrictEqual(
+        error.completed.items.map((item) => item.outcome._tag),
+        ["Cancelled", ...Array.from({ length: 99 }, () => "Unanswered")]
+      )
+      assert.deepStrictEqual(error.remaining, ids.slice(100))
     })
   )
 

@@ -6,8 +6,8 @@ import { inParallel, lastJson, runCli } from "./utils/cliProcess.js"
 /**
  * A venue that answers cancel-all-after as the simulator never does, by the `timeOut` asked: 30 → `triggerTime "0"`
  * (not armed), 20 → a `triggerTime` a second before its own `ts` (lapsed at once), 0 → still armed, 40 → armed as
- * asked. A batch of quote cancels gets code "0" with an item for its first id only. It answers the server time
- * too, and checks no signature.
+ * asked. A batch of quote cancels gets code "0" with an item for its first id only, or 50113 (HTTP 401) when its
+ * first id is `q100`. It answers the server time too, and checks no signature.
  */
 const answers: Record<string, (now: number) => string> = {
   "30": () => "0",
@@ -32,6 +32,11 @@ const venue = createServer((request, response) => {
           : timeOut !== undefined && answers[timeOut] !== undefined
             ? [{ triggerTime: answers[timeOut](now), ts: String(now) }]
             : undefined
+    if (request.url === "/api/v5/rfq/cancel-batch-quotes" && JSON.parse(body).quoteIds[0] === "q100") {
+      response.writeHead(401, { "content-type": "application/json" })
+      response.end(JSON.stringify({ code: "50113", msg: "Invalid Sign", data: [] }))
+      return
+    }
     response.writeHead(data === undefined ? 404 : 200, { "content-type": "application/json" })
     response.end(data === undefined ? "not found" : JSON.stringify({ code: "0", msg: "", data }))
   })
@@ -110,6 +115,25 @@ describe("okx-rfq checks the venue's answer (real process, a local venue)", () =
           ["13", "Unanswered"]
         ]
       ]
+    )
+  })
+
+  it("a split batch whose second request fails: the first one's ids all printed (answered or not), the rest not sent", async () => {
+    const ids = Array.from({ length: 150 }, (_, i) => `q${i}`)
+    const result = await runCli(["cancel-batch-quotes", ...ids.flatMap((id) => ["--quote-id", id])], env)
+    assert.strictEqual(result.code, 1, result.stderr)
+    assert.include(result.stderr, "100 items answered, 50 not answered")
+    const lines = result.stdout.trim().split("\n")
+    assert.strictEqual(lines[0], "q0 cancelled")
+    assert.strictEqual(
+      lines.filter((line) => line.endsWith("Unanswered (the venue's answer has no item for this id)")).length,
+      99
+    )
+    assert.deepStrictEqual(
+      lines
+        .filter((line) => line.endsWith(" not sent (an earlier request of the batch failed)"))
+        .map((line) => line.split(" ")[0]),
+      ids.slice(100)
     )
   })
 }, 60_000)

@@ -154,9 +154,10 @@ const itemsEndpoint = <
 
 /**
  * `result` with an `Unanswered` item appended for every requested id the venue's answer has no item for. An item
- * matches an id by `keyOf` (the id field the request used); items whose key is empty (a venue that left out the
- * client id) stand for as many unmatched ids, in order. When items are added the code becomes `"2"` if any item was
- * cancelled, else `"1"`.
+ * matches an id by `keyOf` (the id field the request used). Items whose key is empty (a venue that left out the
+ * client id) cannot say which ids they answer: they account for the unmatched ids only when there are at least as
+ * many of them; otherwise every unmatched id is `Unanswered`, since naming some as answered would be a guess. When
+ * items are added the code becomes `"2"` if any item was cancelled, else `"1"`.
  */
 const accountFor = <Item extends { readonly outcome: RfqCancel.ItemOutcome }>(
   result: ItemsResult<Item>,
@@ -167,14 +168,9 @@ const accountFor = <Item extends { readonly outcome: RfqCancel.ItemOutcome }>(
   // the common case, one id answered by its item, without building a set
   if (ids.length === 1 && result.items.length > 0 && keyOf(result.items[0]!) === ids[0]) return result
   const keys = new Set(result.items.map(keyOf))
-  let anonymous = result.items.reduce((n, item) => (keyOf(item) === "" ? n + 1 : n), 0)
-  const missing: Array<string> = []
-  for (const id of ids) {
-    if (keys.has(id)) continue
-    if (anonymous > 0) anonymous--
-    else missing.push(id)
-  }
-  if (missing.length === 0) return result
+  const anonymous = result.items.reduce((n, item) => (keyOf(item) === "" ? n + 1 : n), 0)
+  const missing = ids.filter((id) => !keys.has(id))
+  if (missing.length === 0 || anonymous >= missing.length) return result
   const outcome: RfqCancel.Unanswered = {
     _tag: "Unanswered",
     sCode: "",

@@ -216,14 +216,22 @@ const failWith = (
   error:
     | RfqCancelError
     | DeadMansSwitch.ShutdownFailed
-    | { readonly _tag: "BatchIncomplete"; readonly message: string; readonly completed: unknown },
+    | {
+        readonly _tag: "BatchIncomplete"
+        readonly message: string
+        readonly completed: unknown
+        readonly remaining: ReadonlyArray<string>
+      },
   more: ReadonlyArray<string> = [],
   text: string = error.message
 ): Effect.Effect<never, ExitWith> =>
   Effect.gen(function* () {
     yield* Console.error(`error: ${text}`)
     for (const line of more) yield* Console.error(`error: ${line}`)
-    if (error._tag === "BatchIncomplete") yield* report(o, error.completed).pipe(Effect.ignore)
+    if (error._tag === "BatchIncomplete") {
+      yield* report(o, error.completed).pipe(Effect.ignore)
+      for (const id of error.remaining) yield* Console.log(`${id} not sent (an earlier request of the batch failed)`)
+    }
     if (o.json) yield* Console.log(JSON.stringify({ error: errorJson(error) }, jsonReplacer))
     return yield* new ExitWith({ code: isLocalInvalid(error) ? 2 : 1 })
   })
@@ -275,11 +283,15 @@ const reportCountdown = (
 /** Runs one client call: prints the result (with `show`) or the error, and maps failures to exit codes. */
 const runCall = <A>(
   o: Common,
-  call: (
-    client: RfqCancelClient.Service
-  ) => Effect.Effect<
+  call: (client: RfqCancelClient.Service) => Effect.Effect<
     A,
-    RfqCancelError | { readonly _tag: "BatchIncomplete"; readonly message: string; readonly completed: unknown }
+    | RfqCancelError
+    | {
+        readonly _tag: "BatchIncomplete"
+        readonly message: string
+        readonly completed: unknown
+        readonly remaining: ReadonlyArray<string>
+      }
   >,
   show: (result: A) => Effect.Effect<void, ExitWith> = (result) => report(o, result)
 ) =>
