@@ -188,7 +188,14 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
 
     const syncLogged = resync.pipe(
       Effect.catchAll((error) =>
-        Effect.logWarning("server time sync failed; keeping the previous offset", error.message)
+        Effect.flatMap(Ref.get(last), (previous) =>
+          Effect.logWarning(
+            Option.isSome(previous)
+              ? `server time sync failed; keeping the offset of the last sync (${previous.value.offsetMillis} ms)`
+              : "server time sync failed; signing with the local clock until a sync succeeds",
+            error.message
+          )
+        )
       )
     )
     // The first sync: started once, in this scope (a caller interrupted while waiting for it does not interrupt it),
