@@ -366,7 +366,7 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
      * A GET list of the user's records, newest first: `state`, equality filters, `beginId` (only newer records) and
      * `endId` (only older), neither included, then the first `limit` (1–100, default 100); a bad value is 51000.
      */
-    const list = <R extends { readonly seq: number; readonly userId: string; readonly state: string }>(
+    const listRecords = <R extends { readonly seq: number; readonly userId: string; readonly state: string }>(
       ctx: HandlerContext,
       records: ReadonlyMap<string, R>,
       states: ReadonlySet<string>,
@@ -430,7 +430,7 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
         limit: limits["/api/v5/rfq/quotes"]!,
         handle: (ctx) =>
           Effect.sync(() =>
-            list(
+            listRecords(
               ctx,
               quotes,
               quoteStates,
@@ -463,7 +463,7 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
         limit: limits["/api/v5/rfq/rfqs"]!,
         handle: (ctx) =>
           Effect.sync(() =>
-            list(
+            listRecords(
               ctx,
               rfqs,
               rfqStates,
@@ -500,7 +500,7 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
             const id = nonEmpty(quoteId)
             const clId = nonEmpty(clQuoteId)
             if (id === undefined && clId === undefined) return error("50015", "quoteId", "clQuoteId")
-            if (id === undefined && !clientId.test(clId!)) return error("51000", "clQuoteId")
+            if (id === undefined && clId !== undefined && !clientId.test(clId)) return error("51000", "clQuoteId")
             return batchReply([cancelQuoteItem(ctx.userId, ctx.now, id, clId, nonEmpty(rfqId))])
           })
       },
@@ -543,7 +543,7 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
             const id = nonEmpty(rfqId)
             const clId = nonEmpty(clRfqId)
             if (id === undefined && clId === undefined) return error("50015", "rfqId", "clRfqId")
-            if (id === undefined && !clientId.test(clId!)) return error("51000", "clRfqId")
+            if (id === undefined && clId !== undefined && !clientId.test(clId)) return error("51000", "clRfqId")
             return batchReply([cancelRfqItem(ctx.userId, ctx.now, id, clId)])
           })
       },
