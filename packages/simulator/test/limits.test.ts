@@ -6,6 +6,21 @@ import { account2, accounts, call, control, other } from "./utils/okx.js"
 const cancelQuote = (sim: OkxSimulator.Service, credentials = accounts[0]!) =>
   call(sim, "/api/v5/rfq/cancel-quote", { credentials, body: { quoteId: "1" } })
 
+/** One cancel-all-after re-arm: the answer's code. */
+const rearm = (sim: OkxSimulator.Service) =>
+  Effect.map(call(sim, "/api/v5/rfq/cancel-all-after", { body: { timeOut: "60" } }), (answer) => answer.json.code)
+
+/** The codes of six re-arms 995 ms apart: a heartbeat a little faster than the limit of 1 per second. */
+const earlyHeartbeat = (sim: OkxSimulator.Service) =>
+  Effect.gen(function* () {
+    const codes: Array<string> = []
+    for (let i = 0; i < 6; i++) {
+      codes.push(yield* rearm(sim))
+      yield* TestClock.adjust("995 millis")
+    }
+    return codes
+  })
+
 describe("limits per User ID and endpoint, by arrival time over a sliding window", () => {
   it.scoped("the 51st cancel-quote inside 2 s gets HTTP 429 with code 50011", () =>
     Effect.gen(function* () {
@@ -58,21 +73,14 @@ describe("limits per User ID and endpoint, by arrival time over a sliding window
     () =>
       Effect.gen(function* () {
         const sim = yield* OkxSimulator.make({ accounts })
-        const path = "/api/v5/rfq/cancel-all-after"
-        const rearm = Effect.map(call(sim, path, { body: { timeOut: "60" } }), (answer) => answer.json.code)
-        // a heartbeat a little faster than 1 per second: every other re-arm passes, none is locked out for good
-        const codes: Array<string> = []
-        for (let i = 0; i < 6; i++) {
-          codes.push(yield* rearm)
-          yield* TestClock.adjust("995 millis")
-        }
-        assert.deepStrictEqual(codes, ["0", "50011", "0", "50011", "0", "50011"])
+        // every other re-arm passes, none is locked out for good
+        assert.deepStrictEqual(yield* earlyHeartbeat(sim), ["0", "50011", "0", "50011", "0", "50011"])
         yield* TestClock.adjust("5 seconds")
-        assert.strictEqual(yield* rearm, "0")
+        assert.strictEqual(yield* rearm(sim), "0")
         yield* TestClock.adjust("600 millis")
-        assert.strictEqual(yield* rearm, "50011")
+        assert.strictEqual(yield* rearm(sim), "50011")
         yield* TestClock.adjust("400 millis")
-        assert.strictEqual(yield* rearm, "0")
+        assert.strictEqual(yield* rearm(sim), "0")
         const log = (yield* sim.state).requests
         assert.strictEqual(log.filter((entry) => entry.code === "50011").length, 4)
       })
@@ -83,17 +91,10 @@ describe("limits per User ID and endpoint, by arrival time over a sliding window
     () =>
       Effect.gen(function* () {
         const sim = yield* OkxSimulator.make({ accounts, countRejected: true })
-        const path = "/api/v5/rfq/cancel-all-after"
-        const rearm = Effect.map(call(sim, path, { body: { timeOut: "60" } }), (answer) => answer.json.code)
-        const codes: Array<string> = []
-        for (let i = 0; i < 6; i++) {
-          codes.push(yield* rearm)
-          yield* TestClock.adjust("995 millis")
-        }
-        assert.deepStrictEqual(codes, ["0", "50011", "50011", "50011", "50011", "50011"])
-        assert.strictEqual(yield* rearm, "50011")
+        assert.deepStrictEqual(yield* earlyHeartbeat(sim), ["0", "50011", "50011", "50011", "50011", "50011"])
+        assert.strictEqual(yield* rearm(sim), "50011")
         yield* TestClock.adjust("1 second")
-        assert.strictEqual(yield* rearm, "0")
+        assert.strictEqual(yield* rearm(sim), "0")
       })
   )
 
