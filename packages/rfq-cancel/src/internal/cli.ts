@@ -236,13 +236,34 @@ const failWith = (
     return yield* new ExitWith({ code: isLocalInvalid(error) ? 2 : 1 })
   })
 
-/** Exits 2 on a setting the flags and the environment do not provide (or provide invalid), naming it. */
-const exitOnConfigError = <A, E, R>(
-  self: Effect.Effect<A, E | ConfigError.ConfigError, R>
-): Effect.Effect<A, Exclude<E, ConfigError.ConfigError> | ExitWith, R> =>
-  Effect.catchIf(self, ConfigError.isConfigError, (error) =>
-    Effect.zipRight(Console.error(`error: ${String(error)}`), new ExitWith({ code: 2 }))
-  )
+/** A configuration error's own words: each failing setting's message, not the `ConfigError` structure. */
+const configMessage = (error: ConfigError.ConfigError): string => {
+  switch (error._op) {
+    case "And":
+    case "Or":
+      return `${configMessage(error.left)}; ${configMessage(error.right)}`
+    default:
+      return error.message
+  }
+}
+
+/**
+ * Exits 2 on a setting the flags and the environment do not provide (or provide invalid), naming it; with `--json`
+ * the error is also the last line of stdout.
+ */
+const exitOnConfigError =
+  (o: { readonly json: boolean }) =>
+  <A, E, R>(
+    self: Effect.Effect<A, E | ConfigError.ConfigError, R>
+  ): Effect.Effect<A, Exclude<E, ConfigError.ConfigError> | ExitWith, R> =>
+    Effect.catchIf(self, ConfigError.isConfigError, (error) =>
+      Effect.gen(function* () {
+        const message = configMessage(error)
+        yield* Console.error(`error: ${message}`)
+        if (o.json) yield* Console.log(JSON.stringify({ error: { _tag: "InvalidConfiguration", message } }))
+        return yield* new ExitWith({ code: 2 })
+      })
+    )
 
 /**
  * Why the venue's answer to `cancel-all-after --timeout seconds` says the countdown is not as asked, if it does: an
@@ -302,7 +323,7 @@ const runCall = <A>(
   }).pipe(
     Effect.catchAll((error) => (error._tag === "ExitWith" ? Effect.fail(error) : failWith(o, error))),
     Effect.provide(clientLayer(o)),
-    exitOnConfigError
+    exitOnConfigError(o)
   )
 
 const example = (text: string) => `\n\nExample:\n  ${text}`
@@ -680,7 +701,7 @@ const guard = Command.make(
       ),
       Effect.scoped,
       Effect.provide(clientLayer(o)),
-      exitOnConfigError
+      exitOnConfigError(o)
     )
 ).pipe(
   Command.withDescription(

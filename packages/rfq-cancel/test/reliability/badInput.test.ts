@@ -240,6 +240,14 @@ describe("bad input to okx-rfq (generated; real processes against the simulator)
     assert.lengthOf(seen, 20)
   }, 120_000)
 
+  it("with --json a bad setting is also the last line of stdout, in its own words", async () => {
+    const result = await run(["cancel-all-quotes", "--base-url", "ftp://x", "--json"])
+    assert.strictEqual(result.code, 2, result.stderr)
+    assert.include(result.stderr, "error: --base-url (or OKX_BASE_URL) must be an http(s) URL")
+    assert.notInclude(result.stderr, "Invalid data")
+    assert.deepStrictEqual(JSON.parse(result.stdout.trim().split("\n").at(-1)!).error._tag, "InvalidConfiguration")
+  })
+
   it("control: a valid command line through the same simulator is seen by the venue", async () => {
     const result = await run(["cancel-rfq", "--rfq-id", "1"])
     assert.strictEqual(result.code, 1, result.stderr)
