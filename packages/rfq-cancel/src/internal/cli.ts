@@ -230,7 +230,7 @@ const failWith = (
     for (const line of more) yield* Console.error(`error: ${line}`)
     if (error._tag === "BatchIncomplete") {
       yield* report(o, error.completed).pipe(Effect.ignore)
-      for (const id of error.remaining) yield* Console.log(`${id} not sent (an earlier request of the batch failed)`)
+      for (const id of error.remaining) yield* Console.log(`${id} not answered (its request failed or was not sent)`)
     }
     if (o.json) yield* Console.log(JSON.stringify({ error: errorJson(error) }, jsonReplacer))
     return yield* new ExitWith({ code: isLocalInvalid(error) ? 2 : 1 })
