@@ -23,7 +23,7 @@
  * @since 0.1.0
  */
 import { DurationInput, OkxRateLimiter } from "@okx-rfq/rate-limit"
-import { OkxError } from "@okx-rfq/schema"
+import { OkxError, RfqCancel } from "@okx-rfq/schema"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
@@ -377,10 +377,7 @@ export const makeWith = (
       // the time the venue gives the countdown on its own clock (triggerTime - ts, each read in its own unit),
       // counted from this attempt's start: no server-time offset in it, so a venue whose clock disagrees with its
       // public time, or the offset's error, cannot move the deadline; never more than the timeout asked for
-      const venueLeft =
-        Either.isRight(result) && result.right.triggerTime._tag === "Utc"
-          ? DateTime.toEpochMillis(result.right.triggerTime) - DateTime.toEpochMillis(result.right.ts)
-          : 0
+      const venueLeft = Either.isRight(result) ? RfqCancel.countdownMillis(result.right) : 0
       if (venueLeft > 0) {
         const at = started + Math.min(venueLeft, Duration.toMillis(config.timeout))
         deadline = at

@@ -209,29 +209,22 @@ const durationMillis = (input: Duration.DurationInput | undefined, fallback: Dur
   Duration.toMillis(Duration.decode(input ?? fallback))
 
 /**
- * The ids a quote cancel asked for, by the field OKX goes by (`quoteId(s)` when both are sent): what the answer must
- * account for (`Endpoints.accountForQuotes`).
+ * The ids a cancel asked for (what its answer must account for, `Endpoints.accountForQuotes`), by the field OKX goes
+ * by: the venue's id (`one` / `many`) when both are sent, else the client id. `input` is already validated.
  */
-const requestedQuotes = (input: {
-  readonly quoteId?: string | undefined
-  readonly clQuoteId?: string | undefined
-  readonly quoteIds?: ReadonlyArray<string> | undefined
-  readonly clQuoteIds?: ReadonlyArray<string> | undefined
-}) =>
-  input.quoteId !== undefined || input.quoteIds !== undefined
-    ? { quoteIds: input.quoteIds ?? [input.quoteId ?? ""] }
-    : { clQuoteIds: input.clQuoteIds ?? (input.clQuoteId === undefined ? [] : [input.clQuoteId]) }
-
-/** `requestedQuotes` for RFQ cancels. */
-const requestedRfqs = (input: {
-  readonly rfqId?: string | undefined
-  readonly clRfqId?: string | undefined
-  readonly rfqIds?: ReadonlyArray<string> | undefined
-  readonly clRfqIds?: ReadonlyArray<string> | undefined
-}) =>
-  input.rfqId !== undefined || input.rfqIds !== undefined
-    ? { rfqIds: input.rfqIds ?? [input.rfqId ?? ""] }
-    : { clRfqIds: input.clRfqIds ?? (input.clRfqId === undefined ? [] : [input.clRfqId]) }
+const requested = (
+  input: Readonly<Record<string, unknown>>,
+  [one, many, clOne, clMany]: readonly [string, string, string, string]
+): Endpoints.Requested => {
+  const idsOf = (single: unknown, list: unknown): ReadonlyArray<string> | undefined =>
+    Array.isArray(list) ? (list as ReadonlyArray<string>) : typeof single === "string" ? [single] : undefined
+  const byVenueId = idsOf(input[one], input[many])
+  return byVenueId !== undefined
+    ? { ids: byVenueId, byClientId: false }
+    : { ids: idsOf(input[clOne], input[clMany]) ?? [], byClientId: true }
+}
+const quoteKeys = ["quoteId", "quoteIds", "clQuoteId", "clQuoteIds"] as const
+const rfqKeys = ["rfqId", "rfqIds", "clRfqId", "clRfqIds"] as const
 
 /**
  * Builds the client from the context's `HttpClient`, `OkxSigner`, `ServerTime` and rate-limit `Lanes`.
@@ -583,24 +576,24 @@ export const make = (
     return RfqCancelClient.of({
       cancelQuote: (input) =>
         call(Endpoints.cancelQuote, input, withRetries).pipe(
-          Effect.map((result) => Endpoints.accountForQuotes(result, requestedQuotes(input))),
+          Effect.map((result) => Endpoints.accountForQuotes(result, requested(input, quoteKeys))),
           traced("cancelQuote", Endpoints.cancelQuote.path, input)
         ),
       cancelBatchQuotes: (input) =>
         batches(Endpoints.cancelBatchQuotes, ["quoteIds", "clQuoteIds"], input, (result, asked) =>
-          Endpoints.accountForQuotes(result, requestedQuotes(asked))
+          Endpoints.accountForQuotes(result, requested(asked, quoteKeys))
         ).pipe(traced("cancelBatchQuotes", Endpoints.cancelBatchQuotes.path, input)),
       cancelAllQuotes: call(Endpoints.cancelAllQuotes, {}, withRetries).pipe(
         traced("cancelAllQuotes", Endpoints.cancelAllQuotes.path, {})
       ),
       cancelRfq: (input) =>
         call(Endpoints.cancelRfq, input, withRetries).pipe(
-          Effect.map((result) => Endpoints.accountForRfqs(result, requestedRfqs(input))),
+          Effect.map((result) => Endpoints.accountForRfqs(result, requested(input, rfqKeys))),
           traced("cancelRfq", Endpoints.cancelRfq.path, input)
         ),
       cancelBatchRfqs: (input) =>
         batches(Endpoints.cancelBatchRfqs, ["rfqIds", "clRfqIds"], input, (result, asked) =>
-          Endpoints.accountForRfqs(result, requestedRfqs(asked))
+          Endpoints.accountForRfqs(result, requested(asked, rfqKeys))
         ).pipe(traced("cancelBatchRfqs", Endpoints.cancelBatchRfqs.path, input)),
       cancelAllRfqs: call(Endpoints.cancelAllRfqs, {}, withRetries).pipe(
         traced("cancelAllRfqs", Endpoints.cancelAllRfqs.path, {})

@@ -181,31 +181,36 @@ const accountFor = <Item extends { readonly outcome: RfqCancel.ItemOutcome }>(
 }
 
 /**
+ * The ids a single or batch cancel asked for, and whether by client id (`clQuoteId(s)` / `clRfqId(s)`) or by the
+ * venue's id; OKX goes by the venue's id when both are sent.
+ *
+ * @since 0.1.0
+ * @category results
+ */
+export interface Requested {
+  readonly ids: ReadonlyArray<string>
+  readonly byClientId: boolean
+}
+
+/**
  * Makes a cancel-quote or cancel-batch-quotes result account for every id it asked for: an id the venue's answer
  * has no item for gets an item with outcome `Unanswered` (appended in request order), so that a venue answering
- * with fewer items than ids, or with items for other ids, cannot pass for a complete cancel. `requested` is the id
- * field the request used (OKX uses `quoteId(s)` when both are sent). Items the venue sent are all kept.
+ * with fewer items than ids, or with items for other ids, cannot pass for a complete cancel. Items the venue sent
+ * are all kept.
  *
  * @since 0.1.0
  * @category results
  */
 export const accountForQuotes = (
   result: ItemsResult<RfqCancel.QuoteCancellation>,
-  requested: { readonly quoteIds: ReadonlyArray<string> } | { readonly clQuoteIds: ReadonlyArray<string> }
+  { byClientId, ids }: Requested
 ): ItemsResult<RfqCancel.QuoteCancellation> =>
-  "quoteIds" in requested
-    ? accountFor(
-        result,
-        requested.quoteIds,
-        (item) => item.quoteId,
-        (quoteId, outcome) => ({ quoteId, clQuoteId: "", outcome })
-      )
-    : accountFor(
-        result,
-        requested.clQuoteIds,
-        (item) => item.clQuoteId,
-        (clQuoteId, outcome) => ({ quoteId: "", clQuoteId, outcome })
-      )
+  accountFor(
+    result,
+    ids,
+    (item) => (byClientId ? item.clQuoteId : item.quoteId),
+    (id, outcome) => (byClientId ? { quoteId: "", clQuoteId: id, outcome } : { quoteId: id, clQuoteId: "", outcome })
+  )
 
 /**
  * `accountForQuotes` for cancel-rfq and cancel-batch-rfqs.
@@ -215,21 +220,14 @@ export const accountForQuotes = (
  */
 export const accountForRfqs = (
   result: ItemsResult<RfqCancel.RfqCancellation>,
-  requested: { readonly rfqIds: ReadonlyArray<string> } | { readonly clRfqIds: ReadonlyArray<string> }
+  { byClientId, ids }: Requested
 ): ItemsResult<RfqCancel.RfqCancellation> =>
-  "rfqIds" in requested
-    ? accountFor(
-        result,
-        requested.rfqIds,
-        (item) => item.rfqId,
-        (rfqId, outcome) => ({ rfqId, clRfqId: "", outcome })
-      )
-    : accountFor(
-        result,
-        requested.clRfqIds,
-        (item) => item.clRfqId,
-        (clRfqId, outcome) => ({ rfqId: "", clRfqId, outcome })
-      )
+  accountFor(
+    result,
+    ids,
+    (item) => (byClientId ? item.clRfqId : item.rfqId),
+    (id, outcome) => (byClientId ? { rfqId: "", clRfqId: id, outcome } : { rfqId: id, clRfqId: "", outcome })
+  )
 
 const nothingToCancelCodes: ReadonlyArray<string> = ["70207", "70409"]
 

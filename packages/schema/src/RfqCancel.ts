@@ -685,6 +685,18 @@ export const CancelAllAfterData = Schema.transformOrFail(
 export type CancelAllAfterData = typeof CancelAllAfterData.Type
 
 /**
+ * How long the countdown runs by the venue's own clock, in milliseconds: `triggerTime − ts` (each read in its own
+ * unit), or 0 when it is disabled or `triggerTime` is not after `ts` (nothing armed). No server-time offset enters it.
+ *
+ * @since 0.1.0
+ * @category cancel-all-after
+ */
+export const countdownMillis = (data: CancelAllAfterData): number =>
+  data.triggerTime._tag === "Disabled"
+    ? 0
+    : Math.max(0, DateTime.toEpochMillis(data.triggerTime) - DateTime.toEpochMillis(data.ts))
+
+/**
  * One element of `data[]` for `GET /api/v5/public/time`: `ts` (Unix ms) as a `DateTime.Utc`.
  *
  * @since 0.1.0

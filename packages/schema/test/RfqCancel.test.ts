@@ -74,6 +74,16 @@ describe("documented examples round-trip", () => {
     assert.isTrue(Equal.equals(disarm.timeOut, RfqCancel.disabledTimeout))
   })
 
+  it("countdownMillis: triggerTime - ts on the venue's clock in either unit; 0 when disabled or not after ts", () => {
+    const decode = (triggerTime: string, ts: string) =>
+      RfqCancel.countdownMillis(roundTrip(RfqCancel.CancelAllAfterData, { triggerTime, ts }))
+    assert.strictEqual(decode("1587971460", "1587971400"), 60_000)
+    assert.strictEqual(decode("1697026443085", "1697026383085"), 60_000)
+    assert.strictEqual(decode("0", "1587971400"), 0)
+    assert.strictEqual(decode("1587971400", "1587971400"), 0)
+    assert.strictEqual(decode("1587971300", "1587971400"), 0)
+  })
+
   it("partial (code 2) and all-failed (code 1) batches keep every item", () => {
     const partial = roundTrip(OkxEnvelope.Envelope(RfqCancel.QuoteCancellation), {
       code: "2",

@@ -3,7 +3,8 @@ import * as Command from "@effect/cli/Command"
 import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as Options from "@effect/cli/Options"
 import * as ValidationError from "@effect/cli/ValidationError"
-import type { Endpoints, RfqCancel } from "@okx-rfq/schema"
+import type { Endpoints } from "@okx-rfq/schema"
+import { RfqCancel } from "@okx-rfq/schema"
 import { OkxCredentials } from "@okx-rfq/signing"
 import * as Cause from "effect/Cause"
 import * as Config from "effect/Config"
@@ -280,7 +281,7 @@ const countdownMismatch = (seconds: number, data: RfqCancel.CancelAllAfterData):
   if (trigger._tag === "Disabled") {
     return `cancel-all-after --timeout ${seconds} did not arm the countdown: the venue answered triggerTime "0" (disabled, ts ${ts})`
   }
-  return DateTime.greaterThan(trigger, data.ts)
+  return RfqCancel.countdownMillis(data) > 0
     ? undefined
     : `cancel-all-after --timeout ${seconds} did not arm the countdown: the venue answered triggerTime ${DateTime.formatIso(trigger)}, not after its own ts ${ts}`
 }
