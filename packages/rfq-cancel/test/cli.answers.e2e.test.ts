@@ -5,14 +5,16 @@ import { inParallel, lastJson, runCli } from "./utils/cliProcess.js"
 
 /**
  * A venue that answers cancel-all-after as the simulator never does, by the `timeOut` asked: 30 → `triggerTime "0"`
- * (not armed), 20 → a `triggerTime` a second before its own `ts` (lapsed at once), 0 → still armed, 40 → armed as
- * asked. A batch of quote cancels gets code "0" with an item for its first id only, or 50113 (HTTP 401) when its
+ * (not armed), 20 → a `triggerTime` a second before its own `ts` (lapsed at once), 0 → still armed, 50 → armed for
+ * 120 s, 10 → armed for 11 s (a second's rounding), 40 → armed as asked. A batch of quote cancels gets code "0" with an item for its first id only, or 50113 (HTTP 401) when its
  * first id is `q100`. It answers the server time too, and checks no signature.
  */
 const answers: Record<string, (now: number) => string> = {
   "30": () => "0",
   "20": (now) => String(now - 1000),
   "0": (now) => String(now + 60_000),
+  "50": (now) => String(now + 120_000),
+  "10": (now) => String(now + 11_000),
   "40": (now) => String(now + 40_000)
 }
 
@@ -59,13 +61,15 @@ afterAll(async () => {
 
 describe("okx-rfq checks the venue's answer (real process, a local venue)", () => {
   it("exits 1 naming what was asked and what the venue answered when the countdown is not as asked", async () => {
-    const [notArmed, lapsed, stillArmed, armed] = await inParallel([
+    const [notArmed, lapsed, stillArmed, longer, rounded, armed] = await inParallel([
       () => runCli(["cancel-all-after", "--timeout", "30", "--json"], env),
       () => runCli(["cancel-all-after", "--timeout", "20"], env),
       () => runCli(["cancel-all-after", "--timeout", "0"], env),
+      () => runCli(["cancel-all-after", "--timeout", "50"], env),
+      () => runCli(["cancel-all-after", "--timeout", "10"], env),
       () => runCli(["cancel-all-after", "--timeout", "40"], env)
     ])
-    assert.sameMembers(received, ["30", "20", "0", "40"])
+    assert.sameMembers(received, ["30", "20", "0", "50", "10", "40"])
 
     assert.strictEqual(notArmed!.code, 1, notArmed!.stdout)
     assert.include(
@@ -88,6 +92,13 @@ describe("okx-rfq checks the venue's answer (real process, a local venue)", () =
       /error: cancel-all-after --timeout 0 did not disable the countdown: the venue answered triggerTime \S+ \(ts \S+\), not "0"/
     )
 
+    assert.strictEqual(longer!.code, 1, longer!.stdout)
+    assert.match(
+      longer!.stderr,
+      /error: cancel-all-after --timeout 50 armed a longer countdown: the venue answered triggerTime \S+, 120 s after its own ts \S+/
+    )
+
+    assert.strictEqual(rounded!.code, 0, rounded!.stderr)
     assert.strictEqual(armed!.code, 0, armed!.stderr)
     assert.match(armed!.stdout, /^cancel-all-after armed: triggers at \S+\n$/)
   })

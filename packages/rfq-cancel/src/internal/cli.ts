@@ -27,6 +27,7 @@ import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
+import { stripVTControlCharacters } from "node:util"
 import * as DeadMansSwitch from "../DeadMansSwitch.js"
 import * as RfqCancelClient from "../RfqCancelClient.js"
 import type { RfqCancelError } from "../RfqCancelError.js"
@@ -268,7 +269,8 @@ const exitOnConfigError =
 
 /**
  * Why the venue's answer to `cancel-all-after --timeout seconds` says the countdown is not as asked, if it does: an
- * arm must answer a `triggerTime` after the venue's own `ts`, a disable (0) must answer `"0"`.
+ * arm must answer a `triggerTime` after the venue's own `ts` and at most `seconds` (and a second) after it, a disable
+ * (0) must answer `"0"`.
  */
 const countdownMismatch = (seconds: number, data: RfqCancel.CancelAllAfterData): string | undefined => {
   const ts = DateTime.formatIso(data.ts)
@@ -281,10 +283,18 @@ const countdownMismatch = (seconds: number, data: RfqCancel.CancelAllAfterData):
   if (trigger._tag === "Disabled") {
     return `cancel-all-after --timeout ${seconds} did not arm the countdown: the venue answered triggerTime "0" (disabled, ts ${ts})`
   }
-  return RfqCancel.countdownMillis(data) > 0
-    ? undefined
-    : `cancel-all-after --timeout ${seconds} did not arm the countdown: the venue answered triggerTime ${DateTime.formatIso(trigger)}, not after its own ts ${ts}`
+  const left = RfqCancel.countdownMillis(data)
+  if (left <= 0) {
+    return `cancel-all-after --timeout ${seconds} did not arm the countdown: the venue answered triggerTime ${DateTime.formatIso(trigger)}, not after its own ts ${ts}`
+  }
+  // a longer countdown would leave the quotes live for longer than asked if nothing re-arms it
+  return left > seconds * 1000 + countdownSlackMillis
+    ? `cancel-all-after --timeout ${seconds} armed a longer countdown: the venue answered triggerTime ${DateTime.formatIso(trigger)}, ${left / 1000} s after its own ts ${ts}`
+    : undefined
 }
+
+/** How much longer than asked the venue's countdown may be (its `triggerTime` and `ts` may be whole seconds). */
+const countdownSlackMillis = 1000
 
 /** Prints cancel-all-after's result; fails with exit code 1 (the answer on stderr) if the countdown is not as asked. */
 const reportCountdown = (
@@ -753,10 +763,9 @@ const takeLogLevel = (args: ReadonlyArray<string>) =>
     if (name === undefined) return { rest, level: undefined }
     const level = LogLevel.allLevels.find((l) => l._tag.toLowerCase() === name.toLowerCase())
     if (level === undefined) {
-      yield* Console.error(
-        `error: --log-level (or OKX_LOG_LEVEL) must be one of ${logLevelNames.join(", ")}, got ${JSON.stringify(name)}`
+      return yield* usageError(
+        `--log-level (or OKX_LOG_LEVEL) must be one of ${logLevelNames.join(", ")}, got ${JSON.stringify(name)}`
       )
-      return yield* new ExitWith({ code: 2 })
     }
     return { rest, level }
   })
@@ -776,15 +785,23 @@ const checkIds = (args: ReadonlyArray<string>) => {
   })
   if (at < 0) return Effect.void
   const value = args[at + 1]
-  return Effect.zipRight(
-    Console.error(
-      value === undefined
-        ? `error: ${args[at]} needs a value`
-        : `error: ${args[at]} must be a non-empty id without surrounding white space, got ${JSON.stringify(value)}`
-    ),
-    new ExitWith({ code: 2 })
+  return usageError(
+    value === undefined
+      ? `${args[at]} needs a value`
+      : `${args[at]} must be a non-empty id without surrounding white space, got ${JSON.stringify(value)}`
   )
 }
+
+/**
+ * A usage error found before @effect/cli parses the arguments: printed as @effect/cli prints its own (on stderr), and
+ * failed with the same `ValidationError`, so that `run` reports both alike and the program exits 2.
+ */
+const usageError = (message: string): Effect.Effect<never, ValidationError.ValidationError> =>
+  Effect.zipRight(Console.error(`error: ${message}`), Effect.fail(ValidationError.invalidValue(HelpDoc.p(message))))
+
+/** A usage error's words, as @effect/cli printed them, without terminal colours. */
+const usageMessage = (error: ValidationError.ValidationError): string =>
+  stripVTControlCharacters(HelpDoc.toAnsiText(error.error)).trim()
 
 /**
  * Sends Effect's logs to stderr (stdout carries the results, the status lines and `--json`), formatted as
@@ -806,4 +823,12 @@ const logToStderr = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E,
 export const run = (args: ReadonlyArray<string>): Effect.Effect<void, unknown, CliApp.CliApp.Environment> =>
   Effect.flatMap(takeLogLevel(args), ({ level, rest }) =>
     Effect.zipRight(checkIds(rest), level === undefined ? cli(rest) : cli(rest).pipe(Logger.withMinimumLogLevel(level)))
-  ).pipe(logToStderr)
+  ).pipe(
+    // with --json a usage error (an unknown flag, a missing or malformed value) is also the last line of stdout
+    Effect.tapError((error) =>
+      args.includes("--json") && ValidationError.isValidationError(error)
+        ? Console.log(JSON.stringify({ error: { _tag: "InvalidArguments", message: usageMessage(error) } }))
+        : Effect.void
+    ),
+    logToStderr
+  )

@@ -248,6 +248,33 @@ describe("bad input to okx-rfq (generated; real processes against the simulator)
     assert.deepStrictEqual(JSON.parse(result.stdout.trim().split("\n").at(-1)!).error._tag, "InvalidConfiguration")
   })
 
+  it("with --json a usage error is also the last line of stdout, naming the flag", async () => {
+    const cases: ReadonlyArray<readonly [ReadonlyArray<string>, string]> = [
+      [["cancel-quote", "--quote-id", "1", "--bogus"], "--bogus"],
+      [["cancel-all-after", "--timeout"], "--timeout"],
+      [["cancel-all-after", "--timeout", "ten"], "--timeout"],
+      [["guard", "--timeout", "30", "--interval", "1e3"], "--interval"],
+      [["cancel-batch-rfqs", "--rfq-id", ""], "--rfq-id"],
+      [["cancel-all-quotes", "--log-level", "loud"], "--log-level"]
+    ]
+    const results = await inParallel(
+      cases.map(
+        ([args]) =>
+          () =>
+            run([...args, "--json"])
+      )
+    )
+    cases.forEach(([args, flag], i) => {
+      const result = results[i]!
+      assert.strictEqual(result.code, 2, `${args.join(" ")}: ${result.stderr}`)
+      assert.include(result.stderr, flag, args.join(" "))
+      const error = JSON.parse(result.stdout.trim().split("\n").at(-1)!).error
+      assert.strictEqual(error._tag, "InvalidArguments", args.join(" "))
+      assert.include(error.message, flag, args.join(" "))
+    })
+    assert.strictEqual(await requestCount(), 0)
+  })
+
   it("control: a valid command line through the same simulator is seen by the venue", async () => {
     const result = await run(["cancel-rfq", "--rfq-id", "1"])
     assert.strictEqual(result.code, 1, result.stderr)
