@@ -457,6 +457,59 @@ describe("RfqCancelClient requests and results", () => {
     })
   )
 
+  it.scoped(
+    "an item's code for the whole request (70001 at the top): the single id's outcome, Rejected for several",
+    () =>
+      Effect.gen(function* () {
+        const venue = yield* makeFakeVenue
+        const { client } = yield* clientOver(venue)
+        yield* venue.setFault((seen) => {
+          switch (seen.path) {
+            case "/api/v5/rfq/cancel-quote":
+              return { _tag: "http", status: 200, body: '{"code":"70001","msg":"Quote does not exist","data":[]}' }
+            case "/api/v5/rfq/cancel-rfq":
+              return { _tag: "http", status: 200, body: '{"code":"70200","msg":"RFQ cannot be cancelled"}' }
+            default:
+              return { _tag: "http", status: 200, body: '{"code":"70400","msg":"cannot be cancelled","data":[]}' }
+          }
+        })
+        const single = yield* drive(client.cancelQuote({ clQuoteId: "mine1" }))
+        assert.deepStrictEqual(
+          [single.code, single.topLevel, single.items],
+          [
+            "1",
+            { code: "70001", msg: "Quote does not exist" },
+            [
+              {
+                quoteId: "",
+                clQuoteId: "mine1",
+                outcome: { _tag: "NotFound", sCode: "70001", sMsg: "Quote does not exist" }
+              }
+            ]
+          ]
+        )
+        const rfq = yield* drive(client.cancelRfq({ rfqId: "r1" }))
+        assert.deepStrictEqual(
+          rfq.items.map((item) => [item.rfqId, item.outcome._tag]),
+          [["r1", "AlreadyInactive"]]
+        )
+        // of several ids the code does not say which one it is about: none is taken as inactive
+        const batch = yield* drive(client.cancelBatchQuotes({ quoteIds: ["q1", "q2"] }))
+        assert.deepStrictEqual(
+          [batch.code, batch.items.map((item) => [item.quoteId, item.outcome])],
+          [
+            "1",
+            [
+              ["q1", { _tag: "Rejected", sCode: "70400", sMsg: "cannot be cancelled" }],
+              ["q2", { _tag: "Rejected", sCode: "70400", sMsg: "cannot be cancelled" }]
+            ]
+          ]
+        )
+        // answered at once, not retried
+        assert.strictEqual((yield* venue.seen).length, 3)
+      })
+  )
+
   it.scoped("a batch of 250 ids becomes 3 requests whose items are merged in order", () =>
     Effect.gen(function* () {
       const venue = yield* makeFakeVenue

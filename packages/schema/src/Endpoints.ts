@@ -72,7 +72,23 @@ export interface ItemsResult<Item> {
   readonly code: OkxEnvelope.BatchCode
   readonly msg: string
   readonly items: ReadonlyArray<Item>
+  /**
+   * Set when the venue answered the whole request with an item's code in the envelope itself (`"70001"` quote does
+   * not exist, `"70400"` cannot be cancelled in its state, …; see `itemCodes`) rather than per item: `code` is then
+   * `"1"`, and `accountForQuotes` / `accountForRfqs` give the ids without an item this code's outcome.
+   */
+  readonly topLevel?: { readonly code: string; readonly msg: string }
 }
+
+/**
+ * The item codes a venue may answer a whole single or batch cancel with, in the envelope's `code`: 70000 / 70001
+ * (does not exist), 70008 (MMP), 70200 / 70400 (cannot be cancelled in its state). They give an `ItemsResult`, not
+ * an error, so that a cancel reads the same whether the venue put the code in the item or at the top.
+ *
+ * @since 0.1.0
+ * @category results
+ */
+export const itemCodes: ReadonlyArray<string> = ["70000", "70001", "70008", "70200", "70400"]
 
 /**
  * cancel-all-quotes / cancel-all-rfqs succeeded at `ts`.
@@ -142,11 +158,18 @@ const itemsEndpoint = <
     path,
     request,
     data,
-    successCodes: batchCodes,
+    successCodes: [...batchCodes, ...itemCodes],
     interpretSuccess: (envelope) => {
-      const code = envelope.code
-      return isBatchCode(code)
-        ? Either.map(decode(envelope), (items): ItemsResult<A> => ({ _tag: "Items", code, msg: envelope.msg, items }))
+      const { code, msg } = envelope
+      if (isBatchCode(code)) {
+        return Either.map(decode(envelope), (items): ItemsResult<A> => ({ _tag: "Items", code, msg, items }))
+      }
+      // an item's code for the whole request: whatever items came with it (usually none), and the code
+      return itemCodes.includes(code)
+        ? Either.map(
+            envelope.data === undefined ? Either.right([]) : decode(envelope),
+            (items): ItemsResult<A> => ({ _tag: "Items", code: "1", msg, items, topLevel: { code, msg } })
+          )
         : Either.left(`unexpected code ${code}`)
     }
   }
@@ -157,13 +180,15 @@ const itemsEndpoint = <
  * matches an id by `keyOf` (the id field the request used). Items whose key is empty (a venue that left out the
  * client id) cannot say which ids they answer: they account for the unmatched ids only when there are at least as
  * many of them; otherwise every unmatched id is `Unanswered`, since naming some as answered would be a guess. When
- * items are added the code becomes `"2"` if any item was cancelled, else `"1"`.
+ * items are added the code becomes `"2"` if any item was cancelled, else `"1"`. A result the venue gave one code for
+ * as a whole (`topLevel`) gives its unmatched ids that code instead of `Unanswered`: its outcome for a single id,
+ * `Rejected` with it for several, since the code does not say which of them it is about.
  */
 const accountFor = <Item extends { readonly outcome: RfqCancel.ItemOutcome }>(
   result: ItemsResult<Item>,
   ids: ReadonlyArray<string>,
   keyOf: (item: Item) => string,
-  unanswered: (id: string, outcome: RfqCancel.Unanswered) => Item
+  itemFor: (id: string, outcome: RfqCancel.ItemOutcome) => Item
 ): ItemsResult<Item> => {
   // the common case, one id answered by its item, without building a set
   if (ids.length === 1 && result.items.length > 0 && keyOf(result.items[0]!) === ids[0]) return result
@@ -171,12 +196,15 @@ const accountFor = <Item extends { readonly outcome: RfqCancel.ItemOutcome }>(
   const anonymous = result.items.reduce((n, item) => (keyOf(item) === "" ? n + 1 : n), 0)
   const missing = ids.filter((id) => !keys.has(id))
   if (missing.length === 0 || anonymous >= missing.length) return result
-  const outcome: RfqCancel.Unanswered = {
-    _tag: "Unanswered",
-    sCode: "",
-    sMsg: "the venue's answer has no item for this id"
-  }
-  const items = [...result.items, ...missing.map((id) => unanswered(id, outcome))]
+  const top = result.topLevel
+  // the venue's code for the whole request says what became of its only id; of several, it does not say which
+  const outcome: RfqCancel.ItemOutcome =
+    top === undefined
+      ? { _tag: "Unanswered", sCode: "", sMsg: "the venue's answer has no item for this id" }
+      : ids.length === 1
+        ? RfqCancel.itemOutcome(top.code, top.msg)
+        : { _tag: "Rejected", sCode: top.code, sMsg: top.msg }
+  const items = [...result.items, ...missing.map((id) => itemFor(id, outcome))]
   return { ...result, code: items.some((item) => item.outcome._tag === "Cancelled") ? "2" : "1", items }
 }
 
@@ -196,7 +224,8 @@ export interface Requested {
  * Makes a cancel-quote or cancel-batch-quotes result account for every id it asked for: an id the venue's answer
  * has no item for gets an item with outcome `Unanswered` (appended in request order), so that a venue answering
  * with fewer items than ids, or with items for other ids, cannot pass for a complete cancel. Items the venue sent
- * are all kept.
+ * are all kept. When the venue answered the whole request with an item's code (`topLevel`, such as `"70001"`), a
+ * single id gets that code's outcome (`NotFound`), several ids get `Rejected` with it.
  *
  * @since 0.1.0
  * @category results
@@ -547,7 +576,8 @@ const readEnvelope = (body: unknown) =>
  * Interprets a response. Total: never throws, every failure is a typed `OkxError`.
  *
  * - 2xx with an envelope whose code is one of the endpoint's `successCodes` → the `Result` (single and batch cancels:
- *   `"0"`, `"1"` and `"2"` all give an `ItemsResult` with every item; cancel-all-quotes / cancel-all-rfqs: `"0"` →
+ *   `"0"`, `"1"` and `"2"` all give an `ItemsResult` with every item, and so does an item's code for the whole
+ *   request, `itemCodes`, with `code` `"1"` and `topLevel`; cancel-all-quotes / cancel-all-rfqs: `"0"` →
  *   `AllCancelled`, `"70207"` / `"70409"` → `NothingToCancel`). A missing or malformed field → `DecodeError` with
  *   the raw body.
  * - any other envelope code (2xx or not) → the error for that code (`OkxError.fromCode`).

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { DateTime, Duration, Either, FastCheck as fc, Schema } from "effect"
-import { Endpoints, OkxError, type RfqCancel } from "@okx-rfq/schema"
+import { Endpoints, OkxError, RfqCancel } from "@okx-rfq/schema"
 
 const ok = (body: unknown) => ({ httpStatus: 200, body })
 
@@ -163,6 +163,41 @@ describe("interpret: results", () => {
       )
     )
     assert.strictEqual(result.items[0].outcome._tag, "NotFound")
+  })
+
+  it("an item's code for the whole request is an all-failed result naming it, with whatever items came", () => {
+    for (const code of Endpoints.itemCodes) {
+      const result = right(Endpoints.interpret(Endpoints.cancelQuote, ok({ code, msg: "m", data: [] })))
+      assert.deepStrictEqual(result, { _tag: "Items", code: "1", msg: "m", items: [], topLevel: { code, msg: "m" } })
+      // accounted for: the only id gets the code's outcome, several get Rejected with it
+      const one = Endpoints.accountForQuotes(result, { ids: ["7"], byClientId: false })
+      assert.deepStrictEqual(one.items[0]?.outcome, RfqCancel.itemOutcome(code, "m"))
+      const two = Endpoints.accountForQuotes(result, { ids: ["7", "8"], byClientId: false })
+      assert.deepStrictEqual(
+        two.items.map((item) => item.outcome),
+        [
+          { _tag: "Rejected", sCode: code, sMsg: "m" },
+          { _tag: "Rejected", sCode: code, sMsg: "m" }
+        ]
+      )
+    }
+    const withoutData = right(Endpoints.interpret(Endpoints.cancelBatchRfqs, ok({ code: "70000", msg: "" })))
+    assert.deepStrictEqual(withoutData.items, [])
+    const withItem = right(
+      Endpoints.interpret(
+        Endpoints.cancelBatchRfqs,
+        ok({ code: "70000", msg: "", data: [{ rfqId: "1", clRfqId: "", sCode: "70000", sMsg: "" }] })
+      )
+    )
+    assert.deepStrictEqual(
+      withItem.items.map((item) => item.outcome._tag),
+      ["NotFound"]
+    )
+    // on another endpoint it is not a result
+    assert.strictEqual(
+      left(Endpoints.interpret(Endpoints.cancelAllQuotes, ok({ code: "70001", msg: "", data: [] })))._tag,
+      "UnknownCode"
+    )
   })
 
   it("cancel-all: ts, and 70409 / 70207 as NothingToCancel", () => {
