@@ -226,6 +226,34 @@ describe("authentication over a real socket", () => {
     })
   )
 
+  it.scoped("a POST body that is not application/json is 50006 (HTTP 400); a charset parameter is fine", () =>
+    Effect.gen(function* () {
+      const sim = yield* OkxSimulator.make({
+        accounts,
+        seedQuotes: 1,
+        limits: { "/api/v5/rfq/cancel-all-quotes": { requests: 10, windowMs: 2000 } }
+      })
+      const path = "/api/v5/rfq/cancel-all-quotes"
+      const wrong = yield* call(sim, path, { body: {}, headers: { "Content-Type": "text/plain" } })
+      expectCode(wrong, 400, "50006")
+      assert.strictEqual(wrong.json.msg, 'Invalid Content_Type, please use "application/json" format')
+      expectCode(
+        yield* call(sim, path, { body: {}, headers: { "Content-Type": "application/x-www-form-urlencoded" } }),
+        400,
+        "50006"
+      )
+      expectCode(yield* call(sim, path, { body: {}, headers: { "Content-Type": undefined } }), 400, "50006")
+      // nothing was cancelled by the rejected requests
+      expectCode(
+        yield* call(sim, path, { body: {}, headers: { "Content-Type": "Application/JSON; charset=utf-8" } }),
+        200,
+        "0"
+      )
+      // a GET has no body to type
+      expectCode(yield* call(sim, "/api/v5/rfq/quotes", { headers: { "Content-Type": undefined } }), 200, "0")
+    })
+  )
+
   it.scoped("every rejection is in the request log", () =>
     Effect.gen(function* () {
       const sim = yield* start

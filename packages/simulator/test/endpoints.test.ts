@@ -303,6 +303,14 @@ describe("OKX endpoints over a real socket", () => {
       )
       const byId = yield* call(sim, `/api/v5/rfq/quotes?quoteId=${quotes[0]!.quoteId}`)
       assert.strictEqual(byId.json.data.length, 1)
+      // with both, quoteId wins and the client id is not looked at (as in the cancels)
+      for (const clQuoteId of [quotes[1]!.clQuoteId, "x-y"]) {
+        const both = yield* call(sim, `/api/v5/rfq/quotes?quoteId=${quotes[0]!.quoteId}&clQuoteId=${clQuoteId}`)
+        assert.deepStrictEqual(
+          both.json.data.map((q) => q.quoteId),
+          [quotes[0]!.quoteId]
+        )
+      }
       assert.strictEqual((yield* call(sim, "/api/v5/rfq/quotes?limit=101")).json.code, "51000")
       assert.strictEqual((yield* call(sim, "/api/v5/rfq/quotes?state=nope")).json.code, "51000")
     })
@@ -380,6 +388,11 @@ describe("OKX endpoints over a real socket", () => {
       assert.deepStrictEqual(
         byCl.json.data.map((r) => r.rfqId),
         [rfqs[1]!.rfqId]
+      )
+      const both = yield* call(sim, `/api/v5/rfq/rfqs?rfqId=${rfqs[2]!.rfqId}&clRfqId=${rfqs[1]!.clRfqId}`)
+      assert.deepStrictEqual(
+        both.json.data.map((r) => r.rfqId),
+        [rfqs[2]!.rfqId]
       )
       const older = yield* call(sim, `/api/v5/rfq/rfqs?endId=${rfqs[2]!.rfqId}&limit=1`)
       assert.deepStrictEqual(

@@ -114,6 +114,10 @@ const control = (
     }
   })
 
+/** OKX takes POST bodies as `application/json` only (parameters such as `; charset=utf-8` allowed): else 50006. */
+const isJsonContent = (contentType: string | undefined): boolean =>
+  contentType !== undefined && contentType.split(";")[0]!.trim().toLowerCase() === "application/json"
+
 const parseBody = (text: string): Record<string, unknown> | undefined => {
   try {
     const value: unknown = JSON.parse(text)
@@ -171,6 +175,7 @@ const okx = (
       }
       let parsed: Record<string, unknown> = {}
       if (route.method === "POST") {
+        if (!isJsonContent(request.headers["content-type"])) return error("50006")
         if (body.trim() === "") return error("50000")
         const object = parseBody(body)
         if (object === undefined) return error("50002")

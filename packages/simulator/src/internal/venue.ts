@@ -362,6 +362,9 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
         /^\d+$/.test(recordId) ? Number(BigInt(recordId) > value) - Number(BigInt(recordId) < value) : Number.NaN
     }
 
+    /** The venue's id a client id filter gives way to: `clQuoteId` → `quoteId`, `clRfqId` → `rfqId`. */
+    const primaryOf = (param: string): string => param.charAt(2).toLowerCase() + param.slice(3)
+
     /**
      * A GET list of the user's records, newest first: `state`, equality filters, `beginId` (only newer records) and
      * `endId` (only older), neither included, then the first `limit` (1–100, default 100); a bad value is 51000.
@@ -398,7 +401,10 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
       const wanted: Array<readonly [value: string, field: (record: R) => string]> = []
       for (const [param, field] of filters) {
         const value = nonEmpty(q.get(param))
-        if (value === undefined) continue
+        // as in the cancels, the venue's id wins over the client id: with both, the client id is not looked at
+        if (value === undefined || (param.startsWith("cl") && nonEmpty(q.get(primaryOf(param))) !== undefined)) {
+          continue
+        }
         // a client id is checked as the cancels check it
         if ((param === "clQuoteId" || param === "clRfqId") && !clientId.test(value)) return error("51000", param)
         wanted.push([value, field])

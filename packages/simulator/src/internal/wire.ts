@@ -1,8 +1,8 @@
 /** @internal */
 export const messages: Record<string, string> = {
   "0": "",
-  "1": "All operations failed",
-  "2": "Batch operation partially succeeded",
+  "1": "Operation failed.",
+  "2": "Bulk operation partially succeeded.",
   "404": "Not Found",
   "405": "Method Not Allowed",
   "50000": "Body for POST request cannot be empty.",
@@ -10,6 +10,7 @@ export const messages: Record<string, string> = {
   "50002": "JSON syntax error",
   "50004":
     "API endpoint request timeout (does not mean that the request was successful or failed, please check the request result).",
+  "50006": 'Invalid Content_Type, please use "application/json" format',
   "50011": "Rate limit reached. Please refer to API documentation and throttle requests accordingly.",
   "50013": "Systems are busy. Please try again later.",
   "50014": "Parameter {param0} can not be empty.",
@@ -56,6 +57,7 @@ export const httpStatusOf = (code: string): number => {
       return 405
     case "50000":
     case "50002":
+    case "50006":
     case "50004":
     case "50014":
     case "50015":
