@@ -121,6 +121,21 @@ export type ShutdownPolicy = "cancel-then-disarm" | "disarm-only" | "leave-armed
 export const shutdownPolicies: ReadonlyArray<ShutdownPolicy> = ["cancel-then-disarm", "disarm-only", "leave-armed"]
 
 /**
+ * The switch has shut down (or is shutting down): it re-arms no more, so `awaitArmed` cannot wait for an arm.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class SwitchStopped extends Data.TaggedError("SwitchStopped")<{ readonly onExit: ShutdownPolicy }> {
+  /**
+   * @since 0.1.0
+   */
+  override get message(): string {
+    return `the dead man's switch has shut down (on exit: ${this.onExit}); it re-arms no more`
+  }
+}
+
+/**
  * The shutdown policy could not complete: `step` failed with `cause`. After a failed `cancel-all-quotes` the countdown
  * was left armed (if this switch had armed it), so the venue cancels every quote when it lapses; after a failed
  * `disarm` the countdown stays armed.
@@ -178,9 +193,10 @@ export interface Service {
   readonly changes: Stream.Stream<Status>
   /**
    * Waits until the countdown is armed (the first time, or again after a failure). Fails with the error if the
-   * venue refused the first arm with a final error (status `Failed`).
+   * venue refused the first arm with a final error (status `Failed`), and with `SwitchStopped` once the shutdown has
+   * started (the switch will not re-arm again).
    */
-  readonly awaitArmed: Effect.Effect<Extract<Status, { readonly _tag: "Armed" }>, FinalError>
+  readonly awaitArmed: Effect.Effect<Extract<Status, { readonly _tag: "Armed" }>, FinalError | SwitchStopped>
   /**
    * Stops re-arming and runs the shutdown policy now, once (later calls and the scope's close share its outcome);
    * fails with `ShutdownFailed` if a step failed. Uninterruptible. The scope's close runs it if nobody did.
@@ -332,6 +348,9 @@ export const makeWith = (
     // acknowledgement moved it meanwhile, publishes Expired (and, optionally, fires cancel-all-quotes earlier).
     // A single long-lived sleeper keeps the clock's timer queue small: re-arming does not add a timer.
     const armedSignal = yield* Deferred.make<void>()
+    // set when the shutdown starts: nothing re-arms or fires after it, and awaitArmed fails
+    let stopped = false
+    const stoppedSignal = yield* Deferred.make<void>()
     const sleepUntil = (at: number) =>
       Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.sleep(Duration.millis(Math.max(0, at - now))))
     const watcher = Effect.gen(function* () {
@@ -341,7 +360,7 @@ export const makeWith = (
       while (true) {
         const at = deadline!
         const now = yield* Clock.currentTimeMillis
-        if (config.cancelQuotesBelow !== undefined && firedFor !== at) {
+        if (config.cancelQuotesBelow !== undefined && firedFor !== at && !stopped) {
           const fireAt = at - Duration.toMillis(config.cancelQuotesBelow)
           if (now < fireAt) {
             yield* sleepUntil(fireAt)
@@ -466,24 +485,45 @@ export const makeWith = (
     const shutdown = yield* Effect.cached(
       Effect.uninterruptible(
         Effect.gen(function* () {
+          stopped = true
+          yield* Deferred.succeed(stoppedSignal, undefined)
           yield* Fiber.interrupt(heartbeat)
-          yield* Fiber.interrupt(watching)
-          yield* runPolicy(client, config.onExit, status, deadline !== undefined)
+          yield* runPolicy(client, config.onExit, status, deadline !== undefined).pipe(
+            // while the countdown may still be armed (leave-armed, a failed shutdown) the watcher stays, so that the
+            // status turns Expired when it lapses; it fires nothing once stopped
+            Effect.ensuring(
+              Effect.flatMap(SubscriptionRef.get(status), (s) =>
+                deadline === undefined || s._tag === "Disarmed" ? Fiber.interrupt(watching) : Effect.void
+              )
+            )
+          )
         })
       ).pipe(urgent)
     )
     yield* Effect.addFinalizer(() => Effect.ignore(shutdown))
 
+    const waitArmed = status.changes.pipe(
+      Stream.filter(
+        (s): s is Extract<Status, { readonly _tag: "Armed" | "Failed" }> => s._tag === "Armed" || s._tag === "Failed"
+      ),
+      Stream.runHead,
+      Effect.flatMap(Effect.orDie),
+      Effect.flatMap((s) => (s._tag === "Armed" ? Effect.succeed(s) : Effect.fail(s.error)))
+    )
+    const stoppedError = () => new SwitchStopped({ onExit: config.onExit })
+
     return {
-      status: SubscriptionRef.get(status),
+      // once stopped, a countdown left armed is Expired from its deadline on, even after the scope closed
+      status: Effect.flatMap(SubscriptionRef.get(status), (s) =>
+        stopped && deadline !== undefined && (s._tag === "Armed" || s._tag === "AtRisk")
+          ? Effect.map(Clock.currentTimeMillis, (now) => (now >= deadline! ? expired(deadline!) : s))
+          : Effect.succeed(s)
+      ),
       changes: status.changes,
-      awaitArmed: status.changes.pipe(
-        Stream.filter(
-          (s): s is Extract<Status, { readonly _tag: "Armed" | "Failed" }> => s._tag === "Armed" || s._tag === "Failed"
-        ),
-        Stream.runHead,
-        Effect.flatMap(Effect.orDie),
-        Effect.flatMap((s) => (s._tag === "Armed" ? Effect.succeed(s) : Effect.fail(s.error)))
+      awaitArmed: Effect.suspend(() =>
+        stopped
+          ? Effect.fail(stoppedError())
+          : Effect.raceFirst(waitArmed, Effect.zipRight(Deferred.await(stoppedSignal), Effect.fail(stoppedError())))
       ),
       shutdown,
       settings: config

@@ -390,6 +390,53 @@ describe("DeadMansSwitch shutdown", () => {
     })
   )
 
+  it.scoped("after the shutdown a countdown left armed turns Expired at its deadline, and awaitArmed fails", () =>
+    Effect.gen(function* () {
+      for (const [policy, failing] of [
+        ["leave-armed", false],
+        ["cancel-then-disarm", true]
+      ] as const) {
+        const venue = yield* makeFakeVenue
+        const { dms, history, scope } = yield* start(venue, {
+          timeout: "10 seconds",
+          interval: "2 seconds",
+          onExit: policy
+        })
+        const armed = yield* dms.awaitArmed
+        const deadline = DateTime.toEpochMillis(armed.deadline)
+        if (failing) yield* venue.setFault(() => ({ _tag: "code", code: "50030" }))
+        const waiting = yield* Effect.fork(dms.awaitArmed.pipe(Effect.zipRight(dms.awaitArmed), Effect.flip))
+        yield* Effect.either(dms.shutdown)
+        yield* venue.clear
+        assert.strictEqual((yield* dms.status)._tag, "Armed", policy)
+        yield* TestClock.setTime(deadline + 1)
+        const after = yield* dms.status
+        assert.strictEqual(after._tag, "Expired", policy)
+        assert.strictEqual(after._tag === "Expired" && DateTime.toEpochMillis(after.deadline), deadline, policy)
+        // published to the stream too, and nothing was sent for it
+        assert.strictEqual((yield* history).at(-1)?.status._tag, "Expired", policy)
+        assert.deepStrictEqual(yield* venue.seen, [], policy)
+        assert.strictEqual((yield* Effect.flip(dms.awaitArmed))._tag, "SwitchStopped", policy)
+        assert.strictEqual((yield* Fiber.join(waiting))._tag, "SwitchStopped", policy)
+        // also once the scope is closed
+        yield* Scope.close(scope, Exit.void)
+        yield* TestClock.adjust("30 seconds")
+        assert.strictEqual((yield* dms.status)._tag, "Expired", policy)
+      }
+      // disarmed: stays Disarmed, and awaitArmed does not wait for ever
+      const venue = yield* makeFakeVenue
+      const { dms } = yield* start(venue, { timeout: "10 seconds", interval: "2 seconds", onExit: "disarm-only" })
+      yield* dms.awaitArmed
+      // the disarm waits in the cancel-all-after lane (1 per second) behind the arm
+      const down = yield* Effect.fork(dms.shutdown)
+      yield* TestClock.adjust("2 seconds")
+      yield* Fiber.join(down)
+      yield* TestClock.adjust("30 seconds")
+      assert.strictEqual((yield* dms.status)._tag, "Disarmed")
+      assert.strictEqual((yield* Effect.flip(dms.awaitArmed))._tag, "SwitchStopped")
+    })
+  )
+
   it.scoped("disarm-only: disables the countdown and cancels nothing", () =>
     Effect.gen(function* () {
       const venue = yield* makeFakeVenue
