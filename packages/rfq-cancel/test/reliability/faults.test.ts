@@ -141,7 +141,6 @@ describe("fault matrix: final answers are not retried", () => {
           ["50030", "PermissionDenied"],
           ["50000", "InvalidRequest"],
           ["51000", "InvalidRequest"],
-          ["70008", "UnknownCode"],
           ["99999", "UnknownCode"]
         ] as const
         for (const [code, tag] of final) {
@@ -151,6 +150,17 @@ describe("fault matrix: final answers are not retried", () => {
           assert.strictEqual(errorOf(exit)?.code, code)
           assert.deepStrictEqual([seen.length, sent], [1, 1], code)
         }
+        // an item's code for the whole request (MMP) is the quote's outcome, a result: final too
+        yield* sim.setFaults({ endpoints: { [path]: { error: { code: "70008" } } } })
+        const { exit, seen, sent } = yield* call(client.cancelQuote({ quoteId: quoteIds[0]! }))
+        assert.isTrue(Exit.isSuccess(exit))
+        if (Exit.isSuccess(exit)) {
+          assert.deepStrictEqual(
+            exit.value.items.map((item) => [item.quoteId, item.outcome._tag, item.outcome.sCode]),
+            [[quoteIds[0], "Rejected", "70008"]]
+          )
+        }
+        assert.deepStrictEqual([seen.length, sent], [1, 1])
       })
     )
   )
