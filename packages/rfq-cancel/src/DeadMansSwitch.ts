@@ -348,9 +348,8 @@ export const makeWith = (
     // acknowledgement moved it meanwhile, publishes Expired (and, optionally, fires cancel-all-quotes earlier).
     // A single long-lived sleeper keeps the clock's timer queue small: re-arming does not add a timer.
     const armedSignal = yield* Deferred.make<void>()
-    // set when the shutdown starts: nothing re-arms or fires after it, and awaitArmed fails
-    let stopped = false
-    const stoppedSignal = yield* Deferred.make<void>()
+    // done when the shutdown starts: nothing re-arms or fires after it, and awaitArmed fails
+    const stopped = yield* Deferred.make<void>()
     const sleepUntil = (at: number) =>
       Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.sleep(Duration.millis(Math.max(0, at - now))))
     const watcher = Effect.gen(function* () {
@@ -360,7 +359,7 @@ export const makeWith = (
       while (true) {
         const at = deadline!
         const now = yield* Clock.currentTimeMillis
-        if (config.cancelQuotesBelow !== undefined && firedFor !== at && !stopped) {
+        if (config.cancelQuotesBelow !== undefined && firedFor !== at && !(yield* Deferred.isDone(stopped))) {
           const fireAt = at - Duration.toMillis(config.cancelQuotesBelow)
           if (now < fireAt) {
             yield* sleepUntil(fireAt)
@@ -485,8 +484,7 @@ export const makeWith = (
     const shutdown = yield* Effect.cached(
       Effect.uninterruptible(
         Effect.gen(function* () {
-          stopped = true
-          yield* Deferred.succeed(stoppedSignal, undefined)
+          yield* Deferred.succeed(stopped, undefined)
           yield* Fiber.interrupt(heartbeat)
           yield* runPolicy(client, config.onExit, status, deadline !== undefined).pipe(
             // while the countdown may still be armed (leave-armed, a failed shutdown) the watcher stays, so that the
@@ -514,16 +512,17 @@ export const makeWith = (
 
     return {
       // once stopped, a countdown left armed is Expired from its deadline on, even after the scope closed
-      status: Effect.flatMap(SubscriptionRef.get(status), (s) =>
-        stopped && deadline !== undefined && (s._tag === "Armed" || s._tag === "AtRisk")
+      status: Effect.flatMap(Effect.zip(SubscriptionRef.get(status), Deferred.isDone(stopped)), ([s, isStopped]) =>
+        isStopped && deadline !== undefined && (s._tag === "Armed" || s._tag === "AtRisk")
           ? Effect.map(Clock.currentTimeMillis, (now) => (now >= deadline! ? expired(deadline!) : s))
           : Effect.succeed(s)
       ),
       changes: status.changes,
-      awaitArmed: Effect.suspend(() =>
-        stopped
+      // already stopped: fail at once, even while the last status is still Armed
+      awaitArmed: Effect.flatMap(Deferred.isDone(stopped), (isStopped) =>
+        isStopped
           ? Effect.fail(stoppedError())
-          : Effect.raceFirst(waitArmed, Effect.zipRight(Deferred.await(stoppedSignal), Effect.fail(stoppedError())))
+          : Effect.raceFirst(waitArmed, Effect.zipRight(Deferred.await(stopped), Effect.fail(stoppedError())))
       ),
       shutdown,
       settings: config

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { DateTime, Duration, Effect, Exit, Fiber, FiberRef, Scope, Stream, TestClock } from "effect"
+import { DateTime, Duration, Effect, Exit, Fiber, FiberRef, Option, Scope, Stream, TestClock } from "effect"
 import * as DeadMansSwitch from "../src/DeadMansSwitch.js"
 import * as FairScheduler from "../src/FairScheduler.js"
 import { clientOver, type Fault, type FakeVenue, makeFakeVenue } from "./utils/fakeVenue.js"
@@ -405,7 +405,6 @@ describe("DeadMansSwitch shutdown", () => {
         const armed = yield* dms.awaitArmed
         const deadline = DateTime.toEpochMillis(armed.deadline)
         if (failing) yield* venue.setFault(() => ({ _tag: "code", code: "50030" }))
-        const waiting = yield* Effect.fork(dms.awaitArmed.pipe(Effect.zipRight(dms.awaitArmed), Effect.flip))
         yield* Effect.either(dms.shutdown)
         yield* venue.clear
         assert.strictEqual((yield* dms.status)._tag, "Armed", policy)
@@ -417,7 +416,6 @@ describe("DeadMansSwitch shutdown", () => {
         assert.strictEqual((yield* history).at(-1)?.status._tag, "Expired", policy)
         assert.deepStrictEqual(yield* venue.seen, [], policy)
         assert.strictEqual((yield* Effect.flip(dms.awaitArmed))._tag, "SwitchStopped", policy)
-        assert.strictEqual((yield* Fiber.join(waiting))._tag, "SwitchStopped", policy)
         // also once the scope is closed
         yield* Scope.close(scope, Exit.void)
         yield* TestClock.adjust("30 seconds")
@@ -434,6 +432,15 @@ describe("DeadMansSwitch shutdown", () => {
       yield* TestClock.adjust("30 seconds")
       assert.strictEqual((yield* dms.status)._tag, "Disarmed")
       assert.strictEqual((yield* Effect.flip(dms.awaitArmed))._tag, "SwitchStopped")
+      // a waiter blocked in awaitArmed (the first arm hangs) is released by the shutdown
+      const hung = yield* makeFakeVenue
+      yield* hung.setFault(() => ({ _tag: "hang" }))
+      const blocked = yield* start(hung, { timeout: "10 seconds", interval: "2 seconds", onExit: "leave-armed" })
+      const waiting = yield* Effect.fork(Effect.flip(blocked.dms.awaitArmed))
+      yield* Effect.yieldNow()
+      assert.isTrue(Option.isNone(yield* Fiber.poll(waiting)), "awaitArmed waits while Arming")
+      yield* blocked.dms.shutdown
+      assert.strictEqual((yield* Fiber.join(waiting))._tag, "SwitchStopped")
     })
   )
 

@@ -362,8 +362,8 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
         /^\d+$/.test(recordId) ? Number(BigInt(recordId) > value) - Number(BigInt(recordId) < value) : Number.NaN
     }
 
-    /** The venue's id a client id filter gives way to: `clQuoteId` → `quoteId`, `clRfqId` → `rfqId`. */
-    const primaryOf = (param: string): string => param.charAt(2).toLowerCase() + param.slice(3)
+    /** The client id filters, each with the venue's id that wins over it when both are given. */
+    const venueIdOf: Readonly<Record<string, string>> = { clQuoteId: "quoteId", clRfqId: "rfqId" }
 
     /**
      * A GET list of the user's records, newest first: `state`, equality filters, `beginId` (only newer records) and
@@ -401,12 +401,14 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
       const wanted: Array<readonly [value: string, field: (record: R) => string]> = []
       for (const [param, field] of filters) {
         const value = nonEmpty(q.get(param))
-        // as in the cancels, the venue's id wins over the client id: with both, the client id is not looked at
-        if (value === undefined || (param.startsWith("cl") && nonEmpty(q.get(primaryOf(param))) !== undefined)) {
-          continue
+        if (value === undefined) continue
+        const venueId = venueIdOf[param]
+        if (venueId !== undefined) {
+          // as in the cancels, the venue's id wins: with both, the client id is not looked at
+          if (nonEmpty(q.get(venueId)) !== undefined) continue
+          // a client id is checked as the cancels check it
+          if (!clientId.test(value)) return error("51000", param)
         }
-        // a client id is checked as the cancels check it
-        if ((param === "clQuoteId" || param === "clRfqId") && !clientId.test(value)) return error("51000", param)
         wanted.push([value, field])
       }
       const data = Array.from(records)
