@@ -15,7 +15,7 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { DurationInput, OkxRateLimiter } from "@okx-rfq/rate-limit"
-import { Endpoints, OkxError, type RfqCancel } from "@okx-rfq/schema"
+import { Endpoints, OkxError, RfqCancel } from "@okx-rfq/schema"
 import { OkxCredentials, OkxSigner, ServerTime } from "@okx-rfq/signing"
 import type * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
@@ -81,8 +81,8 @@ export interface Options {
 
 /**
  * The input of the batch calls: any number of ids. More than 100 are sent as consecutive batches of 100 whose
- * items are merged in order. Give `quoteIds` or `clQuoteIds` (both only for up to 100 each: OKX then uses
- * `quoteIds`).
+ * items are merged in order. Give `quoteIds` or `clQuoteIds`, not both: OKX would go by `quoteIds` and leave the
+ * quotes named only by client id live, so both fail with `InvalidRequest` naming `clQuoteIds`, nothing sent.
  *
  * @since 0.1.0
  * @category models
@@ -93,6 +93,8 @@ export type BatchQuotesInput = {
 }
 
 /**
+ * The input of the RFQ batch calls, as `BatchQuotesInput`: `rfqIds` or `clRfqIds`, not both.
+ *
  * @since 0.1.0
  * @category models
  */
@@ -225,6 +227,14 @@ const requested = (
 }
 const quoteKeys = ["quoteId", "quoteIds", "clQuoteId", "clQuoteIds"] as const
 const rfqKeys = ["rfqId", "rfqIds", "clRfqId", "clRfqIds"] as const
+const quoteLists: Internal.IdLists = [
+  ["quoteIds", RfqCancel.QuoteId],
+  ["clQuoteIds", RfqCancel.ClQuoteId]
+]
+const rfqLists: Internal.IdLists = [
+  ["rfqIds", RfqCancel.RfqId],
+  ["clRfqIds", RfqCancel.ClRfqId]
+]
 
 /**
  * Builds the client from the context's `HttpClient`, `OkxSigner`, `ServerTime` and rate-limit `Lanes`.
@@ -528,18 +538,20 @@ export const make = (
      */
     const batches = <Item>(
       endpoint: AnyEndpoint<Endpoints.ItemsResult<Item>>,
-      keys: readonly [string, string],
+      lists: Internal.IdLists,
       input: Readonly<Record<string, ReadonlyArray<string> | undefined>>,
       account: (
         result: Endpoints.ItemsResult<Item>,
         asked: Readonly<Record<string, ReadonlyArray<string> | undefined>>
       ) => Endpoints.ItemsResult<Item>
     ): Effect.Effect<Endpoints.ItemsResult<Item>, BatchIncomplete<Item> | RfqCancelError> => {
-      const plan = Internal.planBatches(endpoint.name, keys, input)
+      const plan = Internal.planBatches(endpoint.name, lists, input)
       if (Either.isLeft(plan)) return Effect.fail(plan.left)
       const prepared = plan.right.map((chunk) => Endpoints.prepare(endpoint, chunk.input))
       const invalid = prepared.find(Either.isLeft)
       if (invalid !== undefined && Either.isLeft(invalid)) return Effect.fail(invalid.left)
+      const both = Internal.bothLists(endpoint.name, lists, input)
+      if (both !== undefined) return Effect.fail(both)
       return Effect.gen(function* () {
         const results: Array<Endpoints.ItemsResult<Item>> = []
         for (let i = 0; i < prepared.length; i++) {
@@ -580,7 +592,7 @@ export const make = (
           traced("cancelQuote", Endpoints.cancelQuote.path, input)
         ),
       cancelBatchQuotes: (input) =>
-        batches(Endpoints.cancelBatchQuotes, ["quoteIds", "clQuoteIds"], input, (result, asked) =>
+        batches(Endpoints.cancelBatchQuotes, quoteLists, input, (result, asked) =>
           Endpoints.accountForQuotes(result, requested(asked, quoteKeys))
         ).pipe(traced("cancelBatchQuotes", Endpoints.cancelBatchQuotes.path, input)),
       cancelAllQuotes: call(Endpoints.cancelAllQuotes, {}, withRetries).pipe(
@@ -592,7 +604,7 @@ export const make = (
           traced("cancelRfq", Endpoints.cancelRfq.path, input)
         ),
       cancelBatchRfqs: (input) =>
-        batches(Endpoints.cancelBatchRfqs, ["rfqIds", "clRfqIds"], input, (result, asked) =>
+        batches(Endpoints.cancelBatchRfqs, rfqLists, input, (result, asked) =>
           Endpoints.accountForRfqs(result, requested(asked, rfqKeys))
         ).pipe(traced("cancelBatchRfqs", Endpoints.cancelBatchRfqs.path, input)),
       cancelAllRfqs: call(Endpoints.cancelAllRfqs, {}, withRetries).pipe(

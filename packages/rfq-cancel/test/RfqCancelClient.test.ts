@@ -330,6 +330,20 @@ describe("RfqCancelClient requests and results", () => {
         [client.cancelBatchQuotes({ quoteIds: [] }), "quoteIds"],
         [client.cancelBatchQuotes({ quoteIds: ["a", "a"] }), "quoteIds"],
         [client.cancelBatchQuotes({ quoteIds: [...Array.from({ length: 150 }, (_, i) => `q${i}`), "q3"] }), "quoteIds"],
+        // OKX would go by quoteIds and leave "A" live
+        [client.cancelBatchQuotes({ quoteIds: ["1"], clQuoteIds: ["A"] }), "clQuoteIds"],
+        [
+          client.cancelBatchQuotes({ quoteIds: Array.from({ length: 150 }, (_, i) => `${i + 1}`), clQuoteIds: ["A"] }),
+          "clQuoteIds"
+        ],
+        [client.cancelBatchRfqs({ rfqIds: ["1"], clRfqIds: ["A"] }), "clRfqIds"],
+        // a bad id is named by its index in the caller's list, not in the request of 100 it would have gone in
+        [
+          client.cancelBatchQuotes({
+            quoteIds: Array.from({ length: 150 }, (_, i) => (i === 120 ? "1 2" : `${i + 1}`))
+          }),
+          "quoteIds[120]"
+        ],
         [client.cancelAllAfter("5 seconds"), "timeOut"],
         [client.cancelAllAfter("121 seconds"), "timeOut"],
         // Duration.decode would turn these into 0, i.e. a disarm
@@ -345,7 +359,7 @@ describe("RfqCancelClient requests and results", () => {
           effect as Effect.Effect<unknown, { _tag: string; field?: string; message: string }>
         )
         assert.strictEqual(error._tag, "InvalidRequest", field)
-        assert.strictEqual(error.field, field)
+        assert.strictEqual(error.field, field.replace(/\[\d+\]$/, ""))
         assert.include(error.message, field)
       }
       assert.strictEqual((yield* venue.paths).length, 0)

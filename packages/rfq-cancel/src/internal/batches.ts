@@ -1,6 +1,7 @@
 import type { Endpoints } from "@okx-rfq/schema"
 import { OkxError } from "@okx-rfq/schema"
 import * as Either from "effect/Either"
+import * as Schema from "effect/Schema"
 
 /** @internal */
 export const maxBatch = 100
@@ -15,29 +16,47 @@ const invalid = (endpoint: string, field: string, msg: string) =>
   new OkxError.InvalidRequest({ endpoint, field, msg: `${field}: ${msg}` })
 
 /**
- * Splits a batch input into requests of at most 100 ids, validating what only the whole list shows (duplicates
- * across chunks); each chunk is validated by its schema before anything is sent.
+ * The two id lists of a batch endpoint, the venue's ids first (OKX goes by them when both are sent), each with the
+ * schema of one id.
+ *
+ * @internal
+ */
+export type IdLists = readonly [
+  readonly [string, Schema.Schema<string, string>],
+  readonly [string, Schema.Schema<string, string>]
+]
+
+/**
+ * Splits a batch input into requests of at most 100 ids, validating what only the whole list shows; each chunk is
+ * then validated by its schema before anything is sent. Both lists given are one request, rejected by `bothLists`
+ * once its schema has passed it.
+ *
+ * A list longer than 100 has its ids checked here, so that a bad id is named by its index in the caller's list
+ * (`quoteIds[120]`), not in its chunk; and so are duplicates across chunks.
  *
  * @internal
  */
 export const planBatches = (
   endpoint: string,
-  [primary, secondary]: readonly [string, string],
+  lists: IdLists,
   input: Readonly<Record<string, ReadonlyArray<string> | undefined>>
 ): Either.Either<ReadonlyArray<Chunk>, OkxError.InvalidRequest> => {
+  const [[primary, primaryId], [secondary, secondaryId]] = lists
   const p = input[primary]
   const s = input[secondary]
   if (p !== undefined && s !== undefined) {
-    if (p.length > maxBatch || s.length > maxBatch) {
-      return Either.left(
-        invalid(endpoint, primary, `give ${primary} or ${secondary}, not both, to cancel more than ${maxBatch} ids`)
-      )
-    }
-    return Either.right([{ input, ids: p }])
+    // one request, whose schema names a bad field before `bothLists` is checked; too long for one request, only the
+    // rule against giving both is worth telling
+    return p.length > maxBatch || s.length > maxBatch
+      ? Either.left(bothLists(endpoint, lists, input)!)
+      : Either.right([{ input, ids: p }])
   }
   const key = p !== undefined ? primary : secondary
   const list = p ?? s
   if (list === undefined || list.length <= maxBatch) return Either.right([{ input, ids: list ?? [] }])
+  const item = p !== undefined ? primaryId : secondaryId
+  const checked = Schema.encodeUnknownEither(Schema.Struct({ [key]: Schema.Array(item) }))({ [key]: list })
+  if (Either.isLeft(checked)) return Either.left(OkxError.InvalidRequest.fromParseError(endpoint, checked.left))
   const seen = new Set<string>()
   for (const id of list) {
     if (seen.has(id)) return Either.left(invalid(endpoint, key, `duplicate id ${JSON.stringify(id)}`))
@@ -50,6 +69,25 @@ export const planBatches = (
   }
   return Either.right(chunks)
 }
+
+/**
+ * Both lists given, each valid on its own: rejected, naming the client-id list. OKX goes by the venue's ids and
+ * ignores the client ids, so whatever only the client ids named would stay live while the call reported success.
+ *
+ * @internal
+ */
+export const bothLists = (
+  endpoint: string,
+  [[primary], [secondary]]: IdLists,
+  input: Readonly<Record<string, ReadonlyArray<string> | undefined>>
+): OkxError.InvalidRequest | undefined =>
+  input[primary] !== undefined && input[secondary] !== undefined
+    ? invalid(
+        endpoint,
+        secondary,
+        `give ${primary} or ${secondary}, not both: OKX goes by ${primary} and would leave the ${secondary} uncancelled`
+      )
+    : undefined
 
 /**
  * Merges the results of consecutive batches in order: code "0" if all were "0", "1" if all were "1", else "2".
