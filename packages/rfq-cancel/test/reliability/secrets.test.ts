@@ -1,5 +1,6 @@
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { assert, describe, it } from "@effect/vitest"
+import type { OkxError } from "@okx-rfq/schema"
 import { OkxCredentials } from "@okx-rfq/signing"
 import { OkxSimulator } from "@okx-rfq/simulator"
 import {
@@ -52,7 +53,7 @@ describe("okx-rfq with a wrong secret and debug logging (real processes)", () =>
     // half pass the secrets as flags with --log-level at the end, half in the environment with OKX_LOG_LEVEL
     const lines = [
       ["cancel-quote", "--quote-id", "1"],
-      ["cancel-batch-quotes", "--quote-id", "1", "--cl-quote-id", "c2", "--json"],
+      ["cancel-batch-quotes", "--cl-quote-id", "c1", "--cl-quote-id", "c2", "--json"],
       ["cancel-all-quotes", "--json"],
       ["cancel-rfq", "--cl-rfq-id", "r1"],
       ["cancel-batch-rfqs", "--rfq-id", "1", "--rfq-id", "2", "--json"],
@@ -198,7 +199,7 @@ const clientFor = (
   sim: OkxSimulator.Service,
   secretKey: string,
   extra: Partial<RfqCancelClient.Options> & Record<string, unknown> = {}
-): Effect.Effect<RfqCancelClient.Service, never, Scope.Scope> => {
+): Effect.Effect<RfqCancelClient.Service, OkxError.InvalidRequest, Scope.Scope> => {
   const options = {
     baseUrl: sim.url,
     credentials: { apiKey: account.apiKey, secretKey, passphrase },
