@@ -33,6 +33,7 @@ import type * as Scope from "effect/Scope"
 import * as Tracer from "effect/Tracer"
 import * as Internal from "./internal/batches.js"
 import * as Direct from "./internal/direct.js"
+import * as Settings from "./internal/options.js"
 import * as Timeout from "./internal/timeout.js"
 import {
   BatchIncomplete,
@@ -190,25 +191,21 @@ const decodeTimeout = (endpoint: string, input: unknown): Either.Either<Duration
   )
 
 /**
- * The direct path of `client` (see `internal/direct.ts`) and where it sends: the base URL's origin and path prefix;
- * `undefined` when `client` has none or the base URL is not a plain http(s) URL.
+ * The direct path of `client` (see `internal/direct.ts`) and where it sends: the base URL's origin and path prefix
+ * (the base URL is checked, `Settings.settings`); `undefined` when `client` has none.
  */
 const directPath = (
   client: HttpClient.HttpClient,
   baseUrl: string
 ): { readonly send: Direct.Send; readonly origin: string; readonly prefix: string } | undefined => {
   const send = Direct.of(client)
-  if (send === undefined || !URL.canParse(baseUrl)) return undefined
+  if (send === undefined) return undefined
   const url = new URL(baseUrl)
-  const plain = (url.protocol === "https:" || url.protocol === "http:") && url.search === "" && url.hash === ""
-  return plain ? { send, origin: url.origin, prefix: url.pathname.replace(/\/+$/, "") } : undefined
+  return { send, origin: url.origin, prefix: url.pathname.replace(/\/+$/, "") }
 }
 
 /** Effect's built-in tracer (no exporter installed). */
 const nativeTracer = Context.get(DefaultServices.liveServices, Tracer.Tracer)
-
-const durationMillis = (input: Duration.DurationInput | undefined, fallback: Duration.DurationInput) =>
-  Duration.toMillis(Duration.decode(input ?? fallback))
 
 /**
  * The ids a cancel asked for (what its answer must account for, `Endpoints.accountForQuotes`), by the field OKX goes
@@ -246,7 +243,7 @@ export const make = (
   options: Options = {}
 ): Effect.Effect<
   Service,
-  never,
+  OkxError.InvalidRequest,
   HttpClient.HttpClient | OkxSigner.OkxSigner | ServerTime.ServerTime | OkxRateLimiter.Lanes | Scope.Scope
 > =>
   Effect.gen(function* () {
@@ -260,15 +257,8 @@ export const make = (
     // the call's own span carries the endpoint, ids and outcome; a span per HTTP attempt is opt-in, and then the
     // signing headers are redacted in its attributes
     const http = options.httpSpans === true ? transport : transport.pipe(HttpClient.withTracerDisabledWhen(() => true))
-    const baseUrl = (options.baseUrl ?? defaultBaseUrl).replace(/\/+$/, "")
-    const user = options.userId ?? signer.apiKey
-    const retry = {
-      maxAttempts: Math.max(1, Math.floor(options.retry?.maxAttempts ?? 5)),
-      baseDelay: durationMillis(options.retry?.baseDelay, "100 millis"),
-      maxDelay: durationMillis(options.retry?.maxDelay, "2 seconds"),
-      attemptTimeout: durationMillis(options.retry?.attemptTimeout, "5 seconds"),
-      deadline: durationMillis(options.retry?.deadline, "30 seconds")
-    }
+    const { baseUrl, retry, userId } = yield* Settings.settings(options, defaultBaseUrl)
+    const user = userId ?? signer.apiKey
 
     // an untransformed UndiciHttpClient has a direct path that skips HttpClient.make's per-request work and races
     // the attempt's deadline without a fiber; any other HttpClient (or HTTP spans) goes through `execute`
@@ -613,10 +603,21 @@ export const make = (
       cancelAllAfter,
       disarm: cancelAllAfter(0),
       serverTime,
-      cancelAllAfterOnce: (timeout, attemptTimeout) =>
-        cancelAllAfterWith((endpoint, prepared) =>
+      cancelAllAfterOnce: (timeout, attemptTimeout) => {
+        const checked = Settings.millisOf("attemptTimeout", attemptTimeout, retry.attemptTimeout, true)
+        if (Either.isLeft(checked)) {
+          const { field, msg } = checked.left
+          return Effect.fail(
+            new OkxError.InvalidRequest({
+              endpoint: Endpoints.cancelAllAfter.name,
+              msg,
+              ...(field === undefined ? {} : { field })
+            })
+          )
+        }
+        const limit = checked.right
+        return cancelAllAfterWith((endpoint, prepared) =>
           Effect.clockWith((clock) => {
-            const limit = durationMillis(attemptTimeout, Duration.millis(retry.attemptTimeout))
             const failed = () =>
               new TransportError({
                 endpoint: endpoint.name,
@@ -625,7 +626,8 @@ export const make = (
               })
             return attempt(endpoint, prepared, limit, clock, clock.unsafeCurrentTimeMillis() + limit, failed)
           })
-        )(timeout),
+        )(timeout)
+      },
       quotes: (filter) =>
         call(Endpoints.quotes, filter, withRetries).pipe(traced("quotes", Endpoints.quotes.path, filter)),
       rfqs: (filter) => call(Endpoints.rfqs, filter, withRetries).pipe(traced("rfqs", Endpoints.rfqs.path, filter))
@@ -642,7 +644,7 @@ export const layerWithoutDependencies = (
   options: Options = {}
 ): Layer.Layer<
   RfqCancelClient,
-  never,
+  OkxError.InvalidRequest,
   HttpClient.HttpClient | OkxSigner.OkxSigner | ServerTime.ServerTime | OkxRateLimiter.Lanes
 > => Layer.scoped(RfqCancelClient, make(options))
 
@@ -669,8 +671,15 @@ export interface LayerOptions extends Options {
  * @since 0.1.0
  * @category layers
  */
-export const layer = (options: LayerOptions): Layer.Layer<RfqCancelClient, never, HttpClient.HttpClient> => {
-  const baseUrl = options.baseUrl ?? defaultBaseUrl
+export const layer = (
+  options: LayerOptions
+): Layer.Layer<RfqCancelClient, OkxError.InvalidRequest, HttpClient.HttpClient> => {
+  // checked before anything is built: the server-time sync would otherwise start against a bad base URL
+  const checked = Either.flatMap(Settings.credentials(options.credentials), () =>
+    Settings.settings(options, defaultBaseUrl)
+  )
+  if (Either.isLeft(checked)) return Layer.fail(checked.left)
+  const baseUrl = checked.right.baseUrl
   const time =
     options.serverTime !== undefined && "fixedOffsetMillis" in options.serverTime
       ? ServerTime.layerFixed(options.serverTime.fixedOffsetMillis)
@@ -692,7 +701,7 @@ export const layer = (options: LayerOptions): Layer.Layer<RfqCancelClient, never
  */
 export const layerTest = (
   options: Omit<LayerOptions, "serverTime">
-): Layer.Layer<RfqCancelClient, never, HttpClient.HttpClient> =>
+): Layer.Layer<RfqCancelClient, OkxError.InvalidRequest, HttpClient.HttpClient> =>
   layer({ ...options, serverTime: { fixedOffsetMillis: 0 } })
 
 /**
@@ -720,7 +729,7 @@ export const config: Config.Config<LayerOptions> = Config.all({
  */
 export const layerConfig = (
   overrides: Partial<Omit<LayerOptions, "credentials">> = {}
-): Layer.Layer<RfqCancelClient, ConfigError.ConfigError, HttpClient.HttpClient> =>
+): Layer.Layer<RfqCancelClient, ConfigError.ConfigError | OkxError.InvalidRequest, HttpClient.HttpClient> =>
   Layer.unwrapEffect(Effect.map(config, (options) => layer({ ...options, ...overrides })))
 
 /**

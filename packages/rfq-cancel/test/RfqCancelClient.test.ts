@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as HttpClient from "@effect/platform/HttpClient"
 import {
+  Cause,
   Clock,
   Context,
   DefaultServices,
@@ -9,12 +10,16 @@ import {
   Either,
   Exit,
   Fiber,
+  Layer,
   Option,
+  Redacted,
   Runtime,
   TestClock,
   Tracer
 } from "effect"
+import { OkxError } from "@okx-rfq/schema"
 import * as Direct from "../src/internal/direct.js"
+import * as RfqCancelClient from "../src/RfqCancelClient.js"
 import { clientOver, type Fault, makeFakeVenue, syncResponse } from "./utils/fakeVenue.js"
 
 const cancelAllQuotes = "/api/v5/rfq/cancel-all-quotes"
@@ -362,6 +367,69 @@ describe("RfqCancelClient requests and results", () => {
         assert.strictEqual(error.field, field.replace(/\[\d+\]$/, ""))
         assert.include(error.message, field)
       }
+      assert.strictEqual((yield* venue.paths).length, 0)
+    })
+  )
+
+  it.scoped("bad options fail the client's construction with the option named, and nothing reaches the wire", () =>
+    Effect.gen(function* () {
+      const venue = yield* makeFakeVenue
+      const secret = "s3cr3t-value"
+      const options: ReadonlyArray<readonly [RfqCancelClient.Options, string]> = [
+        [{ baseUrl: "ftp://www.okx.com" }, "baseUrl"],
+        [{ baseUrl: "www.okx.com" }, "baseUrl"],
+        // the request path is appended to the base URL: a query or fragment would swallow it
+        [{ baseUrl: "https://www.okx.com?x=1" }, "baseUrl"],
+        [{ userId: " " }, "userId"],
+        [{ retry: { maxAttempts: 0 } }, "retry.maxAttempts"],
+        [{ retry: { maxAttempts: 1.5 } }, "retry.maxAttempts"],
+        [{ retry: { maxAttempts: Number.NaN } }, "retry.maxAttempts"],
+        // Duration.decode reads these as zero: no backoff, or an attempt that times out at once
+        [{ retry: { baseDelay: -100 } }, "retry.baseDelay"],
+        [{ retry: { maxDelay: "-2 seconds" } }, "retry.maxDelay"],
+        [{ retry: { attemptTimeout: 0 } }, "retry.attemptTimeout"],
+        [{ retry: { deadline: Number.POSITIVE_INFINITY } }, "retry.deadline"]
+      ]
+      const credentials: ReadonlyArray<readonly [RfqCancelClient.LayerOptions["credentials"], string]> = [
+        [{ apiKey: "", secretKey: secret, passphrase: "p" }, "credentials.apiKey"],
+        [{ apiKey: "k", secretKey: " ", passphrase: "p" }, "credentials.secretKey"],
+        // a pasted newline would only show as an authentication failure at the venue
+        [{ apiKey: "k", secretKey: Redacted.make(`${secret}\n`), passphrase: "p" }, "credentials.secretKey"],
+        [{ apiKey: "k", secretKey: secret, passphrase: Redacted.make("") }, "credentials.passphrase"]
+      ]
+      const transport = Layer.succeed(HttpClient.HttpClient, venue.client)
+      const built = [
+        ...options.map(([o, field]) => [Effect.asVoid(clientOver(venue, o)), field] as const),
+        ...[...options, ...credentials.map(([c, field]) => [{ credentials: c }, field] as const)].map(
+          ([o, field]) =>
+            [
+              Effect.asVoid(
+                Layer.build(
+                  RfqCancelClient.layerTest({
+                    credentials: { apiKey: "k", secretKey: secret, passphrase: "p" },
+                    ...o
+                  }).pipe(Layer.provide(transport))
+                )
+              ),
+              field
+            ] as const
+        )
+      ]
+      for (const [effect, field] of built) {
+        // not Effect.flip: a client built by mistake would become the error, too big for the report to print
+        const exit = yield* Effect.exit(effect)
+        if (Exit.isSuccess(exit)) return assert.fail(`built a client despite a bad ${field}`)
+        const error = Cause.squash(exit.cause)
+        assert.instanceOf(error, OkxError.InvalidRequest, field)
+        assert.strictEqual(error.field, field)
+        assert.include(error.message, field)
+        assert.notInclude(error.message, secret)
+      }
+      const { client } = yield* clientOver(venue)
+      const once = yield* Effect.either(client.cancelAllAfterOnce("30 seconds", -1))
+      if (Either.isRight(once)) return assert.fail("cancel-all-after sent with a negative attempt timeout")
+      assert.instanceOf(once.left, OkxError.InvalidRequest)
+      assert.strictEqual(once.left instanceof OkxError.InvalidRequest && once.left.field, "attemptTimeout")
       assert.strictEqual((yield* venue.paths).length, 0)
     })
   )

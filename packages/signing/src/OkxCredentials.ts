@@ -45,6 +45,34 @@ const redact = (value: string | Redacted.Redacted<string>): Redacted.Redacted<st
   Redacted.isRedacted(value) ? value : Redacted.make(value)
 
 /**
+ * What is wrong with credentials given in code, if anything: the first field that is empty or has white space
+ * around it (a pasted newline would only show as an authentication failure at the venue). The message names the
+ * field and never contains its value. `RfqCancelClient.layer` refuses credentials with a problem; {@link make}
+ * does not check.
+ *
+ * @example
+ * ```ts
+ * import { OkxCredentials } from "@okx-rfq/signing"
+ *
+ * OkxCredentials.problem({ apiKey: "k", secretKey: "", passphrase: "p" })
+ * // { field: "secretKey", message: "must not be empty" }
+ * ```
+ *
+ * @since 0.1.0
+ * @category validation
+ */
+export const problem = (input: Input): { readonly field: keyof Input; readonly message: string } | undefined => {
+  for (const field of ["apiKey", "secretKey", "passphrase"] as const) {
+    const raw: unknown = input[field]
+    const value = Redacted.isRedacted(raw) ? Redacted.value(raw) : raw
+    if (typeof value !== "string") return { field, message: `must be a string, got ${typeof value}` }
+    if (value.trim() === "") return { field, message: "must not be empty" }
+    if (value !== value.trim()) return { field, message: "must not have white space around it" }
+  }
+  return undefined
+}
+
+/**
  * Builds credentials, wrapping plain secrets in `Redacted`.
  *
  * @since 0.1.0

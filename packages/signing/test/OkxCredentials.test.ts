@@ -58,4 +58,22 @@ describe("OkxCredentials", () => {
       assert.include(JSON.stringify(creds), "key-1")
     })
   )
+
+  it("problem names the first empty or padded field given in code, never its value", () => {
+    const ok = { apiKey: "key-1", secretKey: "s3cr3t-VALUE", passphrase: Redacted.make("pa55-PHRASE") }
+    assert.isUndefined(OkxCredentials.problem(ok))
+    const cases = [
+      [{ ...ok, apiKey: "" }, "apiKey", "must not be empty"],
+      [{ ...ok, secretKey: " \t" }, "secretKey", "must not be empty"],
+      [{ ...ok, secretKey: Redacted.make("s3cr3t-VALUE\n") }, "secretKey", "white space"],
+      [{ ...ok, passphrase: Redacted.make("") }, "passphrase", "must not be empty"],
+      [{ ...ok, passphrase: 42 as unknown as string }, "passphrase", "must be a string"]
+    ] as const
+    for (const [input, field, says] of cases) {
+      const problem = OkxCredentials.problem(input)
+      assert.strictEqual(problem?.field, field)
+      assert.include(problem?.message, says)
+      assert.notInclude(problem?.message, "s3cr3t")
+    }
+  })
 })

@@ -33,6 +33,7 @@ import * as RfqCancelClient from "../RfqCancelClient.js"
 import type { RfqCancelError } from "../RfqCancelError.js"
 import * as UndiciHttpClient from "../UndiciHttpClient.js"
 import { runDemo } from "./demo.js"
+import { isHttpBaseUrl } from "./options.js"
 
 /**
  * The process should exit with `code` (1: the venue refused or an item failed; 2: invalid input or usage).
@@ -102,15 +103,6 @@ const secret = (flag: Option.Option<Redacted.Redacted<string>>, name: string, en
       )
   })
 
-const isHttpUrl = (value: string) => {
-  try {
-    const url = new URL(value)
-    return url.protocol === "http:" || url.protocol === "https:"
-  } catch {
-    return false
-  }
-}
-
 /** The client's settings from flags, falling back to the environment. */
 const settings = (o: Common) =>
   Config.all({
@@ -122,12 +114,12 @@ const settings = (o: Common) =>
       Config.string("OKX_BASE_URL").pipe(Config.withDefault(RfqCancelClient.defaultBaseUrl))
     ).pipe(
       Config.mapOrFail((url) =>
-        isHttpUrl(url)
+        isHttpBaseUrl(url)
           ? Either.right(url)
           : Either.left(
               ConfigError.InvalidData(
                 [],
-                `--base-url (or OKX_BASE_URL) must be an http(s) URL such as ${RfqCancelClient.defaultBaseUrl}, got ${JSON.stringify(url)}`
+                `--base-url (or OKX_BASE_URL) must be an http(s) URL without a query or fragment, such as ${RfqCancelClient.defaultBaseUrl}, got ${JSON.stringify(url)}`
               )
             )
       )

@@ -108,7 +108,7 @@ const testTimeout = 60_000
  */
 export const liveSuite = (name: string, target: () => LiveTarget) =>
   describe(name, () => {
-    let runtime: ManagedRuntime.ManagedRuntime<RfqCancelClient.RfqCancelClient, never> | undefined
+    let runtime: ManagedRuntime.ManagedRuntime<RfqCancelClient.RfqCancelClient, OkxError.InvalidRequest> | undefined
     const shared = () => (runtime ??= ManagedRuntime.make(clientLayer(target())))
     afterAll(() => runtime?.dispose())
     /** A test on the suite's shared client. */

@@ -201,7 +201,7 @@ const settingsLine: fc.Arbitrary<CliCase> = fc.oneof(
     .tuple(fc.constantFrom("OKX_API_KEY", "OKX_SECRET_KEY", "OKX_PASSPHRASE"), fc.constantFrom(undefined, "", "  "))
     .map(([name, value]) => line(["cancel-all-rfqs"], name, { [name]: value })),
   fc
-    .constantFrom("", "okx.com", "www.okx.com:443", "ftp://www.okx.com", "://", "http//x")
+    .constantFrom("", "okx.com", "www.okx.com:443", "ftp://www.okx.com", "://", "http//x", "https://www.okx.com?x=1")
     .map((url) => line(["cancel-all-quotes", "--base-url", url], "--base-url")),
   fc
     .stringMatching(/^[a-z]{2,8}$/)

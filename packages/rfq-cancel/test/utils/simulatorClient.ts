@@ -34,7 +34,7 @@ export const clientLayer = (
   sim: OkxSimulator.Service,
   options: ClientOptions = {},
   http: Layer.Layer<HttpClient.HttpClient> = transport
-): Layer.Layer<RfqCancelClient.RfqCancelClient> =>
+): Layer.Layer<RfqCancelClient.RfqCancelClient, OkxError.InvalidRequest> =>
   RfqCancelClient.layer({
     userId: account.userId,
     serverTime: { fixedOffsetMillis: 0 },
@@ -184,7 +184,7 @@ export const makeClient = (
   sim: OkxSimulator.Service,
   options?: ClientOptions,
   http?: Layer.Layer<HttpClient.HttpClient>
-): Effect.Effect<RfqCancelClient.Service, never, Scope.Scope> =>
+): Effect.Effect<RfqCancelClient.Service, OkxError.InvalidRequest, Scope.Scope> =>
   Effect.map(Layer.build(clientLayer(sim, options, http)), Context.get(RfqCancelClient.RfqCancelClient))
 
 /** Starts a simulator with the test account in the current scope. */

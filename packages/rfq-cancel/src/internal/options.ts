@@ -1,0 +1,135 @@
+import { DurationInput } from "@okx-rfq/rate-limit"
+import { OkxError } from "@okx-rfq/schema"
+import { OkxCredentials } from "@okx-rfq/signing"
+import * as Duration from "effect/Duration"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+
+/** The endpoint an option error is reported on: the client's construction, before any request. */
+const endpoint = "RfqCancelClient"
+
+const invalid = (field: string, msg: string) =>
+  new OkxError.InvalidRequest({ endpoint, field, msg: `${field}: ${msg}` })
+
+/**
+ * A URL the client can send to: http(s), without a query or fragment (the request path is appended to it).
+ *
+ * @internal
+ */
+export const isHttpBaseUrl = (value: unknown): value is string => {
+  if (typeof value !== "string" || !URL.canParse(value)) return false
+  const url = new URL(value)
+  return (url.protocol === "https:" || url.protocol === "http:") && url.search === "" && url.hash === ""
+}
+
+/**
+ * The client's options, checked, with their defaults.
+ *
+ * @internal
+ */
+export interface Settings {
+  /** Without trailing slashes. */
+  readonly baseUrl: string
+  readonly userId: string | undefined
+  readonly retry: {
+    readonly maxAttempts: number
+    readonly baseDelay: number
+    readonly maxDelay: number
+    readonly attemptTimeout: number
+    readonly deadline: number
+  }
+}
+
+/** The shape of the options read here (the public `Options` type is in RfqCancelClient). */
+interface Input {
+  readonly baseUrl?: string | undefined
+  readonly userId?: string | undefined
+  readonly retry?:
+    | {
+        readonly maxAttempts?: number | undefined
+        readonly baseDelay?: Duration.DurationInput | undefined
+        readonly maxDelay?: Duration.DurationInput | undefined
+        readonly attemptTimeout?: Duration.DurationInput | undefined
+        readonly deadline?: Duration.DurationInput | undefined
+      }
+    | undefined
+}
+
+/**
+ * A duration option in milliseconds: finite, non-negative (or positive), `fallback` when absent.
+ *
+ * @internal
+ */
+export const millisOf = (
+  field: string,
+  input: Duration.DurationInput | undefined,
+  fallback: number,
+  positive: boolean
+): Either.Either<number, OkxError.InvalidRequest> => {
+  if (input === undefined) return Either.right(fallback)
+  const millis = Option.map(DurationInput.decodeNonNegative(input), Duration.toMillis)
+  return Option.isSome(millis) && (!positive || millis.value > 0)
+    ? Either.right(millis.value)
+    : Either.left(
+        invalid(field, `must be a ${positive ? "positive" : "non-negative"} finite duration, got ${String(input)}`)
+      )
+}
+
+/**
+ * Checks the options a client is built with, so that a mistake fails its construction with an `InvalidRequest`
+ * naming the option, instead of a defect or a silent default at the first request. Durations are rejected when
+ * negative, NaN or infinite (`Duration.decode` would read a negative one as zero: no timeout at all).
+ *
+ * @internal
+ */
+export const settings = (options: Input, defaultBaseUrl: string): Either.Either<Settings, OkxError.InvalidRequest> =>
+  Either.gen(function* () {
+    const baseUrl = options.baseUrl ?? defaultBaseUrl
+    if (!isHttpBaseUrl(baseUrl)) {
+      return yield* Either.left(
+        invalid(
+          "baseUrl",
+          `must be an http(s) URL without a query or fragment, such as ${defaultBaseUrl}, got ${JSON.stringify(baseUrl)}`
+        )
+      )
+    }
+    const userId = options.userId
+    if (userId !== undefined && (typeof userId !== "string" || userId.trim() === "")) {
+      return yield* Either.left(
+        invalid("userId", `must be a non-empty string when given, got ${JSON.stringify(userId)}`)
+      )
+    }
+    const retry = options.retry ?? {}
+    const maxAttempts = retry.maxAttempts ?? 5
+    if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
+      return yield* Either.left(
+        invalid("retry.maxAttempts", `must be a whole number of at least 1, got ${maxAttempts}`)
+      )
+    }
+    return {
+      baseUrl: baseUrl.replace(/\/+$/, ""),
+      userId,
+      retry: {
+        maxAttempts,
+        baseDelay: yield* millisOf("retry.baseDelay", retry.baseDelay, 100, false),
+        maxDelay: yield* millisOf("retry.maxDelay", retry.maxDelay, 2_000, false),
+        attemptTimeout: yield* millisOf("retry.attemptTimeout", retry.attemptTimeout, 5_000, true),
+        deadline: yield* millisOf("retry.deadline", retry.deadline, 30_000, true)
+      }
+    }
+  })
+
+/**
+ * Checks credentials given in code: each field non-empty and without white space around it (a pasted newline would
+ * only show as an authentication failure at the venue). The message names the field, never its value.
+ *
+ * @internal
+ */
+export const credentials = (
+  input: OkxCredentials.Input
+): Either.Either<OkxCredentials.Input, OkxError.InvalidRequest> => {
+  const problem = OkxCredentials.problem(input)
+  return problem === undefined
+    ? Either.right(input)
+    : Either.left(invalid(`credentials.${problem.field}`, problem.message))
+}
