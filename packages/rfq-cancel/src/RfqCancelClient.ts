@@ -733,6 +733,8 @@ export const layerConfig = (
   Layer.unwrapEffect(Effect.map(config, (options) => layer({ ...options, ...overrides })))
 
 /**
+ * `cancelQuote` of the client in context.
+ *
  * @since 0.1.0
  * @category accessors
  */
@@ -740,14 +742,78 @@ export const cancelQuote = (input: RfqCancel.CancelQuoteRequest) =>
   Effect.flatMap(RfqCancelClient, (client) => client.cancelQuote(input))
 
 /**
+ * `cancelBatchQuotes` of the client in context.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const cancelBatchQuotes = (input: BatchQuotesInput) =>
+  Effect.flatMap(RfqCancelClient, (client) => client.cancelBatchQuotes(input))
+
+/**
+ * `cancelAllQuotes` of the client in context.
+ *
  * @since 0.1.0
  * @category accessors
  */
 export const cancelAllQuotes = Effect.flatMap(RfqCancelClient, (client) => client.cancelAllQuotes)
 
 /**
+ * `cancelRfq` of the client in context.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const cancelRfq = (input: RfqCancel.CancelRfqRequest) =>
+  Effect.flatMap(RfqCancelClient, (client) => client.cancelRfq(input))
+
+/**
+ * `cancelBatchRfqs` of the client in context.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const cancelBatchRfqs = (input: BatchRfqsInput) =>
+  Effect.flatMap(RfqCancelClient, (client) => client.cancelBatchRfqs(input))
+
+/**
+ * `cancelAllRfqs` of the client in context.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const cancelAllRfqs = Effect.flatMap(RfqCancelClient, (client) => client.cancelAllRfqs)
+
+/**
+ * `cancelAllAfter` of the client in context.
+ *
  * @since 0.1.0
  * @category accessors
  */
 export const cancelAllAfter = (timeout: Duration.DurationInput) =>
   Effect.flatMap(RfqCancelClient, (client) => client.cancelAllAfter(timeout))
+
+/**
+ * `disarm` of the client in context: cancel-all-after with 0, the countdown off.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const disarm = Effect.flatMap(RfqCancelClient, (client) => client.disarm)
+
+/**
+ * `quotes` of the client in context.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const quotes = (filter: RfqCancel.QuotesRequest) =>
+  Effect.flatMap(RfqCancelClient, (client) => client.quotes(filter))
+
+/**
+ * `rfqs` of the client in context.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const rfqs = (filter: RfqCancel.RfqsRequest) => Effect.flatMap(RfqCancelClient, (client) => client.rfqs(filter))

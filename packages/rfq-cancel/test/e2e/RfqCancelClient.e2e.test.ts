@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { DateTime, Effect } from "effect"
+import * as RfqCancelClient from "../../src/RfqCancelClient.js"
 import {
   account,
   assertWithinLimit,
@@ -154,6 +155,55 @@ describe("RfqCancelClient end to end (real HTTP, real signatures, the simulator'
         assert.deepStrictEqual(
           canceled.map((r) => [r.rfqId, r.clRfqId, r.state]),
           [[rfq!.rfqId, rfq!.clRfqId, "canceled"]]
+        )
+      })
+    )
+  )
+
+  it.live("the module's accessors use the client in context: each reaches its own endpoint", () =>
+    withSimulator({ seedQuotes: 4 }, (sim) =>
+      Effect.gen(function* () {
+        const client = yield* makeClient(sim)
+        const [q1, q2, q3] = (yield* sim.state).quotes
+        const [r1, r2, r3] = yield* Effect.orDie(sim.createRfqs({ count: 4 }))
+        const results = yield* Effect.all([
+          Effect.map(RfqCancelClient.cancelQuote({ quoteId: q1!.quoteId }), (r) => r.items[0]!.outcome._tag),
+          Effect.map(RfqCancelClient.cancelBatchQuotes({ quoteIds: [q2!.quoteId, q3!.quoteId] }), (r) => r.code),
+          Effect.map(RfqCancelClient.quotes({ state: "active" }), (qs) => qs.length),
+          Effect.map(RfqCancelClient.cancelAllQuotes, (r) => r._tag),
+          Effect.map(RfqCancelClient.cancelRfq({ rfqId: r1!.rfqId }), (r) => r.items[0]!.outcome._tag),
+          Effect.map(RfqCancelClient.cancelBatchRfqs({ clRfqIds: [r2!.clRfqId, r3!.clRfqId] }), (r) => r.code),
+          Effect.map(RfqCancelClient.rfqs({ state: "active" }), (rs) => rs.length),
+          Effect.map(RfqCancelClient.cancelAllRfqs, (r) => r._tag),
+          Effect.map(RfqCancelClient.cancelAllAfter("60 seconds"), (r) => r.triggerTime._tag),
+          Effect.map(RfqCancelClient.disarm, (r) => r.triggerTime._tag)
+        ]).pipe(Effect.provideService(RfqCancelClient.RfqCancelClient, client))
+        assert.deepStrictEqual(results, [
+          "Cancelled",
+          "0",
+          1,
+          "AllCancelled",
+          "Cancelled",
+          "0",
+          1,
+          "AllCancelled",
+          "Utc",
+          "Disabled"
+        ])
+        assert.deepStrictEqual(
+          (yield* sim.state).requests.map((r) => r.path.replace("/api/v5/rfq/", "").replace(/\?.*$/, "")),
+          [
+            "cancel-quote",
+            "cancel-batch-quotes",
+            "quotes",
+            "cancel-all-quotes",
+            "cancel-rfq",
+            "cancel-batch-rfqs",
+            "rfqs",
+            "cancel-all-rfqs",
+            "cancel-all-after",
+            "cancel-all-after"
+          ]
         )
       })
     )
