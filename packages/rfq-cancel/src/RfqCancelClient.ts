@@ -233,6 +233,53 @@ const rfqLists: Internal.IdLists = [
   ["clRfqIds", RfqCancel.ClRfqId]
 ]
 
+/** A call's attempts and deadline, shared by the requests of one call (`settleItems`). */
+interface Budget {
+  readonly deadlineAt: number
+  /** Attempts made, a resync's included. */
+  attempts: number
+  /** Attempts counted against `maxAttempts`. */
+  tries: number
+}
+
+/** How a cancel's items are told apart, accounted for, and sent again (`settleItems`). */
+interface ItemKind<Item> {
+  readonly account: (result: Endpoints.ItemsResult<Item>, requested: Endpoints.Requested) => Endpoints.ItemsResult<Item>
+  readonly key: (item: Item, byClientId: boolean) => string
+  /** The request for `asked` alone, `undefined` when none can be made. */
+  readonly resend: (
+    endpoint: AnyEndpoint<Endpoints.ItemsResult<Item>>,
+    prepared: Endpoints.PreparedRequest,
+    asked: Endpoints.Requested
+  ) => Endpoints.PreparedRequest | undefined
+}
+
+/** A batch's request for some of its ids, by the list they were asked by. */
+const resendList =
+  (venueIds: string, clientIds: string) =>
+  <Item>(
+    endpoint: AnyEndpoint<Endpoints.ItemsResult<Item>>,
+    _: Endpoints.PreparedRequest,
+    asked: Endpoints.Requested
+  ): Endpoints.PreparedRequest | undefined =>
+    Either.getOrUndefined(Endpoints.prepare(endpoint, { [asked.byClientId ? clientIds : venueIds]: asked.ids }))
+
+const quoteItem = {
+  account: Endpoints.accountForQuotes,
+  key: (item: RfqCancel.QuoteCancellation, byClientId: boolean) => (byClientId ? item.clQuoteId : item.quoteId),
+  resend: (_: unknown, prepared: Endpoints.PreparedRequest) => prepared
+} satisfies ItemKind<RfqCancel.QuoteCancellation>
+const quoteBatchItem: ItemKind<RfqCancel.QuoteCancellation> = {
+  ...quoteItem,
+  resend: resendList("quoteIds", "clQuoteIds")
+}
+const rfqItem = {
+  account: Endpoints.accountForRfqs,
+  key: (item: RfqCancel.RfqCancellation, byClientId: boolean) => (byClientId ? item.clRfqId : item.rfqId),
+  resend: (_: unknown, prepared: Endpoints.PreparedRequest) => prepared
+} satisfies ItemKind<RfqCancel.RfqCancellation>
+const rfqBatchItem: ItemKind<RfqCancel.RfqCancellation> = { ...rfqItem, resend: resendList("rfqIds", "clRfqIds") }
+
 /**
  * Builds the client from the context's `HttpClient`, `OkxSigner`, `ServerTime` and rate-limit `Lanes`.
  *
@@ -259,6 +306,11 @@ export const make = (
     const http = options.httpSpans === true ? transport : transport.pipe(HttpClient.withTracerDisabledWhen(() => true))
     const { baseUrl, retry, userId } = yield* Settings.settings(options, defaultBaseUrl)
     const user = userId ?? signer.apiKey
+    const newBudget = (clock: Clock.Clock): Budget => ({
+      deadlineAt: clock.unsafeCurrentTimeMillis() + retry.deadline,
+      attempts: 0,
+      tries: 0
+    })
 
     // an untransformed UndiciHttpClient has a direct path that skips HttpClient.make's per-request work and races
     // the attempt's deadline without a fiber; any other HttpClient (or HTTP spans) goes through `execute`
@@ -412,20 +464,22 @@ export const make = (
     /**
      * Attempts until success, a final error, `maxAttempts` or the deadline. The deadline is enforced by arithmetic
      * on the Clock (each wait is bounded by the time left), so a call costs no timer beyond its attempt's timeout.
+     * `budget` is the call's, when it re-sends items (`settleItems`): its attempts and deadline are shared.
      */
     const withRetries = <Result>(
       endpoint: AnyEndpoint<Result>,
-      prepared: Endpoints.PreparedRequest
+      prepared: Endpoints.PreparedRequest,
+      budget?: Budget
     ): Effect.Effect<Result, RfqCancelError> =>
       Effect.clockWith((clock) => {
-        const deadlineAt = clock.unsafeCurrentTimeMillis() + retry.deadline
-        let attempts = 0
+        const spent = budget ?? newBudget(clock)
+        const { deadlineAt } = spent
         let last: RfqCancelError | undefined
         const exceeded = () =>
           new DeadlineExceeded({
             endpoint: endpoint.name,
             deadlineMillis: retry.deadline,
-            attempts,
+            attempts: spent.attempts,
             ...(last === undefined ? {} : { last: last.message })
           })
         const untilDeadline = <A, E>(effect: Effect.Effect<A, E>) =>
@@ -440,7 +494,8 @@ export const make = (
         const loop = (n: number, resynced: boolean): Effect.Effect<Result, RfqCancelError> =>
           Effect.suspend(() => {
             if (clock.unsafeCurrentTimeMillis() >= deadlineAt) return Effect.fail(exceeded())
-            attempts++
+            spent.attempts++
+            spent.tries = n + 1
             return attempt(endpoint, prepared, retry.attemptTimeout, clock, deadlineAt, exceeded)
           }).pipe(
             Effect.catchAll((error: RfqCancelError) => {
@@ -472,7 +527,57 @@ export const make = (
               return Effect.fail(error)
             })
           )
-        return loop(0, false)
+        return loop(spent.tries, false)
+      })
+
+    /**
+     * A single or batch cancel whose items the venue refused for a passing reason (an item `sCode` whose rule is
+     * `backoff`, such as 70208 "cancellation service unavailable"): those ids alone are sent again after a backoff,
+     * within the call's `maxAttempts` and deadline, and their new items replace the old. A quote refused that way
+     * is still live, so the call does not hand it back while it may still cancel it. When the budget runs out, or
+     * a re-send fails, the result is the last answer for each id (the refused items keep their `Rejected`).
+     */
+    const settleItems = <Item extends { readonly outcome: RfqCancel.ItemOutcome }>(
+      endpoint: AnyEndpoint<Endpoints.ItemsResult<Item>>,
+      prepared: Endpoints.PreparedRequest,
+      requested: Endpoints.Requested,
+      items: ItemKind<Item>
+    ): Effect.Effect<Endpoints.ItemsResult<Item>, RfqCancelError> =>
+      Effect.clockWith((clock) => {
+        const budget = newBudget(clock)
+        const send = (req: Endpoints.PreparedRequest, ids: Endpoints.Requested) =>
+          Effect.map(withRetries(endpoint, req, budget), (result) => items.account(result, ids))
+        const settle = (result: Endpoints.ItemsResult<Item>): Effect.Effect<Endpoints.ItemsResult<Item>> => {
+          // the common case, nothing refused for a passing reason, costs one pass over the items
+          if (!result.items.some((item) => Internal.isPassing(item.outcome))) return Effect.succeed(result)
+          const keyOf = (item: Item) => items.key(item, requested.byClientId)
+          const asked = new Set(requested.ids)
+          const again = result.items.filter((item) => Internal.isPassing(item.outcome) && asked.has(keyOf(item)))
+          if (again.length === 0 || budget.tries >= retry.maxAttempts) return Effect.succeed(result)
+          const ids = { ids: again.map(keyOf), byClientId: requested.byClientId }
+          const resend = items.resend(endpoint, prepared, ids)
+          if (resend === undefined) return Effect.succeed(result)
+          return backoff(budget.tries - 1).pipe(
+            Effect.flatMap((delay) =>
+              clock.unsafeCurrentTimeMillis() + delay >= budget.deadlineAt
+                ? Effect.succeed(result)
+                : Effect.logDebug("re-sending refused items").pipe(
+                    Effect.annotateLogs({
+                      endpoint: endpoint.name,
+                      ids: ids.ids.length,
+                      sCode: again[0]!.outcome.sCode,
+                      delay
+                    }),
+                    Effect.zipRight(Effect.sleep(Duration.millis(delay))),
+                    Effect.zipRight(send(resend, ids)),
+                    Effect.map((fresh) => Internal.replaceItems(result, fresh, keyOf)),
+                    Effect.catchAll((error) => Effect.as(Effect.logDebug("re-send failed", error.message), result)),
+                    Effect.flatMap((merged) => (merged === result ? Effect.succeed(result) : settle(merged)))
+                  )
+            )
+          )
+        }
+        return Effect.flatMap(send(prepared, requested), settle)
       })
 
     const call = <Result>(
@@ -526,14 +631,12 @@ export const make = (
      * ids it asked for (`Endpoints.accountForQuotes`), so that the items already answered when a later request
      * fails (`BatchIncomplete.completed`) do too.
      */
-    const batches = <Item>(
+    const batches = <Item extends { readonly outcome: RfqCancel.ItemOutcome }>(
       endpoint: AnyEndpoint<Endpoints.ItemsResult<Item>>,
       lists: Internal.IdLists,
       input: Readonly<Record<string, ReadonlyArray<string> | undefined>>,
-      account: (
-        result: Endpoints.ItemsResult<Item>,
-        asked: Readonly<Record<string, ReadonlyArray<string> | undefined>>
-      ) => Endpoints.ItemsResult<Item>
+      kind: ItemKind<Item>,
+      keys: readonly [string, string, string, string]
     ): Effect.Effect<Endpoints.ItemsResult<Item>, BatchIncomplete<Item> | RfqCancelError> => {
       const plan = Internal.planBatches(endpoint.name, lists, input)
       if (Either.isLeft(plan)) return Effect.fail(plan.left)
@@ -547,7 +650,9 @@ export const make = (
         for (let i = 0; i < prepared.length; i++) {
           const p = prepared[i]!
           if (Either.isLeft(p)) continue
-          const result = yield* Effect.either(withRetries(endpoint, p.right))
+          const result = yield* Effect.either(
+            settleItems(endpoint, p.right, requested(plan.right[i]!.input, keys), kind)
+          )
           if (Either.isLeft(result)) {
             if (plan.right.length === 1) return yield* result.left
             return yield* new BatchIncomplete<Item>({
@@ -557,7 +662,7 @@ export const make = (
               cause: result.left
             })
           }
-          results.push(account(result.right, plan.right[i]!.input))
+          results.push(result.right)
         }
         return Internal.mergeItems(results)
       })
@@ -577,26 +682,24 @@ export const make = (
 
     return RfqCancelClient.of({
       cancelQuote: (input) =>
-        call(Endpoints.cancelQuote, input, withRetries).pipe(
-          Effect.map((result) => Endpoints.accountForQuotes(result, requested(input, quoteKeys))),
-          traced("cancelQuote", Endpoints.cancelQuote.path, input)
-        ),
+        call(Endpoints.cancelQuote, input, (endpoint, prepared) =>
+          settleItems(endpoint, prepared, requested(input, quoteKeys), quoteItem)
+        ).pipe(traced("cancelQuote", Endpoints.cancelQuote.path, input)),
       cancelBatchQuotes: (input) =>
-        batches(Endpoints.cancelBatchQuotes, quoteLists, input, (result, asked) =>
-          Endpoints.accountForQuotes(result, requested(asked, quoteKeys))
-        ).pipe(traced("cancelBatchQuotes", Endpoints.cancelBatchQuotes.path, input)),
+        batches(Endpoints.cancelBatchQuotes, quoteLists, input, quoteBatchItem, quoteKeys).pipe(
+          traced("cancelBatchQuotes", Endpoints.cancelBatchQuotes.path, input)
+        ),
       cancelAllQuotes: call(Endpoints.cancelAllQuotes, {}, withRetries).pipe(
         traced("cancelAllQuotes", Endpoints.cancelAllQuotes.path, {})
       ),
       cancelRfq: (input) =>
-        call(Endpoints.cancelRfq, input, withRetries).pipe(
-          Effect.map((result) => Endpoints.accountForRfqs(result, requested(input, rfqKeys))),
-          traced("cancelRfq", Endpoints.cancelRfq.path, input)
-        ),
+        call(Endpoints.cancelRfq, input, (endpoint, prepared) =>
+          settleItems(endpoint, prepared, requested(input, rfqKeys), rfqItem)
+        ).pipe(traced("cancelRfq", Endpoints.cancelRfq.path, input)),
       cancelBatchRfqs: (input) =>
-        batches(Endpoints.cancelBatchRfqs, rfqLists, input, (result, asked) =>
-          Endpoints.accountForRfqs(result, requested(asked, rfqKeys))
-        ).pipe(traced("cancelBatchRfqs", Endpoints.cancelBatchRfqs.path, input)),
+        batches(Endpoints.cancelBatchRfqs, rfqLists, input, rfqBatchItem, rfqKeys).pipe(
+          traced("cancelBatchRfqs", Endpoints.cancelBatchRfqs.path, input)
+        ),
       cancelAllRfqs: call(Endpoints.cancelAllRfqs, {}, withRetries).pipe(
         traced("cancelAllRfqs", Endpoints.cancelAllRfqs.path, {})
       ),

@@ -657,6 +657,127 @@ describe("RfqCancelClient requests and results", () => {
     })
   )
 
+  describe("items refused for a passing reason (70208 per item) are sent again, within the call's budget", () => {
+    const unavailable = (quoteIds: ReadonlyArray<string>, refused: ReadonlySet<string>): Fault => {
+      const items = quoteIds.map((quoteId) => ({
+        quoteId,
+        clQuoteId: "",
+        sCode: refused.has(quoteId) ? "70208" : quoteId.startsWith("gone") ? "70001" : "0",
+        sMsg: refused.has(quoteId) ? "Cancellation service unavailable" : ""
+      }))
+      const failed = items.filter((item) => item.sCode !== "0").length
+      const code = failed === 0 ? "0" : failed === items.length ? "1" : "2"
+      return { _tag: "http", status: 200, body: JSON.stringify({ code, msg: "", data: items }) }
+    }
+    const idsOf = (body: Record<string, unknown>) =>
+      Array.isArray(body.quoteIds) ? (body.quoteIds as Array<string>) : [String(body.quoteId)]
+
+    it.scoped("a single cancel: refused once, then cancelled by the same request", () =>
+      Effect.gen(function* () {
+        const venue = yield* makeFakeVenue
+        const { client } = yield* clientOver(venue)
+        let n = 0
+        yield* venue.setFault((seen) => (n++ === 0 ? unavailable(idsOf(seen.body), new Set(["7"])) : undefined))
+        const result = yield* drive(client.cancelQuote({ quoteId: "7" }))
+        assert.deepStrictEqual([result.code, result.items.map((item) => item.outcome._tag)], ["0", ["Cancelled"]])
+        const seen = yield* venue.seen
+        assert.deepStrictEqual(
+          seen.map((s) => s.body),
+          [{ quoteId: "7" }, { quoteId: "7" }]
+        )
+      })
+    )
+
+    it.scoped("a batch: only the refused ids go again, and their new items take their places", () =>
+      Effect.gen(function* () {
+        const venue = yield* makeFakeVenue
+        const { client } = yield* clientOver(venue)
+        let n = 0
+        yield* venue.setFault((seen) => (n++ === 0 ? unavailable(idsOf(seen.body), new Set(["q1", "q3"])) : undefined))
+        const result = yield* drive(client.cancelBatchQuotes({ quoteIds: ["q0", "q1", "gone2", "q3"] }))
+        assert.deepStrictEqual(
+          result.items.map((item) => [item.quoteId, item.outcome._tag]),
+          [
+            ["q0", "Cancelled"],
+            ["q1", "Cancelled"],
+            ["gone2", "NotFound"],
+            ["q3", "Cancelled"]
+          ]
+        )
+        assert.strictEqual(result.code, "2")
+        assert.deepStrictEqual(
+          (yield* venue.seen).map((s) => s.body.quoteIds),
+          [
+            ["q0", "q1", "gone2", "q3"],
+            ["q1", "q3"]
+          ]
+        )
+      })
+    )
+
+    it.scoped("refused every time: maxAttempts requests in all, then the refusal as the item's outcome", () =>
+      Effect.gen(function* () {
+        const venue = yield* makeFakeVenue
+        const { client } = yield* clientOver(venue, { retry: { maxAttempts: 3 } })
+        yield* venue.setFault((seen) => unavailable(idsOf(seen.body), new Set(idsOf(seen.body))))
+        const result = yield* drive(client.cancelBatchQuotes({ quoteIds: ["q0", "q1"] }))
+        assert.deepStrictEqual(
+          result.items.map((item) => [item.quoteId, item.outcome._tag, item.outcome.sCode]),
+          [
+            ["q0", "Rejected", "70208"],
+            ["q1", "Rejected", "70208"]
+          ]
+        )
+        assert.strictEqual(result.code, "1")
+        assert.strictEqual((yield* venue.seen).length, 3)
+      })
+    )
+
+    it.scoped("the attempts are shared: a transient error before the refusal leaves fewer re-sends", () =>
+      Effect.gen(function* () {
+        const venue = yield* makeFakeVenue
+        const { client } = yield* clientOver(venue, { retry: { maxAttempts: 3 } })
+        let n = 0
+        yield* venue.setFault((seen) =>
+          n++ === 0 ? { _tag: "code", code: "50001", httpStatus: 503 } : unavailable(idsOf(seen.body), new Set(["7"]))
+        )
+        const result = yield* drive(client.cancelQuote({ quoteId: "7" }))
+        assert.strictEqual(result.items[0]!.outcome.sCode, "70208")
+        assert.strictEqual((yield* venue.seen).length, 3)
+      })
+    )
+
+    it.scoped("a re-send that fails ends the call with the last answer, not the re-send's error", () =>
+      Effect.gen(function* () {
+        const venue = yield* makeFakeVenue
+        const { client } = yield* clientOver(venue)
+        let n = 0
+        yield* venue.setFault((seen) =>
+          n++ === 0 ? unavailable(idsOf(seen.body), new Set(["q1"])) : { _tag: "code", code: "50113", httpStatus: 401 }
+        )
+        const result = yield* drive(client.cancelBatchQuotes({ quoteIds: ["q0", "q1"] }))
+        assert.deepStrictEqual(
+          result.items.map((item) => [item.quoteId, item.outcome._tag]),
+          [
+            ["q0", "Cancelled"],
+            ["q1", "Rejected"]
+          ]
+        )
+        assert.strictEqual((yield* venue.seen).length, 2)
+      })
+    )
+
+    it.scoped("a final per-item refusal (70400, 70001) is not sent again", () =>
+      Effect.gen(function* () {
+        const venue = yield* makeFakeVenue
+        const { client } = yield* clientOver(venue)
+        const result = yield* drive(client.cancelBatchQuotes({ quoteIds: ["q0", "gone1"] }))
+        assert.strictEqual(result.items[1]!.outcome._tag, "NotFound")
+        assert.strictEqual((yield* venue.seen).length, 1)
+      })
+    )
+  })
+
   it.scoped("cancel-all-after decodes the trigger time, and disarm the disabled state", () =>
     Effect.gen(function* () {
       const venue = yield* makeFakeVenue

@@ -1,4 +1,4 @@
-import type { Endpoints } from "@okx-rfq/schema"
+import type { Endpoints, RfqCancel } from "@okx-rfq/schema"
 import { OkxError } from "@okx-rfq/schema"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
@@ -88,6 +88,34 @@ export const bothLists = (
         `give ${primary} or ${secondary}, not both: OKX goes by ${primary} and would leave the ${secondary} uncancelled`
       )
     : undefined
+
+/**
+ * An item the venue refused for a passing reason: `Rejected` with an `sCode` whose rule is `backoff` (70208, or a
+ * busy or rate-limit code given per item). Its quote or RFQ is still live, and sending it again may cancel it.
+ *
+ * @internal
+ */
+export const isPassing = (outcome: RfqCancel.ItemOutcome): boolean =>
+  outcome._tag === "Rejected" && OkxError.retryRuleForCode(outcome.sCode) === "backoff"
+
+/**
+ * `result` with the items of `fresh` in place of those with the same id (by `key`), and its code made to match:
+ * `"0"` when every item is cancelled (the venue's message and `topLevel` then no longer apply), `"1"` when none is,
+ * else `"2"`.
+ *
+ * @internal
+ */
+export const replaceItems = <Item extends { readonly outcome: RfqCancel.ItemOutcome }>(
+  result: Endpoints.ItemsResult<Item>,
+  fresh: Endpoints.ItemsResult<Item>,
+  key: (item: Item) => string
+): Endpoints.ItemsResult<Item> => {
+  const byKey = new Map(fresh.items.map((item) => [key(item), item] as const))
+  const items = result.items.map((item) => byKey.get(key(item)) ?? item)
+  const cancelled = items.filter((item) => item.outcome._tag === "Cancelled").length
+  if (cancelled === items.length) return { _tag: "Items", code: "0", msg: "", items }
+  return { ...result, code: cancelled === 0 ? "1" : "2", items }
+}
 
 /**
  * Merges the results of consecutive batches in order: code "0" if all were "0", "1" if all were "1", else "2".
