@@ -186,7 +186,7 @@ const decodeTimeout = (endpoint: string, input: unknown): Either.Either<Duration
       new OkxError.InvalidRequest({
         endpoint,
         field: "timeOut",
-        msg: `timeOut must be a non-negative duration, got ${String(input)}`
+        msg: `timeOut: must be a non-negative duration, got ${String(input)}`
       })
   )
 

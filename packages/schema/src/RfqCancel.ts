@@ -301,7 +301,7 @@ export const CancelAllAfterTimeout = Schema.DurationFromSelf.pipe(
     (d) => {
       const problem = timeoutProblem(d)
       return (
-        problem === undefined || `timeOut must be 0 (disabled) or a whole number of seconds in [10, 120], ${problem}`
+        problem === undefined || `must be 0 (disabled) or a whole number of seconds in [10, 120], ${problem}`
       )
     },
     {
@@ -340,7 +340,7 @@ export const TimeOutFromString = Schema.transformOrFail(Schema.String, CancelAll
           new ParseResult.Type(
             ast,
             input,
-            `timeOut must be "0" (disabled) or an integer number of seconds in [10, 120], got ${showValue(input)}`
+            `must be "0" (disabled) or an integer number of seconds in [10, 120], got ${showValue(input)}`
           )
         )
       : ParseResult.succeed(Duration.seconds(seconds))
