@@ -300,9 +300,7 @@ export const CancelAllAfterTimeout = Schema.DurationFromSelf.pipe(
   Schema.filter(
     (d) => {
       const problem = timeoutProblem(d)
-      return (
-        problem === undefined || `must be 0 (disabled) or a whole number of seconds in [10, 120], ${problem}`
-      )
+      return problem === undefined || `must be 0 (disabled) or a whole number of seconds in [10, 120], ${problem}`
     },
     {
       identifier: "CancelAllAfterTimeout",
