@@ -42,6 +42,40 @@ describe("faults per endpoint", () => {
     })
   )
 
+  it.scoped("itemError: an active item is refused with the code and stays active; others answer as usual", () =>
+    Effect.gen(function* () {
+      const sim = yield* OkxSimulator.make({ accounts, seedQuotes: 3 })
+      const [q1, q2, q3] = (yield* sim.state).quotes.map((q) => q.quoteId)
+      yield* call(sim, "/api/v5/rfq/cancel-quote", { body: { quoteId: q3 } })
+      const set = yield* control(sim, "/sim/faults", {
+        endpoints: { "/api/v5/rfq/cancel-batch-quotes": { itemError: { code: "70208" } } }
+      })
+      assert.strictEqual(set.status, 200)
+      const batch = yield* call(sim, "/api/v5/rfq/cancel-batch-quotes", { body: { quoteIds: [q1, q3, "999"] } })
+      assert.deepStrictEqual(
+        [batch.status, batch.json.code, batch.json.data.map((d) => d.sCode)],
+        [200, "1", ["70208", "70400", "70001"]]
+      )
+      assert.notStrictEqual(batch.json.data[0].sMsg, "")
+      // the fault is the batch endpoint's: a single cancel still cancels
+      const single = yield* call(sim, "/api/v5/rfq/cancel-quote", { body: { quoteId: q2 } })
+      assert.strictEqual(single.json.data[0].sCode, "0")
+      assert.deepStrictEqual(yield* quoteStates(sim), ["active", "canceled", "canceled"])
+      yield* sim.setFaults({
+        endpoints: { "/api/v5/rfq/cancel-rfq": { itemError: { code: "70208", probability: 1, msg: "busy" } } }
+      })
+      const [rfq] = yield* sim.createRfqs({ count: 1 })
+      const refused = yield* call(sim, "/api/v5/rfq/cancel-rfq", { body: { rfqId: rfq!.rfqId } })
+      assert.deepStrictEqual(
+        [refused.json.code, refused.json.data[0].sCode, refused.json.data[0].sMsg],
+        ["1", "70208", "busy"]
+      )
+      yield* sim.setFaults({})
+      const again = yield* call(sim, "/api/v5/rfq/cancel-batch-quotes", { body: { quoteIds: [q1] } })
+      assert.strictEqual(again.json.data[0].sCode, "0")
+    })
+  )
+
   it.scoped("error faults come after authentication: a bad signature is still 50113", () =>
     Effect.gen(function* () {
       const sim = yield* OkxSimulator.make({

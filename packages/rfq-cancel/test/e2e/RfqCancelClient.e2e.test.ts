@@ -208,4 +208,39 @@ describe("RfqCancelClient end to end (real HTTP, real signatures, the simulator'
       })
     )
   )
+
+  it.live(
+    "items refused with 70208 are sent again until cancelled; none reported cancelled stays live, none live unreported",
+    () =>
+      withSimulator(
+        {
+          seedQuotes: 20,
+          seed: 7,
+          faults: {
+            endpoints: { "/api/v5/rfq/cancel-batch-quotes": { itemError: { code: "70208", probability: 0.5 } } }
+          }
+        },
+        (sim) =>
+          Effect.gen(function* () {
+            const client = yield* makeClient(sim, { retry: { baseDelay: "10 millis", maxDelay: "50 millis" } })
+            const ids = (yield* sim.state).quotes.map((q) => q.quoteId)
+            const result = yield* client.cancelBatchQuotes({ quoteIds: ids })
+            const venue = new Map((yield* sim.state).quotes.map((q) => [q.quoteId, q.state]))
+            for (const item of result.items) {
+              const expected = item.outcome._tag === "Cancelled" ? "canceled" : "active"
+              assert.strictEqual(venue.get(item.quoteId), expected, `${item.quoteId}: ${item.outcome._tag}`)
+              if (item.outcome._tag !== "Cancelled") assert.strictEqual(item.outcome.sCode, "70208")
+            }
+            assert.deepStrictEqual(
+              result.items.map((item) => item.quoteId),
+              ids
+            )
+            const batches = (yield* sim.state).requests.filter((r) => r.path.endsWith("cancel-batch-quotes"))
+            // about half refused each time: re-sent, within the 5 attempts of the call
+            assert.isAbove(batches.length, 1)
+            assert.isAtMost(batches.length, 5)
+            assert.isAbove(result.items.filter((item) => item.outcome._tag === "Cancelled").length, 15)
+          })
+      )
+  )
 })

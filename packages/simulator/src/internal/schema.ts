@@ -21,6 +21,13 @@ export const EndpointFaults = Schema.Struct({
       httpStatus: Schema.optional(Schema.Int)
     })
   ),
+  itemError: Schema.optional(
+    Schema.Struct({
+      code: Schema.String,
+      probability: Schema.optional(Probability),
+      msg: Schema.optional(Schema.String)
+    })
+  ),
   drop: Schema.optional(Probability),
   malformed: Schema.optional(Probability),
   drift: Schema.optional(Schema.Literal("extra", "missing"))

@@ -50,6 +50,12 @@ export interface Route {
   readonly handle: (ctx: HandlerContext) => Effect.Effect<Reply>
 }
 
+/** An item's refusal injected by the `itemError` fault. */
+interface ItemError {
+  readonly sCode: string
+  readonly sMsg: string
+}
+
 /** @internal */
 export interface HandlerContext {
   readonly userId: string
@@ -244,12 +250,25 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
       return found
     }
 
+    /**
+     * The `itemError` fault of `path`, drawn for one item: the refusal an active item gets instead of being
+     * cancelled (it stays active), or `undefined`.
+     */
+    const drawItemError = (path: string): Effect.Effect<ItemError | undefined> => {
+      const fault = endpointFaults(path).itemError
+      if (fault === undefined) return Effect.succeed(undefined)
+      return Effect.map(random.next, (u) =>
+        u < (fault.probability ?? 1) ? { sCode: fault.code, sMsg: fault.msg ?? messageOf(fault.code) } : undefined
+      )
+    }
+
     const cancelQuoteItem = (
       userId: string,
       now: number,
       quoteId: string | undefined,
       clQuoteId: string | undefined,
-      rfqId: string | undefined
+      rfqId: string | undefined,
+      refused: ItemError | undefined
     ) => {
       const q = findQuote(userId, quoteId, clQuoteId)
       if (q === undefined || (rfqId !== undefined && q.rfqId !== rfqId)) {
@@ -258,12 +277,19 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
       if (q.state !== "active") {
         return { quoteId: q.quoteId, clQuoteId: q.clQuoteId, sCode: "70400", sMsg: messageOf("70400") }
       }
+      if (refused !== undefined) return { quoteId: q.quoteId, clQuoteId: q.clQuoteId, ...refused }
       q.state = "canceled"
       q.uTime = now
       return { quoteId: q.quoteId, clQuoteId: q.clQuoteId, sCode: "0", sMsg: "" }
     }
 
-    const cancelRfqItem = (userId: string, now: number, rfqId: string | undefined, clRfqId: string | undefined) => {
+    const cancelRfqItem = (
+      userId: string,
+      now: number,
+      rfqId: string | undefined,
+      clRfqId: string | undefined,
+      refused: ItemError | undefined
+    ) => {
       const r = findRfq(userId, rfqId, clRfqId)
       if (r === undefined) {
         return { rfqId: rfqId ?? "", clRfqId: clRfqId ?? "", sCode: "70000", sMsg: messageOf("70000") }
@@ -271,6 +297,7 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
       if (r.state !== "active") {
         return { rfqId: r.rfqId, clRfqId: r.clRfqId, sCode: "70200", sMsg: messageOf("70200", [r.state]) }
       }
+      if (refused !== undefined) return { rfqId: r.rfqId, clRfqId: r.clRfqId, ...refused }
       r.state = "canceled"
       r.uTime = now
       return { rfqId: r.rfqId, clRfqId: r.clRfqId, sCode: "0", sMsg: "" }
@@ -498,7 +525,7 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
         auth: true,
         limit: limits["/api/v5/rfq/cancel-quote"]!,
         handle: (ctx) =>
-          Effect.sync(() => {
+          Effect.map(drawItemError("/api/v5/rfq/cancel-quote"), (refused) => {
             const quoteId = stringParam(ctx.body, "quoteId")
             const clQuoteId = stringParam(ctx.body, "clQuoteId")
             const rfqId = stringParam(ctx.body, "rfqId")
@@ -509,25 +536,28 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
             const clId = nonEmpty(clQuoteId)
             if (id === undefined && clId === undefined) return error("50015", "quoteId", "clQuoteId")
             if (id === undefined && clId !== undefined && !clientId.test(clId)) return error("51000", "clQuoteId")
-            return batchReply([cancelQuoteItem(ctx.userId, ctx.now, id, clId, nonEmpty(rfqId))])
+            return batchReply([cancelQuoteItem(ctx.userId, ctx.now, id, clId, nonEmpty(rfqId), refused)])
           })
       },
       "/api/v5/rfq/cancel-batch-quotes": {
         method: "POST",
         auth: true,
         limit: limits["/api/v5/rfq/cancel-batch-quotes"]!,
-        handle: (ctx) =>
-          Effect.sync(() => {
-            const parsed = ids(ctx.body, "quoteIds", "clQuoteIds", "70408")
-            if (parsed._tag === "Error") return parsed.reply
-            return batchReply(
-              parsed.ids.map((id) =>
-                parsed.client
-                  ? cancelQuoteItem(ctx.userId, ctx.now, undefined, id, undefined)
-                  : cancelQuoteItem(ctx.userId, ctx.now, id, undefined, undefined)
+        handle: (ctx) => {
+          const parsed = ids(ctx.body, "quoteIds", "clQuoteIds", "70408")
+          if (parsed._tag === "Error") return Effect.succeed(parsed.reply)
+          return Effect.map(
+            Effect.forEach(parsed.ids, () => drawItemError("/api/v5/rfq/cancel-batch-quotes")),
+            (refusals) =>
+              batchReply(
+                parsed.ids.map((id, i) =>
+                  parsed.client
+                    ? cancelQuoteItem(ctx.userId, ctx.now, undefined, id, undefined, refusals[i])
+                    : cancelQuoteItem(ctx.userId, ctx.now, id, undefined, undefined, refusals[i])
+                )
               )
-            )
-          })
+          )
+        }
       },
       "/api/v5/rfq/cancel-all-quotes": {
         method: "POST",
@@ -543,7 +573,7 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
         auth: true,
         limit: limits["/api/v5/rfq/cancel-rfq"]!,
         handle: (ctx) =>
-          Effect.sync(() => {
+          Effect.map(drawItemError("/api/v5/rfq/cancel-rfq"), (refused) => {
             const rfqId = stringParam(ctx.body, "rfqId")
             const clRfqId = stringParam(ctx.body, "clRfqId")
             if (!isStringOrAbsent(rfqId)) return error("51000", "rfqId")
@@ -552,25 +582,28 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
             const clId = nonEmpty(clRfqId)
             if (id === undefined && clId === undefined) return error("50015", "rfqId", "clRfqId")
             if (id === undefined && clId !== undefined && !clientId.test(clId)) return error("51000", "clRfqId")
-            return batchReply([cancelRfqItem(ctx.userId, ctx.now, id, clId)])
+            return batchReply([cancelRfqItem(ctx.userId, ctx.now, id, clId, refused)])
           })
       },
       "/api/v5/rfq/cancel-batch-rfqs": {
         method: "POST",
         auth: true,
         limit: limits["/api/v5/rfq/cancel-batch-rfqs"]!,
-        handle: (ctx) =>
-          Effect.sync(() => {
-            const parsed = ids(ctx.body, "rfqIds", "clRfqIds", "70203")
-            if (parsed._tag === "Error") return parsed.reply
-            return batchReply(
-              parsed.ids.map((id) =>
-                parsed.client
-                  ? cancelRfqItem(ctx.userId, ctx.now, undefined, id)
-                  : cancelRfqItem(ctx.userId, ctx.now, id, undefined)
+        handle: (ctx) => {
+          const parsed = ids(ctx.body, "rfqIds", "clRfqIds", "70203")
+          if (parsed._tag === "Error") return Effect.succeed(parsed.reply)
+          return Effect.map(
+            Effect.forEach(parsed.ids, () => drawItemError("/api/v5/rfq/cancel-batch-rfqs")),
+            (refusals) =>
+              batchReply(
+                parsed.ids.map((id, i) =>
+                  parsed.client
+                    ? cancelRfqItem(ctx.userId, ctx.now, undefined, id, refusals[i])
+                    : cancelRfqItem(ctx.userId, ctx.now, id, undefined, refusals[i])
+                )
               )
-            )
-          })
+          )
+        }
       },
       "/api/v5/rfq/cancel-all-rfqs": {
         method: "POST",
