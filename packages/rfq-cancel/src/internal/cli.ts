@@ -784,6 +784,35 @@ const checkIds = (args: ReadonlyArray<string>) => {
   )
 }
 
+/** Flags that take no value (the program's and @effect/cli's built-in ones). */
+const valuelessFlags = ["--json", "--demo", "--help", "-h", "--version", "--wizard"]
+
+/**
+ * Rejects an argument that is neither the command's name, a flag, nor a flag's value, without showing it:
+ * @effect/cli would echo it ("Received unknown argument: '…'"), and a value typed without its flag
+ * (`--api-key KEY SECRET`) is often a secret that would then sit in a terminal's scrollback or a CI log.
+ */
+const checkStray = (args: ReadonlyArray<string>) => {
+  let command = false
+  // process.argv: the node executable and the script come first
+  for (let i = 2; i < args.length; i++) {
+    const arg = args[i]!
+    if (arg.startsWith("-")) {
+      // a flag's value is the next argument, unless written as --flag=value or the flag takes none (a boolean flag
+      // may still be given true or false)
+      const next = args[i + 1]
+      if (!arg.includes("=") && (!valuelessFlags.includes(arg) || next === "true" || next === "false")) i++
+    } else if (!command) {
+      command = true
+    } else {
+      return usageError(
+        `unexpected argument at position ${i - 1} (not shown, in case it is a secret): every flag takes one value, as in --quote-id 123`
+      )
+    }
+  }
+  return Effect.void
+}
+
 /**
  * A usage error found before @effect/cli parses the arguments: printed as @effect/cli prints its own (on stderr), and
  * failed with the same `ValidationError`, so that `run` reports both alike and the program exits 2.
@@ -814,7 +843,10 @@ const logToStderr = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E,
 /** @internal */
 export const run = (args: ReadonlyArray<string>): Effect.Effect<void, unknown, CliApp.CliApp.Environment> =>
   Effect.flatMap(takeLogLevel(args), ({ level, rest }) =>
-    Effect.zipRight(checkIds(rest), level === undefined ? cli(rest) : cli(rest).pipe(Logger.withMinimumLogLevel(level)))
+    Effect.zipRight(
+      Effect.zipRight(checkIds(rest), checkStray(rest)),
+      level === undefined ? cli(rest) : cli(rest).pipe(Logger.withMinimumLogLevel(level))
+    )
   ).pipe(
     // with --json a usage error (an unknown flag, a missing or malformed value) is also the last line of stdout
     Effect.tapError((error) =>

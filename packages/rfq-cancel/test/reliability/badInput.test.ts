@@ -275,6 +275,26 @@ describe("bad input to okx-rfq (generated; real processes against the simulator)
     assert.strictEqual(await requestCount(), 0)
   })
 
+  it("a stray argument (a value typed without its flag) is refused by position, never shown", async () => {
+    const secret = "Str4ySecretValue"
+    const lines = [
+      ["cancel-all-quotes", "--api-key", "k", secret],
+      ["cancel-all-quotes", secret, "--json"],
+      ["cancel-batch-quotes", "--quote-id", "1", "2", "--json"],
+      ["guard", "--timeout", "30", secret]
+    ]
+    const results = await inParallel(lines.map((args) => () => run(args)))
+    results.forEach((result, i) => {
+      const label = lines[i]!.join(" ")
+      assert.strictEqual(result.code, 2, `${label}: ${result.stderr}`)
+      assert.include(result.stderr, "unexpected argument at position", label)
+      assert.notInclude(result.stderr + result.stdout, secret, label)
+    })
+    const json = JSON.parse(results[1]!.stdout.trim().split("\n").at(-1)!).error
+    assert.deepStrictEqual([json._tag, json.message.includes("position 2")], ["InvalidArguments", true])
+    assert.strictEqual(await requestCount(), 0)
+  })
+
   it("control: a valid command line through the same simulator is seen by the venue", async () => {
     const result = await run(["cancel-rfq", "--rfq-id", "1"])
     assert.strictEqual(result.code, 1, result.stderr)
