@@ -4,8 +4,8 @@
  * Every attempt passes its endpoint's lane of the exact limiter (the permit held until the attempt ends and counted
  * from the request's write), then the signer (a fresh timestamp each time), then the `HttpClient`, then envelope
  * decoding. Transient outcomes are retried with bounded exponential backoff and jitter (a 50011 also pauses the lane
- * for its window); a 50102 resyncs server time and retries once; everything else is final. Interrupting a call stops
- * it at once.
+ * for its window); a 50102 resyncs server time and retries once; items the venue refused for a passing reason
+ * (70208) are sent again within the same budget; everything else is final. Interrupting a call stops it at once.
  *
  * @since 0.1.0
  */
@@ -46,6 +46,8 @@ import {
 
 /**
  * How a call retries. Delays grow `baseDelay × 2^n` up to `maxDelay`, each with full jitter in [50%, 100%].
+ * `maxAttempts` and `deadline` bound a call's requests together (its retries, its re-sends of refused items, one
+ * server-time resync); a batch of more than 100 ids has them for each request of up to 100.
  *
  * @since 0.1.0
  * @category models
@@ -240,16 +242,20 @@ interface Budget {
   attempts: number
   /** Attempts counted against `maxAttempts`. */
   tries: number
+  /** Whether a 50102 has already resynced server time (once per call). */
+  resynced: boolean
 }
 
 /** How a cancel's items are told apart, accounted for, and sent again (`settleItems`). */
 interface ItemKind<Item> {
   readonly account: (result: Endpoints.ItemsResult<Item>, requested: Endpoints.Requested) => Endpoints.ItemsResult<Item>
   readonly key: (item: Item, byClientId: boolean) => string
-  /** The request for `asked` alone, `undefined` when none can be made. */
+  readonly withOutcome: (item: Item, outcome: RfqCancel.ItemOutcome) => Item
+  /** A single cancel: a re-send is the same request, and its answer replaces the whole result. */
+  readonly whole: boolean
+  /** A batch's request for `asked` alone, `undefined` when none can be made. */
   readonly resend: (
     endpoint: AnyEndpoint<Endpoints.ItemsResult<Item>>,
-    prepared: Endpoints.PreparedRequest,
     asked: Endpoints.Requested
   ) => Endpoints.PreparedRequest | undefined
 }
@@ -257,31 +263,29 @@ interface ItemKind<Item> {
 /** A batch's request for some of its ids, by the list they were asked by. */
 const resendList =
   (venueIds: string, clientIds: string) =>
-  <Item>(
-    endpoint: AnyEndpoint<Endpoints.ItemsResult<Item>>,
-    _: Endpoints.PreparedRequest,
-    asked: Endpoints.Requested
-  ): Endpoints.PreparedRequest | undefined =>
+  <Item>(endpoint: AnyEndpoint<Endpoints.ItemsResult<Item>>, asked: Endpoints.Requested) =>
     Either.getOrUndefined(Endpoints.prepare(endpoint, { [asked.byClientId ? clientIds : venueIds]: asked.ids }))
 
-const quoteItem = {
+const quoteItem: ItemKind<RfqCancel.QuoteCancellation> = {
   account: Endpoints.accountForQuotes,
-  key: (item: RfqCancel.QuoteCancellation, byClientId: boolean) => (byClientId ? item.clQuoteId : item.quoteId),
-  resend: (_: unknown, prepared: Endpoints.PreparedRequest) => prepared
-} satisfies ItemKind<RfqCancel.QuoteCancellation>
-const quoteBatchItem: ItemKind<RfqCancel.QuoteCancellation> = {
-  ...quoteItem,
+  key: (item, byClientId) => (byClientId ? item.clQuoteId : item.quoteId),
+  withOutcome: (item, outcome) => ({ ...item, outcome }),
+  whole: true,
   resend: resendList("quoteIds", "clQuoteIds")
 }
-const rfqItem = {
+const quoteBatchItem: ItemKind<RfqCancel.QuoteCancellation> = { ...quoteItem, whole: false }
+const rfqItem: ItemKind<RfqCancel.RfqCancellation> = {
   account: Endpoints.accountForRfqs,
-  key: (item: RfqCancel.RfqCancellation, byClientId: boolean) => (byClientId ? item.clRfqId : item.rfqId),
-  resend: (_: unknown, prepared: Endpoints.PreparedRequest) => prepared
-} satisfies ItemKind<RfqCancel.RfqCancellation>
-const rfqBatchItem: ItemKind<RfqCancel.RfqCancellation> = { ...rfqItem, resend: resendList("rfqIds", "clRfqIds") }
+  key: (item, byClientId) => (byClientId ? item.clRfqId : item.rfqId),
+  withOutcome: (item, outcome) => ({ ...item, outcome }),
+  whole: true,
+  resend: resendList("rfqIds", "clRfqIds")
+}
+const rfqBatchItem: ItemKind<RfqCancel.RfqCancellation> = { ...rfqItem, whole: false }
 
 /**
- * Builds the client from the context's `HttpClient`, `OkxSigner`, `ServerTime` and rate-limit `Lanes`.
+ * Builds the client from the context's `HttpClient`, `OkxSigner`, `ServerTime` and rate-limit `Lanes`. Fails with
+ * an `InvalidRequest` naming the option (endpoint `"RfqCancelClient"`) when an option is invalid (`docs/client.md`).
  *
  * @since 0.1.0
  * @category constructors
@@ -309,7 +313,8 @@ export const make = (
     const newBudget = (clock: Clock.Clock): Budget => ({
       deadlineAt: clock.unsafeCurrentTimeMillis() + retry.deadline,
       attempts: 0,
-      tries: 0
+      tries: 0,
+      resynced: false
     })
 
     // an untransformed UndiciHttpClient has a direct path that skips HttpClient.make's per-request work and races
@@ -491,7 +496,7 @@ export const make = (
               })
             )
           )
-        const loop = (n: number, resynced: boolean): Effect.Effect<Result, RfqCancelError> =>
+        const loop = (n: number): Effect.Effect<Result, RfqCancelError> =>
           Effect.suspend(() => {
             if (clock.unsafeCurrentTimeMillis() >= deadlineAt) return Effect.fail(exceeded())
             spent.attempts++
@@ -501,12 +506,13 @@ export const make = (
             Effect.catchAll((error: RfqCancelError) => {
               if (error._tag === "DeadlineExceeded") return Effect.fail(error)
               last = error
-              if (error.retry === "resync-then-retry-once" && !resynced) {
+              if (error.retry === "resync-then-retry-once" && !spent.resynced) {
+                spent.resynced = true
                 return serverTime.resync.pipe(
                   Effect.tapError((e) => Effect.logWarning("server time resync failed", e.message)),
                   Effect.ignore,
                   untilDeadline,
-                  Effect.zipRight(loop(n, true))
+                  Effect.zipRight(loop(n))
                 )
               }
               if (error.retry === "backoff" && n + 1 < retry.maxAttempts) {
@@ -519,7 +525,7 @@ export const make = (
                   Effect.flatMap((delay) => {
                     const left = deadlineAt - clock.unsafeCurrentTimeMillis()
                     return delay < left
-                      ? Effect.zipRight(Effect.sleep(Duration.millis(delay)), loop(n + 1, resynced))
+                      ? Effect.zipRight(Effect.sleep(Duration.millis(delay)), loop(n + 1))
                       : Effect.zipRight(Effect.sleep(Duration.millis(Math.max(0, left))), Effect.fail(exceeded()))
                   })
                 )
@@ -527,15 +533,16 @@ export const make = (
               return Effect.fail(error)
             })
           )
-        return loop(spent.tries, false)
+        return loop(spent.tries)
       })
 
     /**
      * A single or batch cancel whose items the venue refused for a passing reason (an item `sCode` whose rule is
      * `backoff`, such as 70208 "cancellation service unavailable"): those ids alone are sent again after a backoff,
-     * within the call's `maxAttempts` and deadline, and their new items replace the old. A quote refused that way
-     * is still live, so the call does not hand it back while it may still cancel it. When the budget runs out, or
-     * a re-send fails, the result is the last answer for each id (the refused items keep their `Rejected`).
+     * within the request's `maxAttempts` and deadline, and their new items replace the old. A quote refused that way
+     * is still live, so the call does not hand it back while it may still cancel it. When the budget runs out, the
+     * refused items keep their `Rejected`; when a re-send fails, they keep it if the venue cannot have acted, and
+     * become `Unanswered` (state unknown) if it may have (a dropped connection, a timeout, an unreadable answer).
      */
     const settleItems = <Item extends { readonly outcome: RfqCancel.ItemOutcome }>(
       endpoint: AnyEndpoint<Endpoints.ItemsResult<Item>>,
@@ -547,15 +554,18 @@ export const make = (
         const budget = newBudget(clock)
         const send = (req: Endpoints.PreparedRequest, ids: Endpoints.Requested) =>
           Effect.map(withRetries(endpoint, req, budget), (result) => items.account(result, ids))
+        const keyOf = (item: Item) => items.key(item, requested.byClientId)
         const settle = (result: Endpoints.ItemsResult<Item>): Effect.Effect<Endpoints.ItemsResult<Item>> => {
           // the common case, nothing refused for a passing reason, costs one pass over the items
           if (!result.items.some((item) => Internal.isPassing(item.outcome))) return Effect.succeed(result)
-          const keyOf = (item: Item) => items.key(item, requested.byClientId)
           const asked = new Set(requested.ids)
-          const again = result.items.filter((item) => Internal.isPassing(item.outcome) && asked.has(keyOf(item)))
+          // a single cancel's item is its id's, whatever ids the venue put in it
+          const again = result.items.filter(
+            (item) => Internal.isPassing(item.outcome) && (items.whole || asked.has(keyOf(item)))
+          )
           if (again.length === 0 || budget.tries >= retry.maxAttempts) return Effect.succeed(result)
-          const ids = { ids: again.map(keyOf), byClientId: requested.byClientId }
-          const resend = items.resend(endpoint, prepared, ids)
+          const ids = items.whole ? requested : { ids: again.map(keyOf), byClientId: requested.byClientId }
+          const resend = items.whole ? prepared : items.resend(endpoint, ids)
           if (resend === undefined) return Effect.succeed(result)
           return backoff(budget.tries - 1).pipe(
             Effect.flatMap((delay) =>
@@ -569,10 +579,18 @@ export const make = (
                       delay
                     }),
                     Effect.zipRight(Effect.sleep(Duration.millis(delay))),
-                    Effect.zipRight(send(resend, ids)),
-                    Effect.map((fresh) => Internal.replaceItems(result, fresh, keyOf)),
-                    Effect.catchAll((error) => Effect.as(Effect.logDebug("re-send failed", error.message), result)),
-                    Effect.flatMap((merged) => (merged === result ? Effect.succeed(result) : settle(merged)))
+                    Effect.zipRight(Effect.either(send(resend, ids))),
+                    Effect.flatMap((sent) =>
+                      Either.isRight(sent)
+                        ? settle(items.whole ? sent.right : Internal.replaceItems(result, sent.right, keyOf, ids.ids))
+                        : // the re-send's error is final, or its budget is spent: the call ends with what is known
+                          Effect.as(
+                            Effect.logDebug("re-send failed", sent.left.message),
+                            Internal.mayHaveActed(sent.left)
+                              ? Internal.unanswered(result, again, items.withOutcome, sent.left.message)
+                              : result
+                          )
+                    )
                   )
             )
           )
@@ -739,6 +757,7 @@ export const make = (
 
 /**
  * The client from the context's dependencies (for composing with your own signer, server time, lanes and transport).
+ * Fails to build with an `InvalidRequest` naming the option when an option is invalid.
  *
  * @since 0.1.0
  * @category layers
@@ -769,7 +788,8 @@ export interface LayerOptions extends Options {
 
 /**
  * The client with its signer, server-time sync and in-memory lanes, leaving only the `HttpClient` open (provide
- * `NodeHttpClient.layerUndici` or the lean `UndiciHttpClient.layer` of this package).
+ * `NodeHttpClient.layerUndici` or the lean `UndiciHttpClient.layer` of this package). Fails to build, before any
+ * request, with an `InvalidRequest` naming the option when an option or a credential is invalid.
  *
  * @since 0.1.0
  * @category layers

@@ -380,6 +380,10 @@ describe("RfqCancelClient requests and results", () => {
         [{ baseUrl: "www.okx.com" }, "baseUrl"],
         // the request path is appended to the base URL: a query or fragment would swallow it
         [{ baseUrl: "https://www.okx.com?x=1" }, "baseUrl"],
+        [{ baseUrl: "https://www.okx.com?" }, "baseUrl"],
+        [{ baseUrl: "https://www.okx.com#" }, "baseUrl"],
+        // OKX authenticates by headers; a password in the URL would only be printed (and is masked when it is)
+        [{ baseUrl: `https://user:${secret}@www.okx.com` }, "baseUrl"],
         [{ userId: " " }, "userId"],
         [{ retry: { maxAttempts: 0 } }, "retry.maxAttempts"],
         [{ retry: { maxAttempts: 1.5 } }, "retry.maxAttempts"],
@@ -764,6 +768,88 @@ describe("RfqCancelClient requests and results", () => {
           ]
         )
         assert.strictEqual((yield* venue.seen).length, 2)
+      })
+    )
+
+    const http = (code: string, data: ReadonlyArray<Record<string, string>>, msg = ""): Fault => ({
+      _tag: "http",
+      status: 200,
+      body: JSON.stringify({ code, msg, data })
+    })
+
+    it.scoped("a venue that leaves clQuoteId out: the answer's items still take the right places", () =>
+      Effect.gen(function* () {
+        const venue = yield* makeFakeVenue
+        const { client } = yield* clientOver(venue)
+        let n = 0
+        yield* venue.setFault(() =>
+          n++ === 0
+            ? http(
+                "2",
+                [
+                  { quoteId: "1", clQuoteId: "A", sCode: "70208", sMsg: "busy" },
+                  { quoteId: "2", sCode: "0", sMsg: "" }
+                ],
+                "Bulk operation partially succeeded."
+              )
+            : http("0", [{ quoteId: "1", sCode: "0", sMsg: "" }])
+        )
+        const result = yield* drive(client.cancelBatchQuotes({ clQuoteIds: ["A", "B"] }))
+        assert.deepStrictEqual(
+          result.items.map((item) => [item.quoteId, item.clQuoteId, item.outcome._tag]),
+          [
+            ["1", "", "Cancelled"],
+            ["2", "", "Cancelled"]
+          ]
+        )
+        // the first answer's message described the first answer
+        assert.deepStrictEqual([result.code, result.msg], ["0", ""])
+        assert.deepStrictEqual(
+          (yield* venue.seen).map((s) => s.body.clQuoteIds),
+          [["A", "B"], ["A"]]
+        )
+        // a single cancel: its item is its id's whatever ids the venue put in it
+        n = 0
+        const single = yield* drive(client.cancelQuote({ clQuoteId: "C" }))
+        assert.strictEqual(single.items[0]!.outcome._tag, "Cancelled")
+        assert.strictEqual((yield* venue.seen).length, 4)
+      })
+    )
+
+    it.scoped("one server-time resync per call, however many re-sends", () =>
+      Effect.gen(function* () {
+        const venue = yield* makeFakeVenue
+        const { client, resyncs } = yield* clientOver(venue, { retry: { maxAttempts: 3 } })
+        let n = 0
+        yield* venue.setFault(() =>
+          n++ % 2 === 0
+            ? { _tag: "code", code: "50102", httpStatus: 401 }
+            : http("1", [{ quoteId: "7", clQuoteId: "", sCode: "70208", sMsg: "busy" }])
+        )
+        const result = yield* Effect.either(drive(client.cancelQuote({ quoteId: "7" })))
+        // 50102, resync, 70208; then 50102 again, final this time
+        assert.isTrue(Either.isRight(result) && result.right.items[0]!.outcome.sCode === "70208")
+        assert.strictEqual(yield* resyncs, 1)
+        assert.strictEqual((yield* venue.seen).length, 3)
+      })
+    )
+
+    it.scoped("a re-send the venue may have acted on (dropped) leaves its items Unanswered, not Rejected", () =>
+      Effect.gen(function* () {
+        const venue = yield* makeFakeVenue
+        const { client } = yield* clientOver(venue, { retry: { maxAttempts: 2 } })
+        let n = 0
+        yield* venue.setFault((seen) => (n++ === 0 ? unavailable(idsOf(seen.body), new Set(["q1"])) : { _tag: "drop" }))
+        const result = yield* drive(client.cancelBatchQuotes({ quoteIds: ["q0", "q1"] }))
+        assert.deepStrictEqual(
+          result.items.map((item) => [item.quoteId, item.outcome._tag]),
+          [
+            ["q0", "Cancelled"],
+            ["q1", "Unanswered"]
+          ]
+        )
+        assert.include(result.items[1]!.outcome.sMsg, "70208")
+        assert.strictEqual(result.code, "2")
       })
     )
 

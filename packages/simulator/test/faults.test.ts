@@ -73,6 +73,11 @@ describe("faults per endpoint", () => {
       yield* sim.setFaults({})
       const again = yield* call(sim, "/api/v5/rfq/cancel-batch-quotes", { body: { quoteIds: [q1] } })
       assert.strictEqual(again.json.data[0].sCode, "0")
+      // "0" would report an item cancelled while it stays active
+      const zero = yield* control(sim, "/sim/faults", {
+        endpoints: { "/api/v5/rfq/cancel-quote": { itemError: { code: "0" } } }
+      })
+      assert.strictEqual(zero.status, 400)
     })
   )
 

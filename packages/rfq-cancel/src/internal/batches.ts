@@ -99,22 +99,83 @@ export const isPassing = (outcome: RfqCancel.ItemOutcome): boolean =>
   outcome._tag === "Rejected" && OkxError.retryRuleForCode(outcome.sCode) === "backoff"
 
 /**
- * `result` with the items of `fresh` in place of those with the same id (by `key`), and its code made to match:
- * `"0"` when every item is cancelled (the venue's message and `topLevel` then no longer apply), `"1"` when none is,
- * else `"2"`.
+ * `result` with the items of `fresh` (the answer to a re-send of `asked`) in place of those with the same id (by
+ * `key`). An item of `fresh` without an id (a venue that leaves `clQuoteId` out) stands for the first asked id that
+ * no item of `fresh` names, as `Endpoints.accountForQuotes` reads it; an item of `result` without an id is never
+ * replaced. The code is made to match (see `withCode`).
  *
  * @internal
  */
 export const replaceItems = <Item extends { readonly outcome: RfqCancel.ItemOutcome }>(
   result: Endpoints.ItemsResult<Item>,
   fresh: Endpoints.ItemsResult<Item>,
-  key: (item: Item) => string
+  key: (item: Item) => string,
+  asked: ReadonlyArray<string>
 ): Endpoints.ItemsResult<Item> => {
-  const byKey = new Map(fresh.items.map((item) => [key(item), item] as const))
-  const items = result.items.map((item) => byKey.get(key(item)) ?? item)
+  const byKey = new Map<string, Item>()
+  const anonymous: Array<Item> = []
+  for (const item of fresh.items) {
+    const k = key(item)
+    if (k === "") anonymous.push(item)
+    else byKey.set(k, item)
+  }
+  for (const id of asked) {
+    if (anonymous.length === 0) break
+    if (!byKey.has(id)) byKey.set(id, anonymous.shift()!)
+  }
+  const items = result.items.map((item) => {
+    const k = key(item)
+    return k === "" ? item : (byKey.get(k) ?? item)
+  })
+  return withCode(result, items)
+}
+
+/**
+ * `items` in place of `result`'s, the code made to match them: `"0"` when every item is cancelled, `"1"` when none
+ * is, else `"2"`. When the code changes, the venue's message and `topLevel` go: they described the first answer.
+ *
+ * @internal
+ */
+export const withCode = <Item extends { readonly outcome: RfqCancel.ItemOutcome }>(
+  result: Endpoints.ItemsResult<Item>,
+  items: ReadonlyArray<Item>
+): Endpoints.ItemsResult<Item> => {
   const cancelled = items.filter((item) => item.outcome._tag === "Cancelled").length
-  if (cancelled === items.length) return { _tag: "Items", code: "0", msg: "", items }
-  return { ...result, code: cancelled === 0 ? "1" : "2", items }
+  const code = cancelled === items.length ? "0" : cancelled === 0 ? "1" : "2"
+  return code === result.code ? { ...result, items } : { _tag: "Items", code, msg: "", items }
+}
+
+/**
+ * Whether the venue may have acted on a request that ended in `error`: the connection dropped or timed out after
+ * it was sent, the answer was unreadable or said the outcome is unknown, or the deadline cut an attempt short.
+ *
+ * @internal
+ */
+export const mayHaveActed = (error: { readonly _tag: string }): boolean =>
+  error._tag === "TransportError" || error._tag === "OutcomeUnknown" || error._tag === "DeadlineExceeded"
+
+/**
+ * `result` with the `again` items, whose re-send failed after the venue may have acted, made `Unanswered`: their
+ * state is unknown.
+ *
+ * @internal
+ */
+export const unanswered = <Item extends { readonly outcome: RfqCancel.ItemOutcome }>(
+  result: Endpoints.ItemsResult<Item>,
+  again: ReadonlyArray<Item>,
+  withOutcome: (item: Item, outcome: RfqCancel.ItemOutcome) => Item,
+  reason: string
+): Endpoints.ItemsResult<Item> => {
+  const resent = new Set(again)
+  const outcome: RfqCancel.ItemOutcome = {
+    _tag: "Unanswered",
+    sCode: "",
+    sMsg: `sent again after ${again[0]?.outcome.sCode ?? "a refusal"}, outcome unknown: ${reason}`
+  }
+  return withCode(
+    result,
+    result.items.map((item) => (resent.has(item) ? withOutcome(item, outcome) : item))
+  )
 }
 
 /**

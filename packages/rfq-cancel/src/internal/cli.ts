@@ -33,7 +33,7 @@ import * as RfqCancelClient from "../RfqCancelClient.js"
 import type { RfqCancelError } from "../RfqCancelError.js"
 import * as UndiciHttpClient from "../UndiciHttpClient.js"
 import { runDemo } from "./demo.js"
-import { isHttpBaseUrl } from "./options.js"
+import { isHttpBaseUrl, showBaseUrl } from "./options.js"
 
 /**
  * The process should exit with `code` (1: the venue refused or an item failed; 2: invalid input or usage).
@@ -119,7 +119,7 @@ const settings = (o: Common) =>
           : Either.left(
               ConfigError.InvalidData(
                 [],
-                `--base-url (or OKX_BASE_URL) must be an http(s) URL without a query or fragment, such as ${RfqCancelClient.defaultBaseUrl}, got ${JSON.stringify(url)}`
+                `--base-url (or OKX_BASE_URL) must be an http(s) URL without a query, fragment or credentials, such as ${RfqCancelClient.defaultBaseUrl}, got ${showBaseUrl(url)}`
               )
             )
       )
@@ -787,27 +787,35 @@ const checkIds = (args: ReadonlyArray<string>) => {
 /** Flags that take no value (the program's and @effect/cli's built-in ones). */
 const valuelessFlags = ["--json", "--demo", "--help", "-h", "--version", "--wizard"]
 
+/** The values @effect/cli accepts after a boolean flag. */
+const booleanWords = ["true", "1", "y", "yes", "on", "false", "0", "n", "no", "off"]
+
 /**
  * Rejects an argument that is neither the command's name, a flag, nor a flag's value, without showing it:
  * @effect/cli would echo it ("Received unknown argument: '…'"), and a value typed without its flag
- * (`--api-key KEY SECRET`) is often a secret that would then sit in a terminal's scrollback or a CI log.
+ * (`--api-key KEY SECRET`) is often a secret that would then sit in a terminal's scrollback or a CI log. Flag names
+ * are matched without regard to case, as @effect/cli does; everything after `--` is an argument of its own.
  */
 const checkStray = (args: ReadonlyArray<string>) => {
+  const stray = (i: number) =>
+    usageError(
+      `unexpected argument at position ${i - 1} (not shown, in case it is a secret): every flag takes one value, as in --quote-id 123`
+    )
   let command = false
   // process.argv: the node executable and the script come first
   for (let i = 2; i < args.length; i++) {
     const arg = args[i]!
+    if (arg === "--") return i + 1 < args.length ? stray(i + 1) : Effect.void
     if (arg.startsWith("-")) {
       // a flag's value is the next argument, unless written as --flag=value or the flag takes none (a boolean flag
-      // may still be given true or false)
-      const next = args[i + 1]
-      if (!arg.includes("=") && (!valuelessFlags.includes(arg) || next === "true" || next === "false")) i++
+      // may still be given a value such as true or no)
+      const next = args[i + 1]?.toLowerCase()
+      const valueless = valuelessFlags.includes(arg.toLowerCase())
+      if (!arg.includes("=") && (!valueless || (next !== undefined && booleanWords.includes(next)))) i++
     } else if (!command) {
       command = true
     } else {
-      return usageError(
-        `unexpected argument at position ${i - 1} (not shown, in case it is a secret): every flag takes one value, as in --quote-id 123`
-      )
+      return stray(i)
     }
   }
   return Effect.void
@@ -844,7 +852,7 @@ const logToStderr = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E,
 export const run = (args: ReadonlyArray<string>): Effect.Effect<void, unknown, CliApp.CliApp.Environment> =>
   Effect.flatMap(takeLogLevel(args), ({ level, rest }) =>
     Effect.zipRight(
-      Effect.zipRight(checkIds(rest), checkStray(rest)),
+      Effect.zipRight(checkIds(rest), checkStray(args)),
       level === undefined ? cli(rest) : cli(rest).pipe(Logger.withMinimumLogLevel(level))
     )
   ).pipe(

@@ -12,14 +12,29 @@ const invalid = (field: string, msg: string) =>
   new OkxError.InvalidRequest({ endpoint, field, msg: `${field}: ${msg}` })
 
 /**
- * A URL the client can send to: http(s), without a query or fragment (the request path is appended to it).
+ * A URL the client can send to: http(s), without a query or fragment (the request path is appended to it; a bare
+ * `?` or `#` counts), and without a user name or password (OKX authenticates by headers; one in the URL would only
+ * be printed).
  *
  * @internal
  */
 export const isHttpBaseUrl = (value: unknown): value is string => {
-  if (typeof value !== "string" || !URL.canParse(value)) return false
+  if (typeof value !== "string" || !URL.canParse(value) || /[?#]/.test(value)) return false
   const url = new URL(value)
-  return (url.protocol === "https:" || url.protocol === "http:") && url.search === "" && url.hash === ""
+  return (url.protocol === "https:" || url.protocol === "http:") && url.username === "" && url.password === ""
+}
+
+/**
+ * A base URL as an error message shows it: a password in it masked.
+ *
+ * @internal
+ */
+export const showBaseUrl = (value: unknown): string => {
+  if (typeof value !== "string" || !URL.canParse(value)) return JSON.stringify(value) ?? String(value)
+  const url = new URL(value)
+  if (url.password === "") return JSON.stringify(value)
+  url.password = "***"
+  return `${JSON.stringify(url.href)} (password masked)`
 }
 
 /**
@@ -89,7 +104,7 @@ export const settings = (options: Input, defaultBaseUrl: string): Either.Either<
       return yield* Either.left(
         invalid(
           "baseUrl",
-          `must be an http(s) URL without a query or fragment, such as ${defaultBaseUrl}, got ${JSON.stringify(baseUrl)}`
+          `must be an http(s) URL without a query, fragment or credentials, such as ${defaultBaseUrl}, got ${showBaseUrl(baseUrl)}`
         )
       )
     }

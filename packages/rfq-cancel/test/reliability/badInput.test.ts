@@ -201,7 +201,17 @@ const settingsLine: fc.Arbitrary<CliCase> = fc.oneof(
     .tuple(fc.constantFrom("OKX_API_KEY", "OKX_SECRET_KEY", "OKX_PASSPHRASE"), fc.constantFrom(undefined, "", "  "))
     .map(([name, value]) => line(["cancel-all-rfqs"], name, { [name]: value })),
   fc
-    .constantFrom("", "okx.com", "www.okx.com:443", "ftp://www.okx.com", "://", "http//x", "https://www.okx.com?x=1")
+    .constantFrom(
+      "",
+      "okx.com",
+      "www.okx.com:443",
+      "ftp://www.okx.com",
+      "://",
+      "http//x",
+      "https://www.okx.com?x=1",
+      "https://www.okx.com?",
+      "https://www.okx.com#"
+    )
     .map((url) => line(["cancel-all-quotes", "--base-url", url], "--base-url")),
   fc
     .stringMatching(/^[a-z]{2,8}$/)
@@ -281,15 +291,21 @@ describe("bad input to okx-rfq (generated; real processes against the simulator)
       ["cancel-all-quotes", "--api-key", "k", secret],
       ["cancel-all-quotes", secret, "--json"],
       ["cancel-batch-quotes", "--quote-id", "1", "2", "--json"],
-      ["guard", "--timeout", "30", secret]
+      ["guard", "--timeout", "30", secret],
+      ["cancel-quote", "--quote-id=1", "--", secret],
+      // counted on the command line as typed, --log-level included
+      ["--log-level", "debug", "cancel-quote", "--quote-id", "1", secret],
+      // a password in the base URL is masked
+      ["cancel-all-quotes", "--base-url", `https://user:${secret}@www.okx.com`]
     ]
     const results = await inParallel(lines.map((args) => () => run(args)))
     results.forEach((result, i) => {
       const label = lines[i]!.join(" ")
       assert.strictEqual(result.code, 2, `${label}: ${result.stderr}`)
-      assert.include(result.stderr, "unexpected argument at position", label)
+      assert.include(result.stderr, label.includes("base-url") ? "--base-url" : "unexpected argument", label)
       assert.notInclude(result.stderr + result.stdout, secret, label)
     })
+    assert.include(results[5]!.stderr, "position 6")
     const json = JSON.parse(results[1]!.stdout.trim().split("\n").at(-1)!).error
     assert.deepStrictEqual([json._tag, json.message.includes("position 2")], ["InvalidArguments", true])
     assert.strictEqual(await requestCount(), 0)
@@ -299,6 +315,11 @@ describe("bad input to okx-rfq (generated; real processes against the simulator)
     const result = await run(["cancel-rfq", "--rfq-id", "1"])
     assert.strictEqual(result.code, 1, result.stderr)
     assert.isAbove(await requestCount(), 0)
+    // what @effect/cli accepts is not refused as a stray argument: a word after a boolean flag, a flag in capitals
+    const before = await requestCount()
+    const spelled = await run(["cancel-rfq", "--rfq-id", "1", "--demo", "no", "--JSON"])
+    assert.strictEqual(spelled.code, 1, spelled.stderr)
+    assert.isAbove(await requestCount(), before)
   })
 })
 

@@ -23,7 +23,8 @@ export const EndpointFaults = Schema.Struct({
   ),
   itemError: Schema.optional(
     Schema.Struct({
-      code: Schema.String,
+      // "0" would report an item cancelled while it stays active
+      code: Schema.String.pipe(Schema.filter((code) => code !== "0" || 'an item\'s refusal code cannot be "0"')),
       probability: Schema.optional(Probability),
       msg: Schema.optional(Schema.String)
     })

@@ -525,18 +525,22 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
         auth: true,
         limit: limits["/api/v5/rfq/cancel-quote"]!,
         handle: (ctx) =>
-          Effect.map(drawItemError("/api/v5/rfq/cancel-quote"), (refused) => {
+          Effect.suspend(() => {
             const quoteId = stringParam(ctx.body, "quoteId")
             const clQuoteId = stringParam(ctx.body, "clQuoteId")
             const rfqId = stringParam(ctx.body, "rfqId")
-            if (!isStringOrAbsent(quoteId)) return error("51000", "quoteId")
-            if (!isStringOrAbsent(clQuoteId)) return error("51000", "clQuoteId")
-            if (!isStringOrAbsent(rfqId)) return error("51000", "rfqId")
+            if (!isStringOrAbsent(quoteId)) return Effect.succeed(error("51000", "quoteId"))
+            if (!isStringOrAbsent(clQuoteId)) return Effect.succeed(error("51000", "clQuoteId"))
+            if (!isStringOrAbsent(rfqId)) return Effect.succeed(error("51000", "rfqId"))
             const id = nonEmpty(quoteId)
             const clId = nonEmpty(clQuoteId)
-            if (id === undefined && clId === undefined) return error("50015", "quoteId", "clQuoteId")
-            if (id === undefined && clId !== undefined && !clientId.test(clId)) return error("51000", "clQuoteId")
-            return batchReply([cancelQuoteItem(ctx.userId, ctx.now, id, clId, nonEmpty(rfqId), refused)])
+            if (id === undefined && clId === undefined) return Effect.succeed(error("50015", "quoteId", "clQuoteId"))
+            if (id === undefined && clId !== undefined && !clientId.test(clId))
+              return Effect.succeed(error("51000", "clQuoteId"))
+            // drawn once the request is valid, so that a refused request leaves the seeded sequence alone
+            return Effect.map(drawItemError("/api/v5/rfq/cancel-quote"), (refused) =>
+              batchReply([cancelQuoteItem(ctx.userId, ctx.now, id, clId, nonEmpty(rfqId), refused)])
+            )
           })
       },
       "/api/v5/rfq/cancel-batch-quotes": {
@@ -573,16 +577,20 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
         auth: true,
         limit: limits["/api/v5/rfq/cancel-rfq"]!,
         handle: (ctx) =>
-          Effect.map(drawItemError("/api/v5/rfq/cancel-rfq"), (refused) => {
+          Effect.suspend(() => {
             const rfqId = stringParam(ctx.body, "rfqId")
             const clRfqId = stringParam(ctx.body, "clRfqId")
-            if (!isStringOrAbsent(rfqId)) return error("51000", "rfqId")
-            if (!isStringOrAbsent(clRfqId)) return error("51000", "clRfqId")
+            if (!isStringOrAbsent(rfqId)) return Effect.succeed(error("51000", "rfqId"))
+            if (!isStringOrAbsent(clRfqId)) return Effect.succeed(error("51000", "clRfqId"))
             const id = nonEmpty(rfqId)
             const clId = nonEmpty(clRfqId)
-            if (id === undefined && clId === undefined) return error("50015", "rfqId", "clRfqId")
-            if (id === undefined && clId !== undefined && !clientId.test(clId)) return error("51000", "clRfqId")
-            return batchReply([cancelRfqItem(ctx.userId, ctx.now, id, clId, refused)])
+            if (id === undefined && clId === undefined) return Effect.succeed(error("50015", "rfqId", "clRfqId"))
+            if (id === undefined && clId !== undefined && !clientId.test(clId))
+              return Effect.succeed(error("51000", "clRfqId"))
+            // drawn once the request is valid, so that a refused request leaves the seeded sequence alone
+            return Effect.map(drawItemError("/api/v5/rfq/cancel-rfq"), (refused) =>
+              batchReply([cancelRfqItem(ctx.userId, ctx.now, id, clId, refused)])
+            )
           })
       },
       "/api/v5/rfq/cancel-batch-rfqs": {
