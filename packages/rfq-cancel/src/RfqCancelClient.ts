@@ -260,28 +260,36 @@ interface ItemKind<Item> {
   ) => Endpoints.PreparedRequest | undefined
 }
 
-/** A batch's request for some of its ids, by the list they were asked by. */
-const resendList =
-  (venueIds: string, clientIds: string) =>
-  <Item>(endpoint: AnyEndpoint<Endpoints.ItemsResult<Item>>, asked: Endpoints.Requested) =>
-    Either.getOrUndefined(Endpoints.prepare(endpoint, { [asked.byClientId ? clientIds : venueIds]: asked.ids }))
+/**
+ * The item kind of a single cancel (`whole`) and of its batch twin: `account` for the results, `key` the item's id
+ * by the field asked by, and the batch's two id lists for its re-sends.
+ */
+const itemKinds = <Item extends { readonly outcome: RfqCancel.ItemOutcome }>(
+  account: ItemKind<Item>["account"],
+  key: ItemKind<Item>["key"],
+  [venueIds, clientIds]: readonly [string, string]
+): readonly [single: ItemKind<Item>, batch: ItemKind<Item>] => {
+  const single: ItemKind<Item> = {
+    account,
+    key,
+    withOutcome: (item, outcome) => ({ ...item, outcome }),
+    whole: true,
+    resend: (endpoint, asked) =>
+      Either.getOrUndefined(Endpoints.prepare(endpoint, { [asked.byClientId ? clientIds : venueIds]: asked.ids }))
+  }
+  return [single, { ...single, whole: false }]
+}
 
-const quoteItem: ItemKind<RfqCancel.QuoteCancellation> = {
-  account: Endpoints.accountForQuotes,
-  key: (item, byClientId) => (byClientId ? item.clQuoteId : item.quoteId),
-  withOutcome: (item, outcome) => ({ ...item, outcome }),
-  whole: true,
-  resend: resendList("quoteIds", "clQuoteIds")
-}
-const quoteBatchItem: ItemKind<RfqCancel.QuoteCancellation> = { ...quoteItem, whole: false }
-const rfqItem: ItemKind<RfqCancel.RfqCancellation> = {
-  account: Endpoints.accountForRfqs,
-  key: (item, byClientId) => (byClientId ? item.clRfqId : item.rfqId),
-  withOutcome: (item, outcome) => ({ ...item, outcome }),
-  whole: true,
-  resend: resendList("rfqIds", "clRfqIds")
-}
-const rfqBatchItem: ItemKind<RfqCancel.RfqCancellation> = { ...rfqItem, whole: false }
+const [quoteItem, quoteBatchItem] = itemKinds<RfqCancel.QuoteCancellation>(
+  Endpoints.accountForQuotes,
+  (item, byClientId) => (byClientId ? item.clQuoteId : item.quoteId),
+  ["quoteIds", "clQuoteIds"]
+)
+const [rfqItem, rfqBatchItem] = itemKinds<RfqCancel.RfqCancellation>(
+  Endpoints.accountForRfqs,
+  (item, byClientId) => (byClientId ? item.clRfqId : item.rfqId),
+  ["rfqIds", "clRfqIds"]
+)
 
 /**
  * Builds the client from the context's `HttpClient`, `OkxSigner`, `ServerTime` and rate-limit `Lanes`. Fails with
