@@ -262,12 +262,12 @@ interface ItemKind<Item> {
 
 /**
  * The item kind of a single cancel (`whole`) and of its batch twin: `account` for the results, `key` the item's id
- * by the field asked by, and the batch's two id lists for its re-sends.
+ * by the field asked by, and the batch's id lists, whose names its re-sends use.
  */
 const itemKinds = <Item extends { readonly outcome: RfqCancel.ItemOutcome }>(
   account: ItemKind<Item>["account"],
   key: ItemKind<Item>["key"],
-  [venueIds, clientIds]: readonly [string, string]
+  [[venueIds], [clientIds]]: Internal.IdLists
 ): readonly [single: ItemKind<Item>, batch: ItemKind<Item>] => {
   const single: ItemKind<Item> = {
     account,
@@ -283,12 +283,12 @@ const itemKinds = <Item extends { readonly outcome: RfqCancel.ItemOutcome }>(
 const [quoteItem, quoteBatchItem] = itemKinds<RfqCancel.QuoteCancellation>(
   Endpoints.accountForQuotes,
   (item, byClientId) => (byClientId ? item.clQuoteId : item.quoteId),
-  ["quoteIds", "clQuoteIds"]
+  quoteLists
 )
 const [rfqItem, rfqBatchItem] = itemKinds<RfqCancel.RfqCancellation>(
   Endpoints.accountForRfqs,
   (item, byClientId) => (byClientId ? item.clRfqId : item.rfqId),
-  ["rfqIds", "clRfqIds"]
+  rfqLists
 )
 
 /**
@@ -653,9 +653,9 @@ export const make = (
       }
 
     /**
-     * A batch cancel, split into requests of at most 100 ids; `account` makes each request's result account for the
-     * ids it asked for (`Endpoints.accountForQuotes`), so that the items already answered when a later request
-     * fails (`BatchIncomplete.completed`) do too.
+     * A batch cancel, split into requests of at most 100 ids, each settled by `settleItems` with `kind`: its result
+     * accounts for the ids it asked for (`Endpoints.accountForQuotes`), so that the items already answered when a
+     * later request fails (`BatchIncomplete.completed`) do too.
      */
     const batches = <Item extends { readonly outcome: RfqCancel.ItemOutcome }>(
       endpoint: AnyEndpoint<Endpoints.ItemsResult<Item>>,
@@ -733,17 +733,14 @@ export const make = (
       disarm: cancelAllAfter(0),
       serverTime,
       cancelAllAfterOnce: (timeout, attemptTimeout) => {
-        const checked = Settings.millisOf("attemptTimeout", attemptTimeout, retry.attemptTimeout, true)
-        if (Either.isLeft(checked)) {
-          const { field, msg } = checked.left
-          return Effect.fail(
-            new OkxError.InvalidRequest({
-              endpoint: Endpoints.cancelAllAfter.name,
-              msg,
-              ...(field === undefined ? {} : { field })
-            })
-          )
-        }
+        const checked = Settings.millisOf(
+          "attemptTimeout",
+          attemptTimeout,
+          retry.attemptTimeout,
+          true,
+          Endpoints.cancelAllAfter.name
+        )
+        if (Either.isLeft(checked)) return Effect.fail(checked.left)
         const limit = checked.right
         return cancelAllAfterWith((endpoint, prepared) =>
           Effect.clockWith((clock) => {

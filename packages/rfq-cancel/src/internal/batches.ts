@@ -100,9 +100,9 @@ export const isPassing = (outcome: RfqCancel.ItemOutcome): boolean =>
 
 /**
  * `result` with the items of `fresh` (the answer to a re-send of `asked`) in place of those with the same id (by
- * `key`). An item of `fresh` without an id (a venue that leaves `clQuoteId` out) stands for the first asked id that
- * no item of `fresh` names, as `Endpoints.accountForQuotes` reads it; an item of `result` without an id is never
- * replaced. The code is made to match (see `withCode`).
+ * `key`). `fresh` has been accounted for (`Endpoints.accountForQuotes`), so its items without an id (a venue that
+ * leaves `clQuoteId` out) are at least as many as the asked ids no item names, and stand for them in order; an item of
+ * `result` without an id is never replaced. The code is made to match (see `withCode`).
  *
  * @internal
  */

@@ -30,7 +30,7 @@ import * as Stream from "effect/Stream"
 import { stripVTControlCharacters } from "node:util"
 import * as DeadMansSwitch from "../DeadMansSwitch.js"
 import * as RfqCancelClient from "../RfqCancelClient.js"
-import type { RfqCancelError } from "../RfqCancelError.js"
+import type { BatchIncomplete, RfqCancelError } from "../RfqCancelError.js"
 import * as UndiciHttpClient from "../UndiciHttpClient.js"
 import { runDemo } from "./demo.js"
 import { isHttpBaseUrl, showBaseUrl } from "./options.js"
@@ -207,15 +207,7 @@ const errorJson = (error: { readonly message: string }): unknown => {
  */
 const failWith = (
   o: Common,
-  error:
-    | RfqCancelError
-    | DeadMansSwitch.ShutdownFailed
-    | {
-        readonly _tag: "BatchIncomplete"
-        readonly message: string
-        readonly completed: unknown
-        readonly remaining: ReadonlyArray<string>
-      },
+  error: RfqCancelError | DeadMansSwitch.ShutdownFailed | BatchIncomplete<unknown>,
   more: ReadonlyArray<string> = [],
   text: string = error.message
 ): Effect.Effect<never, ExitWith> =>
@@ -307,16 +299,7 @@ const reportCountdown = (
 /** Runs one client call: prints the result (with `show`) or the error, and maps failures to exit codes. */
 const runCall = <A>(
   o: Common,
-  call: (client: RfqCancelClient.Service) => Effect.Effect<
-    A,
-    | RfqCancelError
-    | {
-        readonly _tag: "BatchIncomplete"
-        readonly message: string
-        readonly completed: unknown
-        readonly remaining: ReadonlyArray<string>
-      }
-  >,
+  call: (client: RfqCancelClient.Service) => Effect.Effect<A, RfqCancelError | BatchIncomplete<unknown>>,
   show: (result: A) => Effect.Effect<void, ExitWith> = (result) => report(o, result)
 ) =>
   Effect.gen(function* () {

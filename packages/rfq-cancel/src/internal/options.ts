@@ -4,11 +4,12 @@ import { OkxCredentials } from "@okx-rfq/signing"
 import * as Duration from "effect/Duration"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
+import type { Options } from "../RfqCancelClient.js"
 
-/** The endpoint an option error is reported on: the client's construction, before any request. */
-const endpoint = "RfqCancelClient"
+/** The endpoint an option error is reported on by default: the client's construction, before any request. */
+const construction = "RfqCancelClient"
 
-const invalid = (field: string, msg: string) =>
+const invalid = (field: string, msg: string, endpoint = construction) =>
   new OkxError.InvalidRequest({ endpoint, field, msg: `${field}: ${msg}` })
 
 /**
@@ -55,23 +56,9 @@ export interface Settings {
   }
 }
 
-/** The shape of the options read here (the public `Options` type is in RfqCancelClient). */
-interface Input {
-  readonly baseUrl?: string | undefined
-  readonly userId?: string | undefined
-  readonly retry?:
-    | {
-        readonly maxAttempts?: number | undefined
-        readonly baseDelay?: Duration.DurationInput | undefined
-        readonly maxDelay?: Duration.DurationInput | undefined
-        readonly attemptTimeout?: Duration.DurationInput | undefined
-        readonly deadline?: Duration.DurationInput | undefined
-      }
-    | undefined
-}
-
 /**
- * A duration option in milliseconds: finite, non-negative (or positive), `fallback` when absent.
+ * A duration option in milliseconds: finite, non-negative (or positive), `fallback` when absent; else an
+ * `InvalidRequest` naming `field` on `endpoint`.
  *
  * @internal
  */
@@ -79,14 +66,19 @@ export const millisOf = (
   field: string,
   input: Duration.DurationInput | undefined,
   fallback: number,
-  positive: boolean
+  positive: boolean,
+  endpoint = construction
 ): Either.Either<number, OkxError.InvalidRequest> => {
   if (input === undefined) return Either.right(fallback)
   const millis = Option.map(DurationInput.decodeNonNegative(input), Duration.toMillis)
   return Option.isSome(millis) && (!positive || millis.value > 0)
     ? Either.right(millis.value)
     : Either.left(
-        invalid(field, `must be a ${positive ? "positive" : "non-negative"} finite duration, got ${String(input)}`)
+        invalid(
+          field,
+          `must be a ${positive ? "positive" : "non-negative"} finite duration, got ${String(input)}`,
+          endpoint
+        )
       )
 }
 
@@ -97,7 +89,7 @@ export const millisOf = (
  *
  * @internal
  */
-export const settings = (options: Input, defaultBaseUrl: string): Either.Either<Settings, OkxError.InvalidRequest> =>
+export const settings = (options: Options, defaultBaseUrl: string): Either.Either<Settings, OkxError.InvalidRequest> =>
   Either.gen(function* () {
     const baseUrl = options.baseUrl ?? defaultBaseUrl
     if (!isHttpBaseUrl(baseUrl)) {
