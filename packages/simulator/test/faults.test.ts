@@ -151,7 +151,7 @@ describe("faults per endpoint", () => {
     })
   )
 
-  it.scoped("malformed: HTTP 200 with a body that is not JSON", () =>
+  it.scoped("malformed: HTTP 200 with the real answer cut off, so that it is not JSON", () =>
     Effect.gen(function* () {
       const sim = yield* OkxSimulator.make({
         accounts,
@@ -163,6 +163,14 @@ describe("faults per endpoint", () => {
       assert.strictEqual(answer.json.code, "<invalid json>")
       assert.throws(() => JSON.parse(answer.text))
       assert.strictEqual((yield* sim.state).requests[0]!.fault, "malformed")
+      // the answer was processed (the quote is cancelled) and what is left of it is its beginning
+      assert.deepStrictEqual(yield* quoteStates(sim), ["canceled"])
+      const whole = '{"code":"0","msg":"","data":[{"quoteId":"3000000001","clQuoteId":"simq1","sCode":"0","sMsg":""}]}'
+      assert.isTrue(whole.startsWith(answer.text) && answer.text.length >= whole.length / 2, answer.text)
+      // a failed cancel is cut off too: nothing in the body reads as a success
+      const failed = yield* cancelQuote(sim, "999")
+      assert.isTrue(failed.text.startsWith('{"code":"1"'), failed.text)
+      assert.throws(() => JSON.parse(failed.text))
     })
   )
 
