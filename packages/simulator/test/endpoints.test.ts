@@ -91,6 +91,33 @@ describe("OKX endpoints over a real socket", () => {
     })
   )
 
+  it.scoped("cancel-quote by a client id used on several RFQs: rfqId picks the quote, else the active one", () =>
+    Effect.gen(function* () {
+      const sim = yield* start
+      yield* sim.createQuotes({
+        quotes: [
+          { quoteId: "21", clQuoteId: "dup", rfqId: "r1", state: "canceled" },
+          { quoteId: "22", clQuoteId: "dup", rfqId: "r2" },
+          { quoteId: "23", clQuoteId: "dup", rfqId: "r3", state: "filled" }
+        ]
+      })
+      const path = "/api/v5/rfq/cancel-quote"
+      // the quote on r1 is the one asked for: it is no longer cancellable (not "not found"), and r2's stays active
+      const onR1 = yield* call(sim, path, { body: { clQuoteId: "dup", rfqId: "r1" } })
+      assert.deepStrictEqual(
+        [onR1.json.data[0]!.quoteId, onR1.json.data[0]!.sCode, yield* quoteState(sim, "22")],
+        ["21", "70400", "active"]
+      )
+      const onR4 = yield* call(sim, path, { body: { clQuoteId: "dup", rfqId: "r4" } })
+      assert.strictEqual(onR4.json.data[0]!.sCode, "70001")
+      const active = yield* call(sim, path, { body: { clQuoteId: "dup" } })
+      assert.deepStrictEqual([active.json.data[0]!.quoteId, active.json.data[0]!.sCode], ["22", "0"])
+      // none active: the newest is the one answered for
+      const newest = yield* call(sim, path, { body: { clQuoteId: "dup" } })
+      assert.deepStrictEqual([newest.json.data[0]!.quoteId, newest.json.data[0]!.sCode], ["23", "70400"])
+    })
+  )
+
   it.scoped("client ids outside OKX's 1-32 letters and digits are 51000 naming the field, unless an id wins", () =>
     Effect.gen(function* () {
       const sim = yield* start

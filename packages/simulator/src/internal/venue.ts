@@ -226,14 +226,24 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
         return Effect.succeed(created.map(rfqView))
       })
 
-    const findQuote = (userId: string, quoteId: string | undefined, clQuoteId: string | undefined) => {
+    /**
+     * The user's quote named by `quoteId`, or else by `clQuoteId`: of the quotes with that client id (and on `rfqId`
+     * when given), the active one, else the newest. A quote on another RFQ than `rfqId` is not found.
+     */
+    const findQuote = (
+      userId: string,
+      quoteId: string | undefined,
+      clQuoteId: string | undefined,
+      rfqId: string | undefined
+    ) => {
       if (quoteId !== undefined) {
         const q = quotes.get(quoteId)
-        return q !== undefined && q.userId === userId ? q : undefined
+        return q !== undefined && q.userId === userId && (rfqId === undefined || q.rfqId === rfqId) ? q : undefined
       }
       let found: QuoteRecord | undefined
       for (const q of quotes.values()) {
-        if (q.userId === userId && q.clQuoteId === clQuoteId && (found === undefined || q.state === "active")) found = q
+        if (q.userId !== userId || q.clQuoteId !== clQuoteId || (rfqId !== undefined && q.rfqId !== rfqId)) continue
+        if (found?.state !== "active") found = q
       }
       return found
     }
@@ -245,7 +255,7 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
       }
       let found: RfqRecord | undefined
       for (const r of rfqs.values()) {
-        if (r.userId === userId && r.clRfqId === clRfqId && (found === undefined || r.state === "active")) found = r
+        if (r.userId === userId && r.clRfqId === clRfqId && found?.state !== "active") found = r
       }
       return found
     }
@@ -270,8 +280,8 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
       rfqId: string | undefined,
       refused: ItemError | undefined
     ) => {
-      const q = findQuote(userId, quoteId, clQuoteId)
-      if (q === undefined || (rfqId !== undefined && q.rfqId !== rfqId)) {
+      const q = findQuote(userId, quoteId, clQuoteId, rfqId)
+      if (q === undefined) {
         return { quoteId: quoteId ?? "", clQuoteId: clQuoteId ?? "", sCode: "70001", sMsg: messageOf("70001") }
       }
       if (q.state !== "active") {
