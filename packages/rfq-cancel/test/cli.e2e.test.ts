@@ -1,7 +1,7 @@
 import type { OkxSimulator } from "@okx-rfq/simulator"
 import { Effect } from "effect"
 import { assert, describe, it } from "vitest"
-import { finish, inParallel, lastJson, useSimulator, waitFor } from "./utils/cliProcess.js"
+import { finish, inParallel, lastJson, pause, useSimulator, waitFor } from "./utils/cliProcess.js"
 
 const account = { apiKey: "cli-key", secretKey: "cli-secret", passphrase: "cli-pass", userId: "2002" }
 const demoAccount = {
@@ -169,6 +169,31 @@ describe("okx-rfq against the simulator (real process, real sockets)", () => {
     )
     assert.strictEqual(live!.code, 1)
     assert.strictEqual(lastJson(live!.stdout).error.code, "50101")
+  })
+
+  it("a signal during a one-shot call exits 1 and says the outcome is unknown (never 0 in silence)", async () => {
+    await Effect.runPromise(sim().setFaults({ endpoints: { "/api/v5/rfq/cancel-all-quotes": { latencyMs: 20_000 } } }))
+    try {
+      for (const signal of ["SIGTERM", "SIGINT"] as const) {
+        const child = start(["cancel-all-quotes", "--json"])
+        const done = finish(child)
+        // the server time is synced first (not delayed); the cancel is then on its way
+        const synced = async () => (await state()).requests.filter((r) => r.path === "/api/v5/public/time").length >= 3
+        assert.isTrue(await waitFor(synced))
+        await pause(300)
+        child.kill(signal)
+        const result = await done
+        assert.strictEqual(result.code, 1, `${signal}: ${result.stderr}`)
+        assert.include(result.stderr, "outcome is unknown")
+        assert.strictEqual(lastJson(result.stdout).error._tag, "Interrupted")
+        await Effect.runPromise(sim().reset)
+        await Effect.runPromise(
+          sim().setFaults({ endpoints: { "/api/v5/rfq/cancel-all-quotes": { latencyMs: 20_000 } } })
+        )
+      }
+    } finally {
+      await Effect.runPromise(sim().setFaults({}))
+    }
   })
 
   it("guard: SIGTERM cancels every quote, then disables the countdown, and exits 0", async () => {

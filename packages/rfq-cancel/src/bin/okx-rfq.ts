@@ -2,7 +2,8 @@
 /**
  * The `okx-rfq` program: every cancellation endpoint, the `guard` dead-man's switch and the `demo`.
  *
- * Exit codes: 0 everything succeeded; 1 the venue refused or an item failed; 2 invalid input or usage.
+ * Exit codes: 0 everything succeeded; 1 the venue refused or an item failed, or a signal stopped a one-shot command
+ * before it finished (its outcome unknown); 2 invalid input or usage.
  * SIGINT/SIGTERM during `guard` runs the configured shutdown and exits 0 once it completed, or 1 with the reason on
  * stderr if it failed; a further signal during the shutdown is answered on stderr, the one after that abandons it
  * (what was left undone on stderr) and exits 3. `guard` exits 1 at once if the venue refuses the first arm with a

@@ -296,6 +296,20 @@ const reportCountdown = (
       })
 }
 
+/**
+ * Says that a signal stopped a call before it finished, and makes the program exit 1: the request may or may not have
+ * taken effect, so the quotes it was to cancel may still be live. The code travels as a defect, which an interrupted
+ * fiber keeps in its cause (bin/okx-rfq.ts reads it).
+ */
+const interrupted = (o: Common) =>
+  Effect.gen(function* () {
+    const message =
+      "interrupted (SIGINT/SIGTERM) before the call finished: its outcome is unknown, what it was to cancel may still be live"
+    yield* Console.error(`error: ${message}`)
+    if (o.json) yield* Console.log(JSON.stringify({ error: { _tag: "Interrupted", message } }))
+    return yield* Effect.die(new ExitWith({ code: 1 }))
+  })
+
 /** Runs one client call: prints the result (with `show`) or the error, and maps failures to exit codes. */
 const runCall = <A>(
   o: Common,
@@ -308,6 +322,7 @@ const runCall = <A>(
     yield* show(result)
   }).pipe(
     Effect.catchAll((error) => (error._tag === "ExitWith" ? Effect.fail(error) : failWith(o, error))),
+    Effect.onInterrupt(() => interrupted(o)),
     Effect.provide(clientLayer(o)),
     exitOnConfigError(o)
   )
