@@ -102,8 +102,10 @@ export interface AllCancelled {
 }
 
 /**
- * cancel-all-quotes / cancel-all-rfqs answered 70409 / 70207: there was nothing active to cancel. This is a
- * success-like outcome (the postcondition "nothing of mine is active" holds), so it is a result, not an error.
+ * cancel-all-quotes answered 70409, or cancel-all-rfqs 70207: there was nothing active to cancel. This is a
+ * success-like outcome (the postcondition "nothing of mine is active" holds), so it is a result, not an error. Each
+ * endpoint takes only its own code: the other one (an RFQ's "nothing active" for quotes) is the `NothingToCancel`
+ * error.
  *
  * @since 0.1.0
  * @category results
@@ -258,11 +260,14 @@ export const accountForRfqs = (
     (id, outcome) => (byClientId ? { rfqId: "", clRfqId: id, outcome } : { rfqId: id, clRfqId: "", outcome })
   )
 
-const nothingToCancelCodes: ReadonlyArray<string> = ["70207", "70409"]
-
+/**
+ * A cancel-all endpoint; `nothingCode` is its own "nothing active" code (70409 for quotes, 70207 for RFQs). The
+ * other one is an error there: a cancel-all-quotes answered "no active RFQ" says nothing about the quotes.
+ */
 const cancelAllEndpoint = <const Name extends string, const Path extends string>(
   name: Name,
-  path: Path
+  path: Path,
+  nothingCode: "70409" | "70207"
 ): Endpoint<Name, "POST", Path, typeof RfqCancel.EmptyRequest, typeof RfqCancel.CancelAllData, CancelAllResult> => {
   const decode = decodeOne(RfqCancel.CancelAllData)
   return {
@@ -271,7 +276,7 @@ const cancelAllEndpoint = <const Name extends string, const Path extends string>
     path,
     request: RfqCancel.EmptyRequest,
     data: RfqCancel.CancelAllData,
-    successCodes: ["0", ...nothingToCancelCodes],
+    successCodes: ["0", nothingCode],
     interpretSuccess: (envelope) =>
       envelope.code === "0"
         ? Either.map(decode(envelope), ({ ts }): CancelAllResult => ({ _tag: "AllCancelled", ts }))
@@ -334,7 +339,7 @@ export const cancelBatchQuotes = itemsEndpoint(
  * @since 0.1.0
  * @category endpoints
  */
-export const cancelAllQuotes = cancelAllEndpoint("cancel-all-quotes", "/api/v5/rfq/cancel-all-quotes")
+export const cancelAllQuotes = cancelAllEndpoint("cancel-all-quotes", "/api/v5/rfq/cancel-all-quotes", "70409")
 
 /**
  * `POST /api/v5/rfq/cancel-rfq` (5 / 2 s). Result: `ItemsResult<RfqCancel.RfqCancellation>`.
@@ -368,7 +373,7 @@ export const cancelBatchRfqs = itemsEndpoint(
  * @since 0.1.0
  * @category endpoints
  */
-export const cancelAllRfqs = cancelAllEndpoint("cancel-all-rfqs", "/api/v5/rfq/cancel-all-rfqs")
+export const cancelAllRfqs = cancelAllEndpoint("cancel-all-rfqs", "/api/v5/rfq/cancel-all-rfqs", "70207")
 
 /**
  * `POST /api/v5/rfq/cancel-all-after` (1 / 1 s). Result: `RfqCancel.CancelAllAfterData`
@@ -578,7 +583,7 @@ const readEnvelope = (body: unknown) =>
  * - 2xx with an envelope whose code is one of the endpoint's `successCodes` → the `Result` (single and batch cancels:
  *   `"0"`, `"1"` and `"2"` all give an `ItemsResult` with every item, and so does an item's code for the whole
  *   request, `itemCodes`, with `code` `"1"` and `topLevel`; cancel-all-quotes / cancel-all-rfqs: `"0"` →
- *   `AllCancelled`, `"70207"` / `"70409"` → `NothingToCancel`). A missing or malformed field → `DecodeError` with
+ *   `AllCancelled`, its own `"70409"` / `"70207"` → `NothingToCancel`). A missing or malformed field → `DecodeError` with
  *   the raw body.
  * - any other envelope code (2xx or not) → the error for that code (`OkxError.fromCode`).
  * - non-2xx without an envelope (or with a success code) → `OkxError.fromHttpStatus` (429 → `RateLimited`, 5xx →

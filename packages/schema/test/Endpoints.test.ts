@@ -223,6 +223,16 @@ describe("interpret: results", () => {
     assert.strictEqual(error.retry, "never")
   })
 
+  it("each cancel-all takes only its own nothing-active code: the RFQs' 70207 says nothing about quotes", () => {
+    for (const [endpoint, code] of [
+      [Endpoints.cancelAllQuotes, "70207"],
+      [Endpoints.cancelAllRfqs, "70409"]
+    ] as const) {
+      const error = left(Endpoints.interpret(endpoint, ok({ code, msg: "", data: [] })))
+      assert.deepStrictEqual([error._tag, error.code], ["NothingToCancel", code])
+    }
+  })
+
   it("cancel-all-after documented example and disabled", () => {
     const armed = right(
       Endpoints.interpret(
