@@ -172,9 +172,13 @@ describe("okx-rfq against the simulator (real process, real sockets)", () => {
   })
 
   it("a signal during a one-shot call exits 1 and says the outcome is unknown (never 0 in silence)", async () => {
-    await Effect.runPromise(sim().setFaults({ endpoints: { "/api/v5/rfq/cancel-all-quotes": { latencyMs: 20_000 } } }))
     try {
       for (const signal of ["SIGTERM", "SIGINT"] as const) {
+        // a clean request log, and a venue that takes 20 s to answer cancel-all-quotes
+        await Effect.runPromise(sim().reset)
+        await Effect.runPromise(
+          sim().setFaults({ endpoints: { "/api/v5/rfq/cancel-all-quotes": { latencyMs: 20_000 } } })
+        )
         const child = start(["cancel-all-quotes", "--json"])
         const done = finish(child)
         // the server time is synced first (not delayed); the cancel is then on its way
@@ -186,13 +190,9 @@ describe("okx-rfq against the simulator (real process, real sockets)", () => {
         assert.strictEqual(result.code, 1, `${signal}: ${result.stderr}`)
         assert.include(result.stderr, "outcome is unknown")
         assert.strictEqual(lastJson(result.stdout).error._tag, "Interrupted")
-        await Effect.runPromise(sim().reset)
-        await Effect.runPromise(
-          sim().setFaults({ endpoints: { "/api/v5/rfq/cancel-all-quotes": { latencyMs: 20_000 } } })
-        )
       }
     } finally {
-      await Effect.runPromise(sim().setFaults({}))
+      await Effect.runPromise(sim().reset)
     }
   })
 
