@@ -112,6 +112,13 @@ export interface Options {
  */
 export const path = "/api/v5/public/time"
 
+/**
+ * The largest offset a sample may show: a day. A venue's clock a day or more away from the local one is not skew but
+ * a misread answer (a `ts` in seconds read as milliseconds is 55 years off), and signing with it would only earn
+ * 50102s.
+ */
+const maxOffsetMillis = 86_400_000
+
 const median = (sorted: ReadonlyArray<{ readonly offset: number; readonly rtt: number }>) =>
   sorted[Math.floor((sorted.length - 1) / 2)]!
 
@@ -156,9 +163,16 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
 
     const sync = Effect.gen(function* () {
       const results = yield* Effect.forEach(Array.from({ length: samples }), () => sample)
-      const ok = results.flatMap((r) => (Option.isSome(r) ? [r.value] : [])).sort((a, b) => a.offset - b.offset)
+      const answered = results.flatMap((r) => (Option.isSome(r) ? [r.value] : []))
+      const ok = answered.filter((r) => Math.abs(r.offset) < maxOffsetMillis).sort((a, b) => a.offset - b.offset)
       if (ok.length === 0) {
-        return yield* new ServerTimeError({ description: `no valid answer from ${url} in ${samples} samples` })
+        const far = answered[0]
+        return yield* new ServerTimeError({
+          description:
+            far === undefined
+              ? `no valid answer from ${url} in ${samples} samples`
+              : `the time from ${url} is ${(Math.abs(far.offset) / maxOffsetMillis).toFixed(1)} days from the local clock: not a clock offset (a ts in seconds, not milliseconds?)`
+        })
       }
       const kept = median(ok)
       const result: Sync = {

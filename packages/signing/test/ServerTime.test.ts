@@ -83,6 +83,24 @@ describe("ServerTime", () => {
     })
   )
 
+  it.scoped(
+    "a time a day or more from the local clock (a ts in seconds) is no offset: it stays 0, the error says why",
+    () =>
+      Effect.gen(function* () {
+        yield* TestClock.setTime(1_795_000_000_000)
+        const venue = yield* fakeClient(() =>
+          Effect.map(TestClock.currentTimeMillis, (now) =>
+            Response.json({ code: "0", msg: "", data: [{ ts: String(Math.floor(now / 1000)) }] })
+          )
+        )
+        const time = yield* ServerTime.make({ baseUrl, samples: 2 }).pipe(Effect.provide(venue.layer))
+        assert.strictEqual(yield* time.offsetMillis, 0)
+        const result = yield* Effect.either(time.resync)
+        if (Either.isRight(result)) return assert.fail("the sync succeeded")
+        assert.include(result.left.message, "days from the local clock: not a clock offset")
+      })
+  )
+
   it.scoped("lazy: sends nothing until the offset is first used, then syncs once", () =>
     Effect.gen(function* () {
       const venue = yield* fakeClient(() => timeAnswer(700))
