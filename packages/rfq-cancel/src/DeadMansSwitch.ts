@@ -43,15 +43,16 @@ import { RfqCancelClient, type Service as Client } from "./RfqCancelClient.js"
 import type { RfqCancelError } from "./RfqCancelError.js"
 
 /**
- * An error retrying cannot fix (its retry rule is `"never"`): authentication, permission, an invalid request, an
- * unclassified code or an unreadable answer.
+ * An error retrying cannot fix (its retry rule is `"never"`) and after which nothing is armed: authentication,
+ * permission, an invalid request, an unclassified code. An unreadable answer (`DecodeError`) is not one: the venue
+ * may have armed the countdown, so the switch keeps re-arming and reports `AtRisk`.
  *
  * @since 0.1.0
  * @category models
  */
-export type FinalError = Extract<RfqCancelError, { readonly retry: "never" }>
+export type FinalError = Exclude<Extract<RfqCancelError, { readonly retry: "never" }>, OkxError.DecodeError>
 
-const isFinal = (error: RfqCancelError): error is FinalError => error.retry === "never"
+const isFinal = (error: RfqCancelError): error is FinalError => error.retry === "never" && error._tag !== "DecodeError"
 
 /**
  * The state of the protection.
@@ -60,7 +61,8 @@ const isFinal = (error: RfqCancelError): error is FinalError => error.retry === 
  * - `Armed`: the venue acknowledged; it will cancel every quote at `deadline` unless re-armed. `slack` is the time
  *   left at the acknowledgement, `roundTrip` the re-arm's round trip.
  * - `AtRisk`: re-arming is failing; `slack` is the time left before the last known deadline (if any); `lastError`
- *   and `error` say why (`error` is undefined when the venue answered with the countdown disabled).
+ *   and `error` say why (`error` is undefined when the venue's answer showed another countdown than asked:
+ *   disabled, not after its `ts`, or longer than the timeout).
  * - `Expired`: the last known deadline passed without a re-arm: the venue is cancelling (or has cancelled) every
  *   quote. Stop quoting. `lastError` and `error`: the last failed re-arm, if any.
  * - `Failed`: the venue refused the first arm with a final error: nothing is armed and the switch stopped.
@@ -155,7 +157,9 @@ export class ShutdownFailed extends Data.TaggedError("ShutdownFailed")<{
   override get message(): string {
     const what =
       this.step === "disarm"
-        ? "disabling the countdown failed; it stays armed unless it already lapsed"
+        ? this.armed
+          ? "disabling the countdown failed; it stays armed unless it already lapsed"
+          : "disabling the countdown failed; this switch never armed it (one armed before may still run)"
         : this.armed
           ? "cancel-all-quotes failed; leaving the countdown armed (unless it already lapsed) so the venue cancels every quote"
           : "cancel-all-quotes failed; this switch never armed the countdown"
@@ -395,7 +399,12 @@ export const makeWith = (
       // the time the venue gives the countdown on its own clock (triggerTime - ts, each read in its own unit),
       // counted from this attempt's start: no server-time offset in it, so a venue whose clock disagrees with its
       // public time, or the offset's error, cannot move the deadline; never more than the timeout asked for
-      const venueLeft = Either.isRight(result) ? RfqCancel.countdownMillis(result.right) : 0
+      // a countdown longer than asked (plus a second of rounding) is not the protection configured: after a stall
+      // the venue would cancel later than the status says, so it counts as a failed re-arm
+      const problem = Either.isRight(result)
+        ? RfqCancel.countdownProblem(Duration.toMillis(config.timeout), result.right)
+        : undefined
+      const venueLeft = Either.isRight(result) && problem === undefined ? RfqCancel.countdownMillis(result.right) : 0
       if (venueLeft > 0) {
         const at = started + Math.min(venueLeft, Duration.toMillis(config.timeout))
         deadline = at
@@ -414,11 +423,7 @@ export const makeWith = (
       }
       failures++
       lastCause = Either.isLeft(result) ? result.left : undefined
-      lastError =
-        lastCause?.message ??
-        (Either.isRight(result) && result.right.triggerTime._tag === "Utc"
-          ? `the venue answered a triggerTime (${DateTime.formatIso(result.right.triggerTime)}) not after its own ts (${DateTime.formatIso(result.right.ts)})`
-          : "the venue reported the countdown disabled")
+      lastError = lastCause?.message ?? `cancel-all-after with timeOut ${Duration.toSeconds(config.timeout)} ${problem}`
       yield* Effect.logWarning("re-arming the countdown failed").pipe(Effect.annotateLogs({ failures, lastError }))
       if (lastCause !== undefined && deadline === undefined && isFinal(lastCause)) {
         yield* SubscriptionRef.set(status, Status.Failed({ error: lastCause, failures }))

@@ -37,6 +37,7 @@ import * as Settings from "./internal/options.js"
 import * as Timeout from "./internal/timeout.js"
 import {
   BatchIncomplete,
+  CountdownMismatch,
   DeadlineExceeded,
   type QuoteBatchError,
   type RfqBatchError,
@@ -135,7 +136,11 @@ export interface Service {
   readonly cancelAllAfter: (
     timeout: Duration.DurationInput
   ) => Effect.Effect<RfqCancel.CancelAllAfterData, RfqCancelError>
-  /** `cancelAllAfter(0)`: disables the countdown. */
+  /**
+   * `cancelAllAfter(0)`: disables the countdown, and checks that the venue's answer says so: a `triggerTime` other
+   * than `"0"` fails with `CountdownMismatch` (the countdown is still armed). `cancelAllAfter` returns the venue's
+   * answer as it is (`RfqCancel.countdownProblem` checks one).
+   */
   readonly disarm: Effect.Effect<RfqCancel.CancelAllAfterData, RfqCancelError>
   /** `GET /api/v5/rfq/quotes`: confirms quote states. */
   readonly quotes: (filter: RfqCancel.QuotesRequest) => Effect.Effect<ReadonlyArray<RfqCancel.Quote>, RfqCancelError>
@@ -730,7 +735,12 @@ export const make = (
         traced("cancelAllRfqs", Endpoints.cancelAllRfqs.path, {})
       ),
       cancelAllAfter,
-      disarm: cancelAllAfter(0),
+      disarm: Effect.flatMap(cancelAllAfter(0), (data) => {
+        const problem = RfqCancel.countdownProblem(0, data)
+        return problem === undefined
+          ? Effect.succeed(data)
+          : Effect.fail(new CountdownMismatch({ endpoint: Endpoints.cancelAllAfter.name, askedMillis: 0, problem }))
+      }),
       serverTime,
       cancelAllAfterOnce: (timeout, attemptTimeout) => {
         const checked = Settings.millisOf(

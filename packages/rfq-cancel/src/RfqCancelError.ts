@@ -1,7 +1,7 @@
 /**
  * The errors of the cancellation client: every venue error from `@okx-rfq/schema`'s `OkxError`, plus what only a
- * client sees — a transport failure or timeout, a call that ran out of its deadline, and a split batch that could
- * not be completed (with the items that were).
+ * client sees — a transport failure or timeout, a call that ran out of its deadline, a countdown the venue did not
+ * set as asked, and a split batch that could not be completed (with the items that were).
  *
  * @since 0.1.0
  */
@@ -70,6 +70,36 @@ export class DeadlineExceeded extends Schema.TaggedError<DeadlineExceeded>("@okx
 }
 
 /**
+ * The venue acknowledged cancel-all-after, but its answer shows another countdown than asked: `disarm` answered with a
+ * `triggerTime` that is not `"0"` (the countdown stays armed). `problem` is `RfqCancel.countdownProblem`'s reason,
+ * which names what the venue answered. Not retried: the venue did answer.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class CountdownMismatch extends Schema.TaggedError<CountdownMismatch>("@okx-rfq/rfq-cancel/CountdownMismatch")(
+  "CountdownMismatch",
+  {
+    endpoint: Schema.String,
+    askedMillis: Schema.Number,
+    problem: Schema.String
+  }
+) {
+  /**
+   * @since 0.1.0
+   */
+  get retry(): "never" {
+    return "never"
+  }
+  /**
+   * @since 0.1.0
+   */
+  override get message(): string {
+    return `${this.endpoint} with timeOut ${this.askedMillis / 1000} ${this.problem}`
+  }
+}
+
+/**
  * A request of more than 100 ids was split into batches and one batch failed: `completed` keeps every item of the
  * batches that were answered (in order), `remaining` the ids not yet answered, `cause` the failure.
  *
@@ -102,7 +132,7 @@ export class BatchIncomplete<Item> extends Data.TaggedError("BatchIncomplete")<{
  * @since 0.1.0
  * @category errors
  */
-export type RfqCancelError = OkxError.OkxError | TransportError | DeadlineExceeded
+export type RfqCancelError = OkxError.OkxError | TransportError | DeadlineExceeded | CountdownMismatch
 
 /**
  * The error of a batch call whose input may be split.

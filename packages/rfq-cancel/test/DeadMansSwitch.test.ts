@@ -144,7 +144,7 @@ describe("DeadMansSwitch", () => {
     () =>
       Effect.gen(function* () {
         const venue = yield* makeFakeVenue
-        // the seed page's example answer, whatever was asked: 60 s between ts and triggerTime, in seconds, in 2020
+        // the seed page's example answer to its timeOut "60": 60 s between ts and triggerTime, in seconds, in 2020
         yield* venue.setFault((s) =>
           s.path === armPath && s.body.timeOut !== "0"
             ? {
@@ -155,15 +155,15 @@ describe("DeadMansSwitch", () => {
             : undefined
         )
         const { dms, history } = yield* start(venue, {
-          timeout: "10 seconds",
+          timeout: "60 seconds",
           interval: "2 seconds",
           onExit: "leave-armed"
         })
         yield* TestClock.adjust("5 seconds")
         const status = yield* dms.status
         if (status._tag !== "Armed") return assert.fail(status._tag)
-        // never more than the 10 s asked for, counted from the last re-arm's start (at 4 s)
-        assert.strictEqual(DateTime.toEpochMillis(status.deadline), 4000 + 10_000)
+        // counted from the last re-arm's start (at 4 s)
+        assert.strictEqual(DateTime.toEpochMillis(status.deadline), 4000 + 60_000)
         assert.isFalse((yield* history).some((h) => h.status._tag !== "Arming" && h.status._tag !== "Armed"))
         // a triggerTime not after ts arms nothing: a failed re-arm
         yield* venue.setFault((s) =>
@@ -180,6 +180,52 @@ describe("DeadMansSwitch", () => {
         if (atRisk._tag !== "AtRisk") return assert.fail(atRisk._tag)
         assert.include(atRisk.lastError, "not after its own ts")
       })
+  )
+
+  it.scoped("a countdown longer than asked is a failed re-arm (AtRisk), never Armed at the shorter deadline", () =>
+    Effect.gen(function* () {
+      const venue = yield* makeFakeVenue
+      // asked 10 s, the venue arms 60 s: after a stall the quotes would stay live 50 s longer than the status says
+      yield* venue.setFault((s) =>
+        s.path === armPath && s.body.timeOut !== "0"
+          ? {
+              _tag: "http",
+              status: 200,
+              body: '{"code":"0","msg":"","data":[{"triggerTime":"1587971460","ts":"1587971400"}]}'
+            }
+          : undefined
+      )
+      const { dms, history } = yield* start(venue, { timeout: "10 seconds", interval: "2 seconds" })
+      yield* TestClock.adjust("5 seconds")
+      const status = yield* dms.status
+      if (status._tag !== "AtRisk") return assert.fail(status._tag)
+      assert.include(status.lastError, "armed a longer countdown")
+      assert.isUndefined(status.deadline)
+      assert.isAbove((yield* arms(venue)).length, 1)
+      assert.isFalse((yield* history).some((h) => h.status._tag === "Armed"))
+    })
+  )
+
+  it.scoped("an unreadable answer to the first arm is not final: the venue may have armed, so it retries", () =>
+    Effect.gen(function* () {
+      const venue = yield* makeFakeVenue
+      // code 0 (accepted) with triggerTime as a number: a DecodeError, whose retry rule is "never"
+      yield* venue.setFault((s) =>
+        s.path === armPath
+          ? { _tag: "http", status: 200, body: '{"code":"0","msg":"","data":[{"triggerTime":1587971460,"ts":"1"}]}' }
+          : undefined
+      )
+      const { dms } = yield* start(venue, { timeout: "10 seconds", interval: "2 seconds" })
+      yield* TestClock.adjust("5 seconds")
+      const status = yield* dms.status
+      if (status._tag !== "AtRisk") return assert.fail(status._tag)
+      assert.strictEqual(status.error?._tag, "DecodeError")
+      assert.isAbove((yield* arms(venue)).length, 1)
+      yield* venue.setFault(() => undefined)
+      yield* TestClock.adjust("2 seconds")
+      const after = yield* dms.status
+      assert.strictEqual(after._tag, "Armed", JSON.stringify(after))
+    })
   )
 
   const finalFaults: ReadonlyArray<readonly [string, Fault, string]> = [
@@ -378,6 +424,39 @@ describe("DeadMansSwitch shutdown", () => {
       })
     )
   }
+
+  it.scoped("a disarm the venue answers with a triggerTime: CountdownMismatch, the shutdown fails at the disarm", () =>
+    Effect.gen(function* () {
+      const venue = yield* makeFakeVenue
+      const { dms, scope } = yield* start(venue, {
+        timeout: "10 seconds",
+        interval: "2 seconds",
+        onExit: "disarm-only"
+      })
+      yield* TestClock.adjust("3 seconds")
+      yield* venue.setFault((s) =>
+        s.path === armPath && s.body.timeOut === "0"
+          ? {
+              _tag: "http",
+              status: 200,
+              body: '{"code":"0","msg":"","data":[{"triggerTime":"1587971410000","ts":"1587971400000"}]}'
+            }
+          : undefined
+      )
+      const shuttingDown = yield* Effect.fork(Effect.either(dms.shutdown))
+      yield* TestClock.adjust("5 seconds")
+      const outcome = yield* Fiber.join(shuttingDown)
+      if (outcome._tag !== "Left") return assert.fail("the shutdown succeeded")
+      assert.deepStrictEqual([outcome.left.step, outcome.left.cause._tag], ["disarm", "CountdownMismatch"])
+      assert.include(outcome.left.message, "it stays armed")
+      assert.include(
+        outcome.left.message,
+        "did not disable the countdown: the venue answered triggerTime 2020-04-27T07:10:10.000Z"
+      )
+      assert.notStrictEqual((yield* dms.status)._tag, "Disarmed")
+      yield* Scope.close(scope, Exit.void)
+    })
+  )
 
   it.scoped("a failed disarm: shutdown fails naming the disarm, the countdown stays armed", () =>
     Effect.gen(function* () {

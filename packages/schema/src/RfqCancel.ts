@@ -18,7 +18,7 @@ import {
   dateTimeFromMillis,
   optionalField,
   parseDigits,
-  secondsThreshold,
+  isEpochSeconds,
   showValue
 } from "./internal/fields.js"
 
@@ -598,13 +598,14 @@ export const EpochUnit = Schema.Literal("seconds", "milliseconds")
 export type EpochUnit = typeof EpochUnit.Type
 
 /**
- * Decides the unit of an epoch number by magnitude: below `1e12` it is seconds (1e12 ms is 2001-09-09; 1e12 s is
- * the year 33658), otherwise milliseconds.
+ * Decides the unit of an epoch number by magnitude: from `1e9` up to `1e12` it is seconds (1e12 ms is 2001-09-09;
+ * 1e12 s is the year 33658), otherwise milliseconds (below `1e9` only a virtual clock such as the TestClock gives a
+ * value, in milliseconds).
  *
  * @since 0.1.0
  * @category cancel-all-after
  */
-export const epochUnitOf = (value: number): EpochUnit => (value < secondsThreshold ? "seconds" : "milliseconds")
+export const epochUnitOf = (value: number): EpochUnit => (isEpochSeconds(value) ? "seconds" : "milliseconds")
 
 const epochToDateTime = (value: number): DateTime.Utc | undefined =>
   dateTimeFromMillis(epochUnitOf(value) === "seconds" ? value * 1000 : value)
@@ -693,6 +694,56 @@ export const countdownMillis = (data: CancelAllAfterData): number =>
   data.triggerTime._tag === "Disabled"
     ? 0
     : Math.max(0, DateTime.toEpochMillis(data.triggerTime) - DateTime.toEpochMillis(data.ts))
+
+/**
+ * How much longer than asked the venue's countdown may be in {@link countdownProblem}: its `triggerTime` and `ts`
+ * may be whole seconds.
+ *
+ * @since 0.1.0
+ * @category cancel-all-after
+ */
+export const countdownSlackMillis = 1000
+
+/**
+ * Why a cancel-all-after answer does not show the countdown asked for, if it does not (`undefined` when it does).
+ * Asked 0 (disable): `triggerTime` must be `"0"`. Asked more: `triggerTime` must be after the venue's own `ts` and at
+ * most `askedMillis` (plus {@link countdownSlackMillis}) after it; a longer countdown would leave the quotes live
+ * for longer than asked if nothing re-arms it. The reason reads after the request's name ("cancel-all-after
+ * --timeout 30 did not arm the countdown: …").
+ *
+ * @example
+ * ```ts
+ * import { RfqCancel } from "@okx-rfq/schema"
+ * import { DateTime } from "effect"
+ *
+ * const ts = DateTime.unsafeMake(1_700_000_000_000)
+ * const answer = { ts, triggerTime: DateTime.add(ts, { seconds: 120 }), unit: "milliseconds" as const }
+ * RfqCancel.countdownProblem(30_000, answer)
+ * // "armed a longer countdown: the venue answered triggerTime 2023-11-14T22:15:20.000Z, 120 s after its own ts …"
+ * ```
+ *
+ * @since 0.1.0
+ * @category cancel-all-after
+ */
+export const countdownProblem = (askedMillis: number, data: CancelAllAfterData): string | undefined => {
+  const ts = DateTime.formatIso(data.ts)
+  const trigger = data.triggerTime
+  if (askedMillis === 0) {
+    return trigger._tag === "Disabled"
+      ? undefined
+      : `did not disable the countdown: the venue answered triggerTime ${DateTime.formatIso(trigger)} (ts ${ts}), not "0"`
+  }
+  if (trigger._tag === "Disabled") {
+    return `did not arm the countdown: the venue answered triggerTime "0" (disabled, ts ${ts})`
+  }
+  const left = countdownMillis(data)
+  if (left <= 0) {
+    return `did not arm the countdown: the venue answered triggerTime ${DateTime.formatIso(trigger)}, not after its own ts ${ts}`
+  }
+  return left > askedMillis + countdownSlackMillis
+    ? `armed a longer countdown: the venue answered triggerTime ${DateTime.formatIso(trigger)}, ${left / 1000} s after its own ts ${ts}`
+    : undefined
+}
 
 /**
  * One element of `data[]` for `GET /api/v5/public/time`: `ts` (Unix ms) as a `DateTime.Utc`.

@@ -84,6 +84,28 @@ describe("documented examples round-trip", () => {
     assert.strictEqual(decode("1587971300", "1587971400"), 0)
   })
 
+  it("the epoch unit by magnitude: seconds from 1e9 up to 1e12; a virtual clock's small values are milliseconds", () => {
+    assert.strictEqual(RfqCancel.epochUnitOf(1587971400), "seconds")
+    assert.strictEqual(RfqCancel.epochUnitOf(1697026383085), "milliseconds")
+    // the TestClock starts at 0: 15 s after it is 15,000 ms, not the year 1970 + 4 h
+    assert.strictEqual(RfqCancel.epochUnitOf(15_000), "milliseconds")
+    const early = roundTrip(RfqCancel.CancelAllAfterData, { triggerTime: "15000", ts: "5000" })
+    assert.strictEqual(RfqCancel.countdownMillis(early), 10_000)
+  })
+
+  it("countdownProblem: the countdown asked for, or why the answer is not it", () => {
+    const problem = (askedMillis: number, triggerTime: string, ts: string) =>
+      RfqCancel.countdownProblem(askedMillis, roundTrip(RfqCancel.CancelAllAfterData, { triggerTime, ts }))
+    assert.isUndefined(problem(60_000, "1587971460", "1587971400"))
+    assert.isUndefined(problem(0, "0", "1587971400"))
+    // a second of rounding is allowed
+    assert.isUndefined(problem(10_000, "1697026394085", "1697026383085"))
+    assert.include(problem(10_000, "1587971460", "1587971400"), "armed a longer countdown")
+    assert.include(problem(10_000, "0", "1587971400"), 'did not arm the countdown: the venue answered triggerTime "0"')
+    assert.include(problem(10_000, "1587971400", "1587971400"), "not after its own ts")
+    assert.include(problem(0, "1587971460", "1587971400"), "did not disable the countdown")
+  })
+
   it("partial (code 2) and all-failed (code 1) batches keep every item", () => {
     const partial = roundTrip(OkxEnvelope.Envelope(RfqCancel.QuoteCancellation), {
       code: "2",

@@ -251,46 +251,17 @@ const exitOnConfigError =
       })
     )
 
-/**
- * Why the venue's answer to `cancel-all-after --timeout seconds` says the countdown is not as asked, if it does: an
- * arm must answer a `triggerTime` after the venue's own `ts` and at most `seconds` (and a second) after it, a disable
- * (0) must answer `"0"`.
- */
-const countdownMismatch = (seconds: number, data: RfqCancel.CancelAllAfterData): string | undefined => {
-  const ts = DateTime.formatIso(data.ts)
-  const trigger = data.triggerTime
-  if (seconds === 0) {
-    return trigger._tag === "Disabled"
-      ? undefined
-      : `cancel-all-after --timeout 0 did not disable the countdown: the venue answered triggerTime ${DateTime.formatIso(trigger)} (ts ${ts}), not "0"`
-  }
-  if (trigger._tag === "Disabled") {
-    return `cancel-all-after --timeout ${seconds} did not arm the countdown: the venue answered triggerTime "0" (disabled, ts ${ts})`
-  }
-  const left = RfqCancel.countdownMillis(data)
-  if (left <= 0) {
-    return `cancel-all-after --timeout ${seconds} did not arm the countdown: the venue answered triggerTime ${DateTime.formatIso(trigger)}, not after its own ts ${ts}`
-  }
-  // a longer countdown would leave the quotes live for longer than asked if nothing re-arms it
-  return left > seconds * 1000 + countdownSlackMillis
-    ? `cancel-all-after --timeout ${seconds} armed a longer countdown: the venue answered triggerTime ${DateTime.formatIso(trigger)}, ${left / 1000} s after its own ts ${ts}`
-    : undefined
-}
-
-/** How much longer than asked the venue's countdown may be (its `triggerTime` and `ts` may be whole seconds). */
-const countdownSlackMillis = 1000
-
 /** Prints cancel-all-after's result; fails with exit code 1 (the answer on stderr) if the countdown is not as asked. */
 const reportCountdown = (
   o: Common,
   seconds: number,
   result: RfqCancel.CancelAllAfterData
 ): Effect.Effect<void, ExitWith> => {
-  const mismatch = countdownMismatch(seconds, result)
-  return mismatch === undefined
+  const problem = RfqCancel.countdownProblem(seconds * 1000, result)
+  return problem === undefined
     ? report(o, result)
     : Effect.gen(function* () {
-        yield* Console.error(`error: ${mismatch}`)
+        yield* Console.error(`error: cancel-all-after --timeout ${seconds} ${problem}`)
         if (o.json) yield* Console.log(JSON.stringify(result, jsonReplacer))
         return yield* new ExitWith({ code: 1 })
       })

@@ -41,12 +41,14 @@ export const showValue = (value: unknown): string => {
 const digits = /^(0|[1-9][0-9]{0,15})$/
 
 /**
- * Values below this are read as Unix seconds, values at or above it as Unix milliseconds. `1e12` ms is
- * 2001-09-09, `1e12` s is the year 33658, so every plausible timestamp is unambiguous.
+ * Whether an epoch number is Unix seconds rather than milliseconds: from `1e9` up to `1e12`. `1e12` ms is
+ * 2001-09-09 and `1e12` s the year 33658, so every plausible timestamp is unambiguous. Below `1e9` (before
+ * 2001-09-09 in seconds, the first 11.5 days of 1970 in milliseconds) only a virtual clock such as the TestClock
+ * gives a value: it is read as milliseconds, as such a clock counts.
  *
  * @internal
  */
-export const secondsThreshold = 1e12
+export const isEpochSeconds = (value: number): boolean => value >= 1e9 && value < 1e12
 
 /** @internal */
 export const parseDigits = (input: string): number | undefined => (digits.test(input) ? Number(input) : undefined)
