@@ -65,6 +65,27 @@ describe("the cancel-all-after countdown", () => {
     })
   )
 
+  it.scoped("the countdown runs to a venue time: moving the venue clock (clockOffsetMs) moves it", () =>
+    Effect.gen(function* () {
+      const sim = yield* OkxSimulator.make({ accounts, countdownPaceMs: 10 })
+      yield* sim.createQuotes({ count: 2 })
+      const armed = yield* call(sim, "/api/v5/rfq/cancel-all-after", { body: { timeOut: "60" } })
+      assert.strictEqual(armed.json.data[0]!.triggerTime, "60000")
+      // 30 s back: at the Effect Clock's 60 s the venue clock reads 30 s, so nothing lapses yet
+      yield* sim.setFaults({ clockOffsetMs: -30_000 })
+      yield* TestClock.adjust("60 seconds")
+      yield* settle
+      assert.strictEqual(yield* states(sim), "active,active")
+      // then 100 s ahead: the venue clock (160 s) is past triggerTime, so it lapses at once
+      yield* sim.setFaults({ clockOffsetMs: 100_000 })
+      yield* settle
+      yield* TestClock.adjust("10 millis")
+      yield* settle
+      assert.strictEqual(yield* states(sim), "canceled,canceled")
+      assert.deepStrictEqual((yield* sim.state).cancelAllAfter, { triggerTime: "0" })
+    })
+  )
+
   it.scoped("once lapsed, re-arming does not stop the cancellations already under way", () =>
     Effect.gen(function* () {
       const sim = yield* OkxSimulator.make({ accounts, countdownPaceMs: 1000 })

@@ -381,6 +381,20 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
         yield* FiberSet.run(lapses, cancelOneByOne)
       })
 
+    /**
+     * Runs (or re-runs) `userId`'s countdown: it lapses when the venue clock reaches `triggerTime`. It sleeps on the
+     * Effect Clock for the time left by the venue clock, so a change of `clockOffsetMs` re-runs it (`setFaults`).
+     */
+    const runCountdown = (userId: string, triggerTime: number) =>
+      FiberMap.run(
+        countdowns,
+        userId
+      )(
+        Effect.flatMap(venueNow, (now) =>
+          Effect.zipRight(Effect.sleep(Duration.millis(Math.max(0, triggerTime - now))), lapse(userId))
+        )
+      )
+
     const stringParam = (body: Record<string, unknown>, name: string) => body[name]
 
     /**
@@ -662,10 +676,7 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
             const triggerTime = ctx.now + seconds * 1000
             triggers.set(ctx.userId, triggerTime)
             return Effect.as(
-              FiberMap.run(
-                countdowns,
-                ctx.userId
-              )(Effect.zipRight(Effect.sleep(Duration.seconds(seconds)), lapse(ctx.userId))),
+              runCountdown(ctx.userId, triggerTime),
               envelope("0", [{ triggerTime: String(triggerTime), ts: String(ctx.now) }])
             )
           })
@@ -739,8 +750,15 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
       clock,
       faults: () => faults,
       setFaults: (next) =>
-        Effect.sync(() => {
+        Effect.suspend(() => {
+          const moved = (next.clockOffsetMs ?? 0) !== (faults.clockOffsetMs ?? 0)
           faults = next
+          // the countdowns run to a venue time: a moved venue clock moves them
+          return moved
+            ? Effect.forEach(Array.from(triggers), ([userId, triggerTime]) => runCountdown(userId, triggerTime), {
+                discard: true
+              })
+            : Effect.void
         }),
       endpointFaults,
       random: Effect.suspend(() => random.next),
