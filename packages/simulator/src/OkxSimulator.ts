@@ -141,7 +141,8 @@ export type QuoteState = typeof internalSchema.QuoteState.Type
 export type RfqState = typeof internalSchema.RfqState.Type
 
 /**
- * A quote to create; every field has a default (fresh ids, the first account's User ID, `active`).
+ * A quote to create; every field has a default (fresh ids, the first account's User ID, `active`, valid for
+ * {@link defaultValidForMs}).
  *
  * @since 0.1.0
  * @category models
@@ -182,6 +183,8 @@ export interface Quote {
   readonly userId: string
   readonly cTime: string
   readonly uTime: string
+  /** When an active quote expires (state `expired`, `uTime` then). */
+  readonly validUntil: string
 }
 
 /**
@@ -195,7 +198,18 @@ export interface Rfq {
   readonly userId: string
   readonly cTime: string
   readonly uTime: string
+  /** When an active RFQ expires (state `expired`, `uTime` then). */
+  readonly validUntil: string
 }
+
+/**
+ * How long a quote or RFQ created without `validForMs` stays valid: 7 days, longer than any test or demo runs on
+ * the Effect Clock, so that seeded quotes stay active until cancelled.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultValidForMs: number = internalVenue.defaultValidForMs
 
 /**
  * One OKX request as the venue answered it. `at` is the venue clock in ms; `fault` says which fault changed the answer

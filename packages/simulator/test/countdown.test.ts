@@ -13,6 +13,38 @@ const settle = Effect.gen(function* () {
   }
 })
 
+describe("expiry", () => {
+  it.scoped(
+    "a quote or RFQ expires at validUntil: GET shows it expired, a cancel is 70400 / 70200, the countdown skips it",
+    () =>
+      Effect.gen(function* () {
+        const sim = yield* OkxSimulator.make({ accounts, countdownPaceMs: 10 })
+        const [short] = yield* sim.createQuotes({ count: 1, validForMs: 5_000 })
+        const [long] = yield* sim.createQuotes({ quotes: [{ quoteId: "q-long" }] })
+        const [rfq] = yield* sim.createRfqs({ rfqs: [{ rfqId: "r-short", validForMs: 5_000 }] })
+        assert.strictEqual(short!.validUntil, "5000")
+        assert.strictEqual(long!.validUntil, String(OkxSimulator.defaultValidForMs))
+        yield* TestClock.adjust("4999 millis")
+        assert.strictEqual(yield* states(sim), "active,active")
+        yield* TestClock.adjust("1 millis")
+        const listed = yield* call(sim, `/api/v5/rfq/quotes?quoteId=${short!.quoteId}`)
+        assert.deepStrictEqual(
+          [listed.json.data[0]!.state, listed.json.data[0]!.uTime, listed.json.data[0]!.validUntil],
+          ["expired", "5000", "5000"]
+        )
+        const cancel = yield* call(sim, "/api/v5/rfq/cancel-quote", { body: { quoteId: short!.quoteId } })
+        assert.strictEqual(cancel.json.data[0]!.sCode, "70400")
+        const cancelRfq = yield* call(sim, "/api/v5/rfq/cancel-rfq", { body: { rfqId: rfq!.rfqId } })
+        assert.strictEqual(cancelRfq.json.data[0]!.sCode, "70200")
+        // the countdown's lapse cancels only what is still active
+        yield* call(sim, "/api/v5/rfq/cancel-all-after", { body: { timeOut: "10" } })
+        yield* TestClock.adjust("10 seconds")
+        yield* settle
+        assert.strictEqual(yield* states(sim), "expired,canceled")
+      })
+  )
+})
+
 describe("the cancel-all-after countdown", () => {
   it.scoped("lapses on the Effect Clock and cancels the user's active quotes one by one at the pace", () =>
     Effect.gen(function* () {

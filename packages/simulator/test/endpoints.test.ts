@@ -447,7 +447,8 @@ describe("control API", () => {
         "rfqId",
         "state",
         "uTime",
-        "userId"
+        "userId",
+        "validUntil"
       ])
       const explicit = yield* control<{ quotes: Array<OkxSimulator.Quote> }>(sim, "/sim/quotes", {
         quotes: [{ quoteId: "q-1", clQuoteId: "mine1", rfqId: "r-1", userId: other.userId }]

@@ -59,13 +59,17 @@ const Id = Schema.String.pipe(Schema.minLength(1))
 /** A client-supplied id as OKX allows it (1 to 32 letters and digits), or `""` for none. */
 const ClientId = Schema.String.pipe(Schema.pattern(/^[A-Za-z0-9]{0,32}$/))
 
+/** How long a quote or RFQ stays valid, in ms from its creation: it expires then (a positive integer). */
+const ValidForMs = Schema.Int.pipe(Schema.positive())
+
 /** @internal */
 export const QuoteSpec = Schema.Struct({
   quoteId: Schema.optional(Id),
   clQuoteId: Schema.optional(ClientId),
   rfqId: Schema.optional(Id),
   userId: Schema.optional(Id),
-  state: Schema.optional(QuoteState)
+  state: Schema.optional(QuoteState),
+  validForMs: Schema.optional(ValidForMs)
 })
 
 /** @internal */
@@ -73,19 +77,25 @@ export const RfqSpec = Schema.Struct({
   rfqId: Schema.optional(Id),
   clRfqId: Schema.optional(ClientId),
   userId: Schema.optional(Id),
-  state: Schema.optional(RfqState)
+  state: Schema.optional(RfqState),
+  validForMs: Schema.optional(ValidForMs)
 })
 
 const Count = Schema.Int.pipe(Schema.between(0, 100_000))
 
 /** @internal */
 export const CreateQuotes = Schema.Union(
-  Schema.Struct({ count: Count, userId: Schema.optional(Id), rfqId: Schema.optional(Id) }),
+  Schema.Struct({
+    count: Count,
+    userId: Schema.optional(Id),
+    rfqId: Schema.optional(Id),
+    validForMs: Schema.optional(ValidForMs)
+  }),
   Schema.Struct({ quotes: Schema.Array(QuoteSpec) })
 )
 
 /** @internal */
 export const CreateRfqs = Schema.Union(
-  Schema.Struct({ count: Count, userId: Schema.optional(Id) }),
+  Schema.Struct({ count: Count, userId: Schema.optional(Id), validForMs: Schema.optional(ValidForMs) }),
   Schema.Struct({ rfqs: Schema.Array(RfqSpec) })
 )

@@ -13,6 +13,54 @@ import { envelope, error, messageOf, type Reply } from "./wire.js"
 /** @internal */
 export class SimulatorError extends Data.TaggedError("SimulatorError")<{ readonly message: string }> {}
 
+/** @internal */
+export const defaultValidForMs = 7 * 86_400_000
+
+/**
+ * Records by the venue time they expire at, soonest first (a binary heap): each request takes the due ones off and
+ * turns those still active `expired`, in O(log n) each, however many records there are.
+ */
+class Expiries<R extends { readonly validUntil: number }> {
+  private readonly heap: Array<R> = []
+  add(record: R): void {
+    const heap = this.heap
+    heap.push(record)
+    let i = heap.length - 1
+    while (i > 0) {
+      const parent = (i - 1) >> 1
+      if (heap[parent]!.validUntil <= record.validUntil) break
+      heap[i] = heap[parent]!
+      i = parent
+    }
+    heap[i] = record
+  }
+  /** Takes off every record due at `now`, soonest first. */
+  takeDue(now: number, onDue: (record: R) => void): void {
+    const heap = this.heap
+    while (heap.length > 0 && heap[0]!.validUntil <= now) {
+      const due = heap[0]!
+      const last = heap.pop()!
+      if (heap.length > 0) {
+        let i = 0
+        while (true) {
+          const left = 2 * i + 1
+          if (left >= heap.length) break
+          const right = left + 1
+          const child = right < heap.length && heap[right]!.validUntil < heap[left]!.validUntil ? right : left
+          if (heap[child]!.validUntil >= last.validUntil) break
+          heap[i] = heap[child]!
+          i = child
+        }
+        heap[i] = last
+      }
+      onDue(due)
+    }
+  }
+  clear(): void {
+    this.heap.length = 0
+  }
+}
+
 interface QuoteRecord {
   /** Creation order (OKX's ids grow with time; the paging filters compare by it). */
   readonly seq: number
@@ -23,6 +71,8 @@ interface QuoteRecord {
   state: OkxSimulator.QuoteState
   readonly cTime: number
   uTime: number
+  /** Venue time at which an active quote expires. */
+  readonly validUntil: number
 }
 
 interface RfqRecord {
@@ -34,6 +84,8 @@ interface RfqRecord {
   state: OkxSimulator.RfqState
   readonly cTime: number
   uTime: number
+  /** Venue time at which an active RFQ expires. */
+  readonly validUntil: number
 }
 
 /** @internal */
@@ -135,6 +187,8 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
 
     const quotes = new Map<string, QuoteRecord>()
     const rfqs = new Map<string, RfqRecord>()
+    const quoteExpiries = new Expiries<QuoteRecord>()
+    const rfqExpiries = new Expiries<RfqRecord>()
     /** Per (User ID, endpoint): the arrival times in the current window that take a place in it. */
     const counted = new Map<string, Array<number>>()
     const triggers = new Map<string, number>()
@@ -150,6 +204,17 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
     const clock = Effect.map(Clock.currentTimeMillis, (raw) => ({ raw, venue: raw + (faults.clockOffsetMs ?? 0) }))
     const venueNow = Effect.map(clock, (c) => c.venue)
 
+    /** Turns the quotes and RFQs whose `validUntil` is due at `now` and that are still active `expired`. */
+    const expireDue = (now: number) => {
+      const expire = (record: { state: string; uTime: number; readonly validUntil: number }) => {
+        if (record.state !== "active") return
+        record.state = "expired"
+        record.uTime = record.validUntil
+      }
+      quoteExpiries.takeDue(now, expire)
+      rfqExpiries.takeDue(now, expire)
+    }
+
     const quoteView = (q: QuoteRecord): OkxSimulator.Quote => ({
       quoteId: q.quoteId,
       clQuoteId: q.clQuoteId,
@@ -157,7 +222,8 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
       state: q.state,
       userId: q.userId,
       cTime: String(q.cTime),
-      uTime: String(q.uTime)
+      uTime: String(q.uTime),
+      validUntil: String(q.validUntil)
     })
     const rfqView = (r: RfqRecord): OkxSimulator.Rfq => ({
       rfqId: r.rfqId,
@@ -165,7 +231,8 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
       state: r.state,
       userId: r.userId,
       cTime: String(r.cTime),
-      uTime: String(r.uTime)
+      uTime: String(r.uTime),
+      validUntil: String(r.validUntil)
     })
 
     const createQuotes = (input: OkxSimulator.CreateQuotesInput) =>
@@ -175,7 +242,8 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
             ? input.quotes
             : Array.from({ length: input.count }, () => ({
                 ...(input.userId !== undefined ? { userId: input.userId } : {}),
-                ...(input.rfqId !== undefined ? { rfqId: input.rfqId } : {})
+                ...(input.rfqId !== undefined ? { rfqId: input.rfqId } : {}),
+                ...(input.validForMs !== undefined ? { validForMs: input.validForMs } : {})
               }))
         const created: Array<QuoteRecord> = []
         for (const spec of specs) {
@@ -192,10 +260,14 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
             userId: spec.userId ?? defaultUserId,
             state: spec.state ?? "active",
             cTime: now,
-            uTime: now
+            uTime: now,
+            validUntil: now + (spec.validForMs ?? defaultValidForMs)
           })
         }
-        for (const q of created) quotes.set(q.quoteId, q)
+        for (const q of created) {
+          quotes.set(q.quoteId, q)
+          quoteExpiries.add(q)
+        }
         return Effect.succeed(created.map(quoteView))
       })
 
@@ -204,7 +276,10 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
         const specs: ReadonlyArray<OkxSimulator.RfqSpec> =
           "rfqs" in input
             ? input.rfqs
-            : Array.from({ length: input.count }, () => (input.userId !== undefined ? { userId: input.userId } : {}))
+            : Array.from({ length: input.count }, () => ({
+                ...(input.userId !== undefined ? { userId: input.userId } : {}),
+                ...(input.validForMs !== undefined ? { validForMs: input.validForMs } : {})
+              }))
         const created: Array<RfqRecord> = []
         for (const spec of specs) {
           const n = ++rfqSeq
@@ -219,10 +294,14 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
             userId: spec.userId ?? defaultUserId,
             state: spec.state ?? "active",
             cTime: now,
-            uTime: now
+            uTime: now,
+            validUntil: now + (spec.validForMs ?? defaultValidForMs)
           })
         }
-        for (const r of created) rfqs.set(r.rfqId, r)
+        for (const r of created) {
+          rfqs.set(r.rfqId, r)
+          rfqExpiries.add(r)
+        }
         return Effect.succeed(created.map(rfqView))
       })
 
@@ -369,6 +448,7 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
           (quoteId, i) =>
             Effect.flatMap(i === 0 ? Effect.void : Effect.sleep(pace), () =>
               Effect.map(venueNow, (now) => {
+                expireDue(now)
                 const q = quotes.get(quoteId)
                 if (q !== undefined && q.state === "active") {
                   q.state = "canceled"
@@ -507,7 +587,7 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
                 state: x.state,
                 quoteSide: "buy",
                 traderCode: "SIMMAKER",
-                validUntil: String(x.cTime + 60_000),
+                validUntil: String(x.validUntil),
                 reason: "",
                 cTime: String(x.cTime),
                 uTime: String(x.uTime),
@@ -535,7 +615,7 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
                 clRfqId: x.clRfqId,
                 state: x.state,
                 traderCode: "SIMTAKER",
-                validUntil: String(x.cTime + 300_000),
+                validUntil: String(x.validUntil),
                 counterparties: [],
                 legs: [],
                 cTime: String(x.cTime),
@@ -712,7 +792,8 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
     }
 
     const state = (limitRequests?: number) =>
-      Effect.sync((): OkxSimulator.State => {
+      Effect.map(venueNow, (now): OkxSimulator.State => {
+        expireDue(now)
         const byUser: Record<string, { readonly triggerTime: string }> = {}
         for (const account of accounts.values()) byUser[account.userId] = { triggerTime: "0" }
         for (const [userId, t] of triggers) byUser[userId] = { triggerTime: String(t) }
@@ -733,6 +814,8 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
       yield* FiberSet.clear(lapses)
       quotes.clear()
       rfqs.clear()
+      quoteExpiries.clear()
+      rfqExpiries.clear()
       counted.clear()
       triggers.clear()
       requests = []
@@ -744,9 +827,24 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
     })
     yield* initialise
 
+    // every OKX request first sees what expired by its arrival
+    const expiringRoutes: Record<string, Route> = Object.fromEntries(
+      Object.entries(routes).map(([path, route]) => [
+        path,
+        {
+          ...route,
+          handle: (ctx: HandlerContext) =>
+            Effect.suspend(() => {
+              expireDue(ctx.now)
+              return route.handle(ctx)
+            })
+        }
+      ])
+    )
+
     return {
       accounts,
-      routes,
+      routes: expiringRoutes,
       clock,
       faults: () => faults,
       setFaults: (next) =>
