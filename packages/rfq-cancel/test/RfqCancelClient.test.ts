@@ -797,9 +797,10 @@ describe("RfqCancelClient requests and results", () => {
         const result = yield* drive(client.cancelBatchQuotes({ clQuoteIds: ["A", "B"] }))
         assert.deepStrictEqual(
           result.items.map((item) => [item.quoteId, item.clQuoteId, item.outcome._tag]),
+          // the items without clQuoteId are named by the ids they stand for
           [
-            ["1", "", "Cancelled"],
-            ["2", "", "Cancelled"]
+            ["1", "A", "Cancelled"],
+            ["2", "B", "Cancelled"]
           ]
         )
         // the first answer's message described the first answer

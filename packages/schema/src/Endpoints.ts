@@ -190,22 +190,41 @@ const accountFor = <Item extends { readonly outcome: RfqCancel.ItemOutcome }>(
   result: ItemsResult<Item>,
   ids: ReadonlyArray<string>,
   keyOf: (item: Item) => string,
-  itemFor: (id: string, outcome: RfqCancel.ItemOutcome) => Item
+  itemFor: (id: string, outcome: RfqCancel.ItemOutcome) => Item,
+  named: (item: Item, id: string) => Item
 ): ItemsResult<Item> => {
   // the common case, one id answered by its item, without building a set
   if (ids.length === 1 && result.items.length > 0 && keyOf(result.items[0]!) === ids[0]) return result
   const keys = new Set(result.items.map(keyOf))
-  const anonymous = result.items.reduce((n, item) => (keyOf(item) === "" ? n + 1 : n), 0)
   const missing = ids.filter((id) => !keys.has(id))
-  if (missing.length === 0 || anonymous >= missing.length) return result
+  if (missing.length === 0) return result
+  // items without the asked field (a venue that leaves it out) stand for the ids no item names when that is
+  // unambiguous: as many of them as such ids, and (if several) all with the same outcome, so that the order of the
+  // answer does not matter
+  const anonymous = result.items.filter((item) => keyOf(item) === "")
+  const first = anonymous[0]?.outcome
+  if (
+    first !== undefined &&
+    anonymous.length === missing.length &&
+    anonymous.every((item) => item.outcome._tag === first._tag && item.outcome.sCode === first.sCode)
+  ) {
+    let next = 0
+    return { ...result, items: result.items.map((item) => (keyOf(item) === "" ? named(item, missing[next++]!) : item)) }
+  }
   const top = result.topLevel
   // the venue's code for the whole request says what became of its only id; of several, it does not say which
   const outcome: RfqCancel.ItemOutcome =
-    top === undefined
-      ? { _tag: "Unanswered", sCode: "", sMsg: "the venue's answer has no item for this id" }
-      : ids.length === 1
-        ? RfqCancel.itemOutcome(top.code, top.msg)
-        : { _tag: "Rejected", sCode: top.code, sMsg: top.msg }
+    anonymous.length > 0
+      ? {
+          _tag: "Unanswered",
+          sCode: "",
+          sMsg: "the venue's answer has items without an id: which is this id's is unknown"
+        }
+      : top === undefined
+        ? { _tag: "Unanswered", sCode: "", sMsg: "the venue's answer has no item for this id" }
+        : ids.length === 1
+          ? RfqCancel.itemOutcome(top.code, top.msg)
+          : { _tag: "Rejected", sCode: top.code, sMsg: top.msg }
   const items = [...result.items, ...missing.map((id) => itemFor(id, outcome))]
   return { ...result, code: items.some((item) => item.outcome._tag === "Cancelled") ? "2" : "1", items }
 }
@@ -227,7 +246,9 @@ export interface Requested {
  * has no item for gets an item with outcome `Unanswered` (appended in request order), so that a venue answering
  * with fewer items than ids, or with items for other ids, cannot pass for a complete cancel. Items the venue sent
  * are all kept. When the venue answered the whole request with an item's code (`topLevel`, such as `"70001"`), a
- * single id gets that code's outcome (`NotFound`), several ids get `Rejected` with it.
+ * single id gets that code's outcome (`NotFound`), several ids get `Rejected` with it. Items without the asked field
+ * (`quoteId`, or `clQuoteId` when cancelling by client id) take the ids no item names when that is unambiguous: one
+ * such item for one such id, or as many as ids all with the same outcome; otherwise those ids are `Unanswered`.
  *
  * @since 0.1.0
  * @category results
@@ -240,7 +261,8 @@ export const accountForQuotes = (
     result,
     ids,
     (item) => (byClientId ? item.clQuoteId : item.quoteId),
-    (id, outcome) => (byClientId ? { quoteId: "", clQuoteId: id, outcome } : { quoteId: id, clQuoteId: "", outcome })
+    (id, outcome) => (byClientId ? { quoteId: "", clQuoteId: id, outcome } : { quoteId: id, clQuoteId: "", outcome }),
+    (item, id) => (byClientId ? { ...item, clQuoteId: id } : { ...item, quoteId: id })
   )
 
 /**
@@ -257,7 +279,8 @@ export const accountForRfqs = (
     result,
     ids,
     (item) => (byClientId ? item.clRfqId : item.rfqId),
-    (id, outcome) => (byClientId ? { rfqId: "", clRfqId: id, outcome } : { rfqId: id, clRfqId: "", outcome })
+    (id, outcome) => (byClientId ? { rfqId: "", clRfqId: id, outcome } : { rfqId: id, clRfqId: "", outcome }),
+    (item, id) => (byClientId ? { ...item, clRfqId: id } : { ...item, rfqId: id })
   )
 
 /**

@@ -165,6 +165,38 @@ describe("interpret: results", () => {
     assert.strictEqual(result.items[0].outcome._tag, "NotFound")
   })
 
+  it("items without the asked id take the ids no item names only when that is unambiguous", () => {
+    const items = (...outcomes: ReadonlyArray<readonly [quoteId: string, sCode: string]>) =>
+      right(
+        Endpoints.interpret(
+          Endpoints.cancelBatchQuotes,
+          ok({ code: "0", msg: "", data: outcomes.map(([quoteId, sCode]) => ({ quoteId, sCode, sMsg: "" })) })
+        )
+      )
+    const view = (result: Endpoints.ItemsResult<RfqCancel.QuoteCancellation>) =>
+      result.items.map((item) => `${item.quoteId}/${item.clQuoteId} ${item.outcome._tag}`)
+    // one item without quoteId for the one id asked: that id's
+    assert.deepStrictEqual(view(Endpoints.accountForQuotes(items(["", "0"]), { ids: ["101"], byClientId: false })), [
+      "101/ Cancelled"
+    ])
+    // by client id, two items without clQuoteId and with the same outcome: both ids cancelled
+    const byClient = { ids: ["a1", "b2"], byClientId: true }
+    assert.deepStrictEqual(view(Endpoints.accountForQuotes(items(["11", "0"], ["12", "0"]), byClient)), [
+      "11/a1 Cancelled",
+      "12/b2 Cancelled"
+    ])
+    // different outcomes: which id is still live is unknown, so both are Unanswered beside the venue's items
+    const mixed = Endpoints.accountForQuotes(items(["12", "70001"], ["11", "0"]), byClient)
+    assert.deepStrictEqual(view(mixed), ["12/ NotFound", "11/ Cancelled", "/a1 Unanswered", "/b2 Unanswered"])
+    assert.strictEqual(mixed.code, "2")
+    // fewer such items than ids: the same
+    assert.deepStrictEqual(view(Endpoints.accountForQuotes(items(["11", "0"]), byClient)), [
+      "11/ Cancelled",
+      "/a1 Unanswered",
+      "/b2 Unanswered"
+    ])
+  })
+
   it("an item's code for the whole request is an all-failed result naming it, with whatever items came", () => {
     for (const code of Endpoints.itemCodes) {
       const result = right(Endpoints.interpret(Endpoints.cancelQuote, ok({ code, msg: "m", data: [] })))
