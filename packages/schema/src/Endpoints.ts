@@ -186,6 +186,21 @@ const itemsEndpoint = <
  * as a whole (`topLevel`) gives its unmatched ids that code instead of `Unanswered`: its outcome for a single id,
  * `Rejected` with it for several, since the code does not say which of them it is about.
  */
+/**
+ * The result with the code its items say (`"0"` all cancelled, `"1"` none, `"2"` some), whatever the envelope said:
+ * a venue answering `"0"` beside an item it did not cancel must not pass for a complete cancel.
+ */
+const codeOfItems = <Item extends { readonly outcome: RfqCancel.ItemOutcome }>(
+  result: ItemsResult<Item>
+): ItemsResult<Item> => {
+  if (result.items.length === 0) return result
+  let cancelled = 0
+  for (const item of result.items) if (item.outcome._tag === "Cancelled") cancelled++
+  const code = cancelled === result.items.length ? "0" : cancelled === 0 ? "1" : "2"
+  // the venue's msg described its own code
+  return code === result.code ? result : { ...result, code, msg: "" }
+}
+
 const accountFor = <Item extends { readonly outcome: RfqCancel.ItemOutcome }>(
   result: ItemsResult<Item>,
   ids: ReadonlyArray<string>,
@@ -194,10 +209,10 @@ const accountFor = <Item extends { readonly outcome: RfqCancel.ItemOutcome }>(
   named: (item: Item, id: string) => Item
 ): ItemsResult<Item> => {
   // the common case, one id answered by its item, without building a set
-  if (ids.length === 1 && result.items.length > 0 && keyOf(result.items[0]!) === ids[0]) return result
+  if (ids.length === 1 && result.items.length > 0 && keyOf(result.items[0]!) === ids[0]) return codeOfItems(result)
   const keys = new Set(result.items.map(keyOf))
   const missing = ids.filter((id) => !keys.has(id))
-  if (missing.length === 0) return result
+  if (missing.length === 0) return codeOfItems(result)
   // items without the asked field (a venue that leaves it out) stand for the ids no item names when that is
   // unambiguous: as many of them as such ids, and (if several) all with the same outcome, so that the order of the
   // answer does not matter
@@ -209,7 +224,10 @@ const accountFor = <Item extends { readonly outcome: RfqCancel.ItemOutcome }>(
     anonymous.every((item) => item.outcome._tag === first._tag && item.outcome.sCode === first.sCode)
   ) {
     let next = 0
-    return { ...result, items: result.items.map((item) => (keyOf(item) === "" ? named(item, missing[next++]!) : item)) }
+    return codeOfItems({
+      ...result,
+      items: result.items.map((item) => (keyOf(item) === "" ? named(item, missing[next++]!) : item))
+    })
   }
   const top = result.topLevel
   // the venue's code for the whole request says what became of its only id; of several, it does not say which
@@ -249,6 +267,8 @@ export interface Requested {
  * single id gets that code's outcome (`NotFound`), several ids get `Rejected` with it. Items without the asked field
  * (`quoteId`, or `clQuoteId` when cancelling by client id) take the ids no item names when that is unambiguous: one
  * such item for one such id, or as many as ids all with the same outcome; otherwise those ids are `Unanswered`.
+ * The result's `code` is the one its items say (`"0"` only when every item is `Cancelled`), whatever the envelope
+ * said.
  *
  * @since 0.1.0
  * @category results

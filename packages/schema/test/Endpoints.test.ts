@@ -165,6 +165,23 @@ describe("interpret: results", () => {
     assert.strictEqual(result.items[0].outcome._tag, "NotFound")
   })
 
+  it("the code is the one the items say: an envelope 0 beside an item not cancelled is not a complete cancel", () => {
+    const answer = (code: string, sCodes: ReadonlyArray<string>) =>
+      Endpoints.accountForQuotes(
+        right(
+          Endpoints.interpret(
+            Endpoints.cancelBatchQuotes,
+            ok({ code, msg: "", data: sCodes.map((sCode, i) => ({ quoteId: String(i + 1), sCode, sMsg: "" })) })
+          )
+        ),
+        { ids: sCodes.map((_, i) => String(i + 1)), byClientId: false }
+      ).code
+    assert.strictEqual(answer("0", ["70400"]), "1")
+    assert.strictEqual(answer("0", ["0", "70001"]), "2")
+    assert.strictEqual(answer("2", ["0", "0"]), "0")
+    assert.strictEqual(answer("0", ["0", "0"]), "0")
+  })
+
   it("items without the asked id take the ids no item names only when that is unambiguous", () => {
     const items = (...outcomes: ReadonlyArray<readonly [quoteId: string, sCode: string]>) =>
       right(
