@@ -24,6 +24,14 @@ const start = (venue: FakeVenue, options: DeadMansSwitch.Options) =>
 const arms = (venue: FakeVenue) =>
   Effect.map(venue.seen, (seen) => seen.filter((s) => s.path === armPath && s.body.timeOut !== "0"))
 
+/** From now on the venue answers every arm (or, with `disarms`, every disarm) with code 0 and this item. */
+const answerArms = (venue: FakeVenue, item: { readonly triggerTime: string; readonly ts: string }, disarms = false) =>
+  venue.setFault((s) =>
+    s.path === armPath && (s.body.timeOut === "0") === disarms
+      ? { _tag: "http", status: 200, body: JSON.stringify({ code: "0", msg: "", data: [item] }) }
+      : undefined
+  )
+
 describe("DeadMansSwitch", () => {
   it.scoped("validates timeout, interval and attempt timeout, naming the field", () =>
     Effect.sync(() => {
@@ -145,15 +153,7 @@ describe("DeadMansSwitch", () => {
       Effect.gen(function* () {
         const venue = yield* makeFakeVenue
         // the seed page's example answer to its timeOut "60": 60 s between ts and triggerTime, in seconds, in 2020
-        yield* venue.setFault((s) =>
-          s.path === armPath && s.body.timeOut !== "0"
-            ? {
-                _tag: "http",
-                status: 200,
-                body: '{"code":"0","msg":"","data":[{"triggerTime":"1587971460","ts":"1587971400"}]}'
-              }
-            : undefined
-        )
+        yield* answerArms(venue, { triggerTime: "1587971460", ts: "1587971400" })
         const { dms, history } = yield* start(venue, {
           timeout: "60 seconds",
           interval: "2 seconds",
@@ -166,15 +166,7 @@ describe("DeadMansSwitch", () => {
         assert.strictEqual(DateTime.toEpochMillis(status.deadline), 4000 + 60_000)
         assert.isFalse((yield* history).some((h) => h.status._tag !== "Arming" && h.status._tag !== "Armed"))
         // a triggerTime not after ts arms nothing: a failed re-arm
-        yield* venue.setFault((s) =>
-          s.path === armPath
-            ? {
-                _tag: "http",
-                status: 200,
-                body: '{"code":"0","msg":"","data":[{"triggerTime":"1587971400","ts":"1587971400"}]}'
-              }
-            : undefined
-        )
+        yield* answerArms(venue, { triggerTime: "1587971400", ts: "1587971400" })
         yield* TestClock.adjust("2 seconds")
         const atRisk = yield* dms.status
         if (atRisk._tag !== "AtRisk") return assert.fail(atRisk._tag)
@@ -186,15 +178,7 @@ describe("DeadMansSwitch", () => {
     Effect.gen(function* () {
       const venue = yield* makeFakeVenue
       // asked 10 s, the venue arms 60 s: after a stall the quotes would stay live 50 s longer than the status says
-      yield* venue.setFault((s) =>
-        s.path === armPath && s.body.timeOut !== "0"
-          ? {
-              _tag: "http",
-              status: 200,
-              body: '{"code":"0","msg":"","data":[{"triggerTime":"1587971460","ts":"1587971400"}]}'
-            }
-          : undefined
-      )
+      yield* answerArms(venue, { triggerTime: "1587971460", ts: "1587971400" })
       const { dms, history } = yield* start(venue, { timeout: "10 seconds", interval: "2 seconds" })
       yield* TestClock.adjust("5 seconds")
       const status = yield* dms.status
@@ -434,15 +418,7 @@ describe("DeadMansSwitch shutdown", () => {
         onExit: "disarm-only"
       })
       yield* TestClock.adjust("3 seconds")
-      yield* venue.setFault((s) =>
-        s.path === armPath && s.body.timeOut === "0"
-          ? {
-              _tag: "http",
-              status: 200,
-              body: '{"code":"0","msg":"","data":[{"triggerTime":"1587971410000","ts":"1587971400000"}]}'
-            }
-          : undefined
-      )
+      yield* answerArms(venue, { triggerTime: "1587971410000", ts: "1587971400000" }, true)
       const shuttingDown = yield* Effect.fork(Effect.either(dms.shutdown))
       yield* TestClock.adjust("5 seconds")
       const outcome = yield* Fiber.join(shuttingDown)
