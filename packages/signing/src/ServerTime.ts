@@ -113,11 +113,11 @@ export interface Options {
 export const path = "/api/v5/public/time"
 
 /**
- * The largest offset a sample may show: a day. A venue's clock a day or more away from the local one is not skew but
- * a misread answer (a `ts` in seconds read as milliseconds is 55 years off), and signing with it would only earn
- * 50102s.
+ * Whether a venue's `ts` is Unix seconds rather than the milliseconds OKX sends: from `1e9` (2001-09-09 in seconds)
+ * up to `1e12` (2001-09-09 in milliseconds). Read as milliseconds it would be 55 years off, and signing with that
+ * offset would only earn 50102s. Smaller values come from virtual clocks (the TestClock starts at 0) and are kept.
  */
-const maxOffsetMillis = 86_400_000
+const inSeconds = (ts: number) => ts >= 1e9 && ts < 1e12
 
 const median = (sorted: ReadonlyArray<{ readonly offset: number; readonly rtt: number }>) =>
   sorted[Math.floor((sorted.length - 1) / 2)]!
@@ -158,20 +158,20 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
       const ts = parseServerTs(body)
       if (Option.isNone(ts)) return Option.none()
       const rtt = received - sent
-      return Option.some({ offset: ts.value - (sent + rtt / 2), rtt })
+      return Option.some({ ts: ts.value, offset: ts.value - (sent + rtt / 2), rtt })
     }).pipe(Effect.scoped, Effect.timeout(sampleTimeout), Effect.option, Effect.map(Option.flatten))
 
     const sync = Effect.gen(function* () {
       const results = yield* Effect.forEach(Array.from({ length: samples }), () => sample)
       const answered = results.flatMap((r) => (Option.isSome(r) ? [r.value] : []))
-      const ok = answered.filter((r) => Math.abs(r.offset) < maxOffsetMillis).sort((a, b) => a.offset - b.offset)
+      const ok = answered.filter((r) => !inSeconds(r.ts)).sort((a, b) => a.offset - b.offset)
       if (ok.length === 0) {
-        const far = answered[0]
+        const seconds = answered[0]
         return yield* new ServerTimeError({
           description:
-            far === undefined
+            seconds === undefined
               ? `no valid answer from ${url} in ${samples} samples`
-              : `the time from ${url} is ${(Math.abs(far.offset) / maxOffsetMillis).toFixed(1)} days from the local clock: not a clock offset (a ts in seconds, not milliseconds?)`
+              : `the time from ${url} (ts ${seconds.ts}) is in seconds, not the milliseconds OKX sends: not used`
         })
       }
       const kept = median(ok)

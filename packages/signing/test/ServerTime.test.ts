@@ -83,22 +83,27 @@ describe("ServerTime", () => {
     })
   )
 
-  it.scoped(
-    "a time a day or more from the local clock (a ts in seconds) is no offset: it stays 0, the error says why",
-    () =>
-      Effect.gen(function* () {
-        yield* TestClock.setTime(1_795_000_000_000)
-        const venue = yield* fakeClient(() =>
-          Effect.map(TestClock.currentTimeMillis, (now) =>
-            Response.json({ code: "0", msg: "", data: [{ ts: String(Math.floor(now / 1000)) }] })
-          )
+  it.scoped("a ts in seconds is not used: the offset stays 0 and the error says why; a large offset in ms is", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(1_795_000_000_000)
+      const venue = yield* fakeClient(() =>
+        Effect.map(TestClock.currentTimeMillis, (now) =>
+          Response.json({ code: "0", msg: "", data: [{ ts: String(Math.floor(now / 1000)) }] })
         )
-        const time = yield* ServerTime.make({ baseUrl, samples: 2 }).pipe(Effect.provide(venue.layer))
-        assert.strictEqual(yield* time.offsetMillis, 0)
-        const result = yield* Effect.either(time.resync)
-        if (Either.isRight(result)) return assert.fail("the sync succeeded")
-        assert.include(result.left.message, "days from the local clock: not a clock offset")
-      })
+      )
+      const time = yield* ServerTime.make({ baseUrl, samples: 2 }).pipe(Effect.provide(venue.layer))
+      assert.strictEqual(yield* time.offsetMillis, 0)
+      const result = yield* Effect.either(time.resync)
+      if (Either.isRight(result)) return assert.fail("the sync succeeded")
+      assert.include(result.left.message, "is in seconds, not the milliseconds OKX sends")
+      // a venue clock far from a virtual one, in milliseconds (a simulator with clockOffsetMs under the TestClock)
+      yield* TestClock.setTime(0)
+      const far = yield* fakeClient(() => timeAnswer(1_700_000_000_000, 10))
+      const synced = yield* ServerTime.make({ baseUrl, samples: 1, initialWait: "1 second" }).pipe(
+        Effect.provide(far.layer)
+      )
+      assert.strictEqual(yield* synced.offsetMillis, 1_700_000_000_000)
+    })
   )
 
   it.scoped("lazy: sends nothing until the offset is first used, then syncs once", () =>
