@@ -595,7 +595,7 @@ export const make = (
                     Effect.zipRight(Effect.either(send(resend, ids))),
                     Effect.flatMap((sent) =>
                       Either.isRight(sent)
-                        ? settle(items.whole ? sent.right : Internal.replaceItems(result, sent.right, keyOf, ids.ids))
+                        ? settle(items.whole ? sent.right : Internal.replaceItems(result, sent.right, keyOf))
                         : // the re-send's error is final, or its budget is spent: the call ends with what is known
                           Effect.as(
                             Effect.logDebug("re-send failed", sent.left.message),

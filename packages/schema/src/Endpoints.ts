@@ -61,8 +61,10 @@ export type AnyEndpoint = Endpoint<
 >
 
 /**
- * The result of a single or batch cancel: the envelope `code` (`"0"` all cancelled, `"1"` all failed, `"2"`
- * partial), its `msg`, and EVERY item of `data[]` with its ids and tagged `outcome`, in the venue's order.
+ * The result of a single or batch cancel: the `code` (`"0"` all cancelled, `"1"` all failed, `"2"` partial), its
+ * `msg`, and EVERY item of `data[]` with its ids and tagged `outcome`, in the venue's order. `interpret` gives the
+ * envelope's code; `accountForQuotes` / `accountForRfqs` (which the client applies) make it the one the items say
+ * (`withItems`).
  *
  * @since 0.1.0
  * @category results
@@ -178,29 +180,29 @@ const itemsEndpoint = <
 }
 
 /**
- * `result` with an `Unanswered` item appended for every requested id the venue's answer has no item for. An item
- * matches an id by `keyOf` (the id field the request used). Items whose key is empty (a venue that left out the
- * client id) cannot say which ids they answer: they account for the unmatched ids only when there are at least as
- * many of them; otherwise every unmatched id is `Unanswered`, since naming some as answered would be a guess. When
- * items are added the code becomes `"2"` if any item was cancelled, else `"1"`. A result the venue gave one code for
- * as a whole (`topLevel`) gives its unmatched ids that code instead of `Unanswered`: its outcome for a single id,
- * `Rejected` with it for several, since the code does not say which of them it is about.
+ * `result` with `items` in its place and the code they say: `"0"` when every item is `Cancelled`, `"1"` when none
+ * is, else `"2"` (no items: the code stays). When the code changes, the venue's `msg` and `topLevel` go: they
+ * described its own code. A venue answering `"0"` beside an item it did not cancel must not pass for a complete
+ * cancel.
+ *
+ * @since 0.1.0
+ * @category results
  */
-/**
- * The result with the code its items say (`"0"` all cancelled, `"1"` none, `"2"` some), whatever the envelope said:
- * a venue answering `"0"` beside an item it did not cancel must not pass for a complete cancel.
- */
-const codeOfItems = <Item extends { readonly outcome: RfqCancel.ItemOutcome }>(
-  result: ItemsResult<Item>
+export const withItems = <Item extends { readonly outcome: RfqCancel.ItemOutcome }>(
+  result: ItemsResult<Item>,
+  items: ReadonlyArray<Item>
 ): ItemsResult<Item> => {
-  if (result.items.length === 0) return result
+  if (items.length === 0) return items === result.items ? result : { ...result, items }
   let cancelled = 0
-  for (const item of result.items) if (item.outcome._tag === "Cancelled") cancelled++
-  const code = cancelled === result.items.length ? "0" : cancelled === 0 ? "1" : "2"
-  // the venue's msg described its own code
-  return code === result.code ? result : { ...result, code, msg: "" }
+  for (const item of items) if (item.outcome._tag === "Cancelled") cancelled++
+  const code = cancelled === items.length ? "0" : cancelled === 0 ? "1" : "2"
+  if (code !== result.code) return { _tag: "Items", code, msg: "", items }
+  return items === result.items ? result : { ...result, items }
 }
 
+/**
+ * `result` with an item for every requested id (`accountForQuotes`); `keyOf` reads the id field the request used.
+ */
 const accountFor = <Item extends { readonly outcome: RfqCancel.ItemOutcome }>(
   result: ItemsResult<Item>,
   ids: ReadonlyArray<string>,
@@ -209,10 +211,11 @@ const accountFor = <Item extends { readonly outcome: RfqCancel.ItemOutcome }>(
   named: (item: Item, id: string) => Item
 ): ItemsResult<Item> => {
   // the common case, one id answered by its item, without building a set
-  if (ids.length === 1 && result.items.length > 0 && keyOf(result.items[0]!) === ids[0]) return codeOfItems(result)
+  if (ids.length === 1 && result.items.length > 0 && keyOf(result.items[0]!) === ids[0])
+    return withItems(result, result.items)
   const keys = new Set(result.items.map(keyOf))
   const missing = ids.filter((id) => !keys.has(id))
-  if (missing.length === 0) return codeOfItems(result)
+  if (missing.length === 0) return withItems(result, result.items)
   // items without the asked field (a venue that leaves it out) stand for the ids no item names when that is
   // unambiguous: as many of them as such ids, and (if several) all with the same outcome, so that the order of the
   // answer does not matter
@@ -224,10 +227,10 @@ const accountFor = <Item extends { readonly outcome: RfqCancel.ItemOutcome }>(
     anonymous.every((item) => item.outcome._tag === first._tag && item.outcome.sCode === first.sCode)
   ) {
     let next = 0
-    return codeOfItems({
-      ...result,
-      items: result.items.map((item) => (keyOf(item) === "" ? named(item, missing[next++]!) : item))
-    })
+    return withItems(
+      result,
+      result.items.map((item) => (keyOf(item) === "" ? named(item, missing[next++]!) : item))
+    )
   }
   const top = result.topLevel
   // the venue's code for the whole request says what became of its only id; of several, it does not say which
@@ -243,8 +246,7 @@ const accountFor = <Item extends { readonly outcome: RfqCancel.ItemOutcome }>(
         : ids.length === 1
           ? RfqCancel.itemOutcome(top.code, top.msg)
           : { _tag: "Rejected", sCode: top.code, sMsg: top.msg }
-  const items = [...result.items, ...missing.map((id) => itemFor(id, outcome))]
-  return { ...result, code: items.some((item) => item.outcome._tag === "Cancelled") ? "2" : "1", items }
+  return withItems(result, [...result.items, ...missing.map((id) => itemFor(id, outcome))])
 }
 
 /**

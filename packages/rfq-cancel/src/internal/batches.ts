@@ -1,5 +1,4 @@
-import type { Endpoints, RfqCancel } from "@okx-rfq/schema"
-import { OkxError } from "@okx-rfq/schema"
+import { Endpoints, OkxError, type RfqCancel } from "@okx-rfq/schema"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 
@@ -99,50 +98,28 @@ export const isPassing = (outcome: RfqCancel.ItemOutcome): boolean =>
   outcome._tag === "Rejected" && OkxError.retryRuleForCode(outcome.sCode) === "backoff"
 
 /**
- * `result` with the items of `fresh` (the answer to a re-send of `asked`) in place of those with the same id (by
- * `key`). `fresh` has been accounted for (`Endpoints.accountForQuotes`), so its items without an id (a venue that
- * leaves `clQuoteId` out) are at least as many as the asked ids no item names, and stand for them in order; an item of
- * `result` without an id is never replaced. The code is made to match (see `withCode`).
+ * `result` with the items of `fresh` (the answer to a re-send) in place of those with the same id (by `key`).
+ * `fresh` has been accounted for (`Endpoints.accountForQuotes`), so every id it asked for has an item named by it
+ * (items the venue left without an id are named, or their ids made `Unanswered`); an item of `result` without an id
+ * is never replaced. The code is made to match (`Endpoints.withItems`).
  *
  * @internal
  */
 export const replaceItems = <Item extends { readonly outcome: RfqCancel.ItemOutcome }>(
   result: Endpoints.ItemsResult<Item>,
   fresh: Endpoints.ItemsResult<Item>,
-  key: (item: Item) => string,
-  asked: ReadonlyArray<string>
+  key: (item: Item) => string
 ): Endpoints.ItemsResult<Item> => {
   const byKey = new Map<string, Item>()
-  const anonymous: Array<Item> = []
   for (const item of fresh.items) {
     const k = key(item)
-    if (k === "") anonymous.push(item)
-    else byKey.set(k, item)
-  }
-  for (const id of asked) {
-    if (anonymous.length === 0) break
-    if (!byKey.has(id)) byKey.set(id, anonymous.shift()!)
+    if (k !== "") byKey.set(k, item)
   }
   const items = result.items.map((item) => {
     const k = key(item)
     return k === "" ? item : (byKey.get(k) ?? item)
   })
-  return withCode(result, items)
-}
-
-/**
- * `items` in place of `result`'s, the code made to match them: `"0"` when every item is cancelled, `"1"` when none
- * is, else `"2"`. When the code changes, the venue's message and `topLevel` go: they described the first answer.
- *
- * @internal
- */
-export const withCode = <Item extends { readonly outcome: RfqCancel.ItemOutcome }>(
-  result: Endpoints.ItemsResult<Item>,
-  items: ReadonlyArray<Item>
-): Endpoints.ItemsResult<Item> => {
-  const cancelled = items.filter((item) => item.outcome._tag === "Cancelled").length
-  const code = cancelled === items.length ? "0" : cancelled === 0 ? "1" : "2"
-  return code === result.code ? { ...result, items } : { _tag: "Items", code, msg: "", items }
+  return Endpoints.withItems(result, items)
 }
 
 /**
@@ -172,7 +149,7 @@ export const unanswered = <Item extends { readonly outcome: RfqCancel.ItemOutcom
     sCode: "",
     sMsg: `sent again after ${again[0]?.outcome.sCode ?? "a refusal"}, outcome unknown: ${reason}`
   }
-  return withCode(
+  return Endpoints.withItems(
     result,
     result.items.map((item) => (resent.has(item) ? withOutcome(item, outcome) : item))
   )
