@@ -39,6 +39,7 @@ import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as SubscriptionRef from "effect/SubscriptionRef"
 import * as FairScheduler from "./FairScheduler.js"
+import { mayHaveActed } from "./internal/batches.js"
 import { RfqCancelClient, type Service as Client } from "./RfqCancelClient.js"
 import type { RfqCancelError } from "./RfqCancelError.js"
 
@@ -50,9 +51,20 @@ import type { RfqCancelError } from "./RfqCancelError.js"
  * @since 0.1.0
  * @category models
  */
-export type FinalError = Exclude<Extract<RfqCancelError, { readonly retry: "never" }>, OkxError.DecodeError>
+export type FinalError =
+  | OkxError.AuthenticationFailed
+  | OkxError.PermissionDenied
+  | OkxError.InvalidRequest
+  | OkxError.UnknownCode
 
-const isFinal = (error: RfqCancelError): error is FinalError => error.retry === "never" && error._tag !== "DecodeError"
+const finalTags: ReadonlySet<string> = new Set<FinalError["_tag"]>([
+  "AuthenticationFailed",
+  "PermissionDenied",
+  "InvalidRequest",
+  "UnknownCode"
+])
+
+const isFinal = (error: RfqCancelError): error is FinalError => finalTags.has(error._tag)
 
 /**
  * The state of the protection.
@@ -140,7 +152,8 @@ export class SwitchStopped extends Data.TaggedError("SwitchStopped")<{ readonly 
 /**
  * The shutdown policy could not complete: `step` failed with `cause`. After a failed `cancel-all-quotes` the countdown
  * was left armed (if this switch had armed it), so the venue cancels every quote when it lapses; after a failed
- * `disarm` the countdown stays armed.
+ * `disarm` the countdown stays armed. `armed`: this switch armed the countdown, or may have (a re-arm answered with
+ * another countdown than asked, or unanswered after it may have reached the venue).
  *
  * @since 0.1.0
  * @category errors
@@ -343,6 +356,11 @@ export const makeWith = (
     const config = yield* settings(options)
     const status = yield* SubscriptionRef.make<Status>(Status.Arming())
     let deadline: number | undefined
+    /**
+     * A re-arm may have armed a countdown without setting `deadline`: answered with another countdown than asked (a
+     * longer one), or unanswered or unreadable after it may have reached the venue. The shutdown's messages say so.
+     */
+    let mayBeArmed = false
     let failures = 0
     let lastError: string | undefined
     let lastCause: RfqCancelError | undefined
@@ -423,6 +441,13 @@ export const makeWith = (
       }
       failures++
       lastCause = Either.isLeft(result) ? result.left : undefined
+      if (
+        Either.isRight(result)
+          ? result.right.triggerTime._tag === "Utc"
+          : mayHaveActed(result.left) || result.left._tag === "DecodeError"
+      ) {
+        mayBeArmed = true
+      }
       lastError = lastCause?.message ?? `cancel-all-after with timeOut ${Duration.toSeconds(config.timeout)} ${problem}`
       yield* Effect.logWarning("re-arming the countdown failed").pipe(Effect.annotateLogs({ failures, lastError }))
       if (lastCause !== undefined && deadline === undefined && isFinal(lastCause)) {
@@ -491,7 +516,7 @@ export const makeWith = (
         Effect.gen(function* () {
           yield* Deferred.succeed(stopped, undefined)
           yield* Fiber.interrupt(heartbeat)
-          yield* runPolicy(client, config.onExit, status, deadline !== undefined).pipe(
+          yield* runPolicy(client, config.onExit, status, deadline !== undefined || mayBeArmed).pipe(
             // while the countdown may still be armed (leave-armed, a failed shutdown) the watcher stays, so that the
             // status turns Expired when it lapses; it fires nothing once stopped
             Effect.ensuring(

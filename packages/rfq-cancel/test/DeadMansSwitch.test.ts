@@ -179,7 +179,11 @@ describe("DeadMansSwitch", () => {
       const venue = yield* makeFakeVenue
       // asked 10 s, the venue arms 60 s: after a stall the quotes would stay live 50 s longer than the status says
       yield* answerArms(venue, { triggerTime: "1587971460", ts: "1587971400" })
-      const { dms, history } = yield* start(venue, { timeout: "10 seconds", interval: "2 seconds" })
+      const { dms, history } = yield* start(venue, {
+        timeout: "10 seconds",
+        interval: "2 seconds",
+        onExit: "disarm-only"
+      })
       yield* TestClock.adjust("5 seconds")
       const status = yield* dms.status
       if (status._tag !== "AtRisk") return assert.fail(status._tag)
@@ -187,6 +191,14 @@ describe("DeadMansSwitch", () => {
       assert.isUndefined(status.deadline)
       assert.isAbove((yield* arms(venue)).length, 1)
       assert.isFalse((yield* history).some((h) => h.status._tag === "Armed"))
+      // the venue did arm a countdown: a failed disarm says it stays armed, not that none was armed
+      yield* venue.setFault((s) => (s.path === armPath ? { _tag: "code", code: "50113", httpStatus: 401 } : undefined))
+      const shuttingDown = yield* Effect.fork(Effect.either(dms.shutdown))
+      yield* TestClock.adjust("5 seconds")
+      const outcome = yield* Fiber.join(shuttingDown)
+      if (outcome._tag !== "Left") return assert.fail("the shutdown succeeded")
+      assert.isTrue(outcome.left.armed)
+      assert.include(outcome.left.message, "it stays armed")
     })
   )
 

@@ -293,9 +293,10 @@ const runCall = <A>(
     yield* show(result)
   }).pipe(
     Effect.catchAll((error) => (error._tag === "ExitWith" ? Effect.fail(error) : failWith(o, error))),
-    Effect.onInterrupt(() => interrupted(o)),
     Effect.provide(clientLayer(o)),
-    exitOnConfigError(o)
+    exitOnConfigError(o),
+    // outermost: a signal while the client is being built counts too
+    Effect.onInterrupt(() => interrupted(o))
   )
 
 const example = (text: string) => `\n\nExample:\n  ${text}`
@@ -511,7 +512,11 @@ const deadlineOf = (status: DeadMansSwitch.Status): DateTime.Utc | undefined =>
 const countdownNote = (status: DeadMansSwitch.Status, now: number, disarming: boolean): string => {
   if (status._tag === "Disarmed") return "the countdown is disabled"
   const deadline = deadlineOf(status)
-  if (deadline === undefined) return "the venue acknowledged no arm of the countdown from this run"
+  if (deadline === undefined) {
+    return status._tag === "AtRisk"
+      ? `the venue acknowledged no arm of the countdown from this run as asked, but one may be armed (${status.lastError})`
+      : "the venue acknowledged no arm of the countdown from this run"
+  }
   const at = DateTime.formatIso(deadline)
   const left = DateTime.toEpochMillis(deadline) - now
   return left <= 0
