@@ -45,6 +45,28 @@ describe("expiry", () => {
   )
 })
 
+describe("expiry and the countdown", () => {
+  it.scoped("a quote that expired before the lapse takes no place in its run", () =>
+    Effect.gen(function* () {
+      const sim = yield* OkxSimulator.make({ accounts, countdownPaceMs: 100 })
+      yield* sim.createQuotes({ count: 1, validForMs: 5_000 })
+      yield* sim.createQuotes({ count: 1 })
+      yield* call(sim, "/api/v5/rfq/cancel-all-after", { body: { timeOut: "10" } })
+      // no request between the expiry (5 s) and the lapse (10 s)
+      yield* TestClock.adjust("10 seconds")
+      yield* settle
+      const quotes = (yield* sim.state).quotes
+      assert.deepStrictEqual(
+        quotes.map((q) => [q.state, q.uTime]),
+        [
+          ["expired", "5000"],
+          ["canceled", "10000"]
+        ]
+      )
+    })
+  )
+})
+
 describe("the cancel-all-after countdown", () => {
   it.scoped("lapses on the Effect Clock and cancels the user's active quotes one by one at the pace", () =>
     Effect.gen(function* () {

@@ -440,6 +440,8 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
     const lapse = (userId: string) =>
       Effect.gen(function* () {
         triggers.delete(userId)
+        // what expired before the lapse takes no place in its run
+        expireDue(yield* venueNow)
         const pending = Array.from(quotes.values())
           .filter((q) => q.userId === userId && q.state === "active")
           .map((q) => q.quoteId)
@@ -462,17 +464,22 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
       })
 
     /**
-     * Runs (or re-runs) `userId`'s countdown: it lapses when the venue clock reaches `triggerTime`. It sleeps on the
-     * Effect Clock for the time left by the venue clock, so a change of `clockOffsetMs` re-runs it (`setFaults`).
+     * Runs (or re-runs) `userId`'s countdown to its `triggerTime` (read when the fiber starts, so that a re-arm or a
+     * disable in between wins): it lapses when the venue clock reaches it. It sleeps on the Effect Clock for the time
+     * left by the venue clock, so a change of `clockOffsetMs` re-runs it (`setFaults`).
      */
-    const runCountdown = (userId: string, triggerTime: number) =>
+    const runCountdown = (userId: string) =>
       FiberMap.run(
         countdowns,
         userId
       )(
-        Effect.flatMap(venueNow, (now) =>
-          Effect.zipRight(Effect.sleep(Duration.millis(Math.max(0, triggerTime - now))), lapse(userId))
-        )
+        Effect.suspend(() => {
+          const triggerTime = triggers.get(userId)
+          if (triggerTime === undefined) return Effect.void
+          return Effect.flatMap(venueNow, (now) =>
+            Effect.zipRight(Effect.sleep(Duration.millis(Math.max(0, triggerTime - now))), lapse(userId))
+          )
+        })
       )
 
     const stringParam = (body: Record<string, unknown>, name: string) => body[name]
@@ -756,7 +763,7 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
             const triggerTime = ctx.now + seconds * 1000
             triggers.set(ctx.userId, triggerTime)
             return Effect.as(
-              runCountdown(ctx.userId, triggerTime),
+              runCountdown(ctx.userId),
               envelope("0", [{ triggerTime: String(triggerTime), ts: String(ctx.now) }])
             )
           })
@@ -852,11 +859,7 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
           const moved = (next.clockOffsetMs ?? 0) !== (faults.clockOffsetMs ?? 0)
           faults = next
           // the countdowns run to a venue time: a moved venue clock moves them
-          return moved
-            ? Effect.forEach(Array.from(triggers), ([userId, triggerTime]) => runCountdown(userId, triggerTime), {
-                discard: true
-              })
-            : Effect.void
+          return moved ? Effect.forEach(Array.from(triggers.keys()), runCountdown, { discard: true }) : Effect.void
         }),
       endpointFaults,
       random: Effect.suspend(() => random.next),
