@@ -44,7 +44,8 @@ const digits = /^(0|[1-9][0-9]{0,15})$/
  * Whether an epoch number is Unix seconds rather than milliseconds: from `1e9` up to `1e12`. `1e12` ms is
  * 2001-09-09 and `1e12` s the year 33658, so every plausible timestamp is unambiguous. Below `1e9` (before
  * 2001-09-09 in seconds, the first 11.5 days of 1970 in milliseconds) only a virtual clock such as the TestClock
- * gives a value: it is read as milliseconds, as such a clock counts.
+ * gives a value: it is read as milliseconds, as such a clock counts. (A virtual clock run past 1e9 ms, 11.5 days,
+ * would be read as seconds again: start long virtual runs at a real epoch, as the simulator's `clockOffsetMs` does.)
  *
  * @internal
  */
