@@ -1,7 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, TestClock } from "effect"
 import { OkxSimulator } from "@okx-rfq/simulator"
-import { accounts, call, control, other } from "./utils/okx.js"
+import { request } from "node:http"
+import { account, accounts, call, control, hmac, iso, other } from "./utils/okx.js"
 
 const noLimits = Object.fromEntries(
   [
@@ -429,6 +430,47 @@ describe("OKX endpoints over a real socket", () => {
       assert.strictEqual((yield* call(sim, "/api/v5/rfq/rfqs?state=traded_away")).json.data.length, 0)
       assert.strictEqual((yield* call(sim, "/api/v5/rfq/rfqs?state=nope")).json.code, "51000")
       assert.strictEqual((yield* call(sim, "/api/v5/rfq/rfqs?limit=0")).json.code, "51000")
+    })
+  )
+})
+
+describe("request targets", () => {
+  it.scoped("the absolute form a client sends through a forward proxy is served as its path, signed as such", () =>
+    Effect.gen(function* () {
+      const sim = yield* start
+      const [quote] = yield* sim.createQuotes({ count: 1 })
+      const path = "/api/v5/rfq/cancel-quote"
+      const body = JSON.stringify({ quoteId: quote!.quoteId })
+      const timestamp = iso(yield* sim.now)
+      const answer = yield* Effect.promise(
+        () =>
+          new Promise<{ status: number; text: string }>((resolve, reject) => {
+            const req = request(
+              {
+                host: "127.0.0.1",
+                port: sim.port,
+                method: "POST",
+                path: `${sim.url}${path}`,
+                headers: {
+                  "Content-Type": "application/json",
+                  "OK-ACCESS-KEY": account.apiKey,
+                  "OK-ACCESS-PASSPHRASE": account.passphrase,
+                  "OK-ACCESS-TIMESTAMP": timestamp,
+                  "OK-ACCESS-SIGN": hmac(account.secretKey, `${timestamp}POST${path}${body}`)
+                }
+              },
+              (res) => {
+                let text = ""
+                res.on("data", (chunk) => (text += chunk))
+                res.on("end", () => resolve({ status: res.statusCode ?? 0, text }))
+              }
+            )
+            req.on("error", reject)
+            req.end(body)
+          })
+      )
+      assert.strictEqual(answer.status, 200, answer.text)
+      assert.strictEqual(JSON.parse(answer.text).data[0].sCode, "0")
     })
   )
 })

@@ -129,9 +129,21 @@ const parseBody = (text: string): Record<string, unknown> | undefined => {
   }
 }
 
+/**
+ * The request target in origin form (`/api/v5/...?...`): a client sending through a forward proxy gives the absolute
+ * form (`http://host/api/v5/...`), which HTTP/1.1 servers must accept; the path and query are what it signed.
+ */
+const originForm = (target: string): string => {
+  const absolute = /^https?:\/\/[^/?#]*/i.exec(target)
+  if (absolute === null) return target
+  const rest = target.slice(absolute[0].length)
+  return rest.startsWith("/") ? rest : `/${rest}`
+}
+
 const okx = (
   venue: Venue,
   request: HttpServerRequest.HttpServerRequest,
+  requestPath: string,
   pathname: string,
   query: URLSearchParams
 ): Effect.Effect<HttpServerResponse.HttpServerResponse> =>
@@ -157,7 +169,7 @@ const okx = (
         const auth = authenticate({
           headers: request.headers,
           method: request.method,
-          requestPath: request.url,
+          requestPath,
           body,
           venueNow: now,
           accounts: venue.accounts
@@ -215,14 +227,14 @@ export const make = (options: OkxSimulator.Options): Effect.Effect<OkxSimulator.
     })
     yield* Effect.addFinalizer(() => Effect.sync(() => node.closeAllConnections()))
     const app = Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
-      const url = request.url
+      const url = originForm(request.url)
       const q = url.indexOf("?")
       const pathname = q < 0 ? url : url.slice(0, q)
       const query = new URLSearchParams(q < 0 ? "" : url.slice(q + 1))
       return pathname === "/sim" || pathname.startsWith("/sim/")
         ? control(venue, request, pathname, query)
         : // interruptible: the server interrupts a handler whose client went away (a timed-out latency fault)
-          Effect.interruptible(okx(venue, request, pathname, query))
+          Effect.interruptible(okx(venue, request, url, pathname, query))
     })
     yield* server.serve(app)
     const address = server.address
