@@ -217,20 +217,24 @@ const accountFor = <Item extends { readonly outcome: RfqCancel.ItemOutcome }>(
   const missing = ids.filter((id) => !keys.has(id))
   if (missing.length === 0) return withItems(result, result.items)
   // items without the asked field (a venue that leaves it out) stand for the ids no item names when that is
-  // unambiguous: as many of them as such ids, and (if several) all with the same outcome, so that the order of the
-  // answer does not matter
+  // unambiguous: one such item for one such id is that id's; several, as many as such ids and all with the same
+  // outcome, say that outcome for each id, but not which item is whose, so the ids get items of their own
   const anonymous = result.items.filter((item) => keyOf(item) === "")
-  const first = anonymous[0]?.outcome
-  if (
-    first !== undefined &&
-    anonymous.length === missing.length &&
-    anonymous.every((item) => item.outcome._tag === first._tag && item.outcome.sCode === first.sCode)
-  ) {
-    let next = 0
-    return withItems(
-      result,
-      result.items.map((item) => (keyOf(item) === "" ? named(item, missing[next++]!) : item))
-    )
+  const first = anonymous[0]
+  if (first !== undefined && anonymous.length === missing.length) {
+    if (missing.length === 1) {
+      return withItems(
+        result,
+        result.items.map((item) => (item === first ? named(item, missing[0]!) : item))
+      )
+    }
+    const { outcome } = first
+    if (anonymous.every((item) => item.outcome._tag === outcome._tag && item.outcome.sCode === outcome.sCode)) {
+      return withItems(result, [
+        ...result.items.filter((item) => keyOf(item) !== ""),
+        ...missing.map((id) => itemFor(id, outcome))
+      ])
+    }
   }
   const top = result.topLevel
   // the venue's code for the whole request says what became of its only id; of several, it does not say which
@@ -267,8 +271,9 @@ export interface Requested {
  * with fewer items than ids, or with items for other ids, cannot pass for a complete cancel. Items the venue sent
  * are all kept. When the venue answered the whole request with an item's code (`topLevel`, such as `"70001"`), a
  * single id gets that code's outcome (`NotFound`), several ids get `Rejected` with it. Items without the asked field
- * (`quoteId`, or `clQuoteId` when cancelling by client id) take the ids no item names when that is unambiguous: one
- * such item for one such id, or as many as ids all with the same outcome; otherwise those ids are `Unanswered`.
+ * (`quoteId`, or `clQuoteId` when cancelling by client id) stand for the ids no item names when that is unambiguous:
+ * one such item for one such id is named by it; as many as such ids, all with the same outcome, give each id an item
+ * of its own with that outcome (which item was whose is not known); otherwise those ids are `Unanswered`.
  * The result's `code` is the one its items say (`"0"` only when every item is `Cancelled`), whatever the envelope
  * said.
  *

@@ -196,11 +196,12 @@ describe("interpret: results", () => {
     assert.deepStrictEqual(view(Endpoints.accountForQuotes(items(["", "0"]), { ids: ["101"], byClientId: false })), [
       "101/ Cancelled"
     ])
-    // by client id, two items without clQuoteId and with the same outcome: both ids cancelled
+    // by client id, two items without clQuoteId and with the same outcome: both ids cancelled, each in an item of
+    // its own (which quoteId is whose is not known, so none is made up)
     const byClient = { ids: ["a1", "b2"], byClientId: true }
     assert.deepStrictEqual(view(Endpoints.accountForQuotes(items(["11", "0"], ["12", "0"]), byClient)), [
-      "11/a1 Cancelled",
-      "12/b2 Cancelled"
+      "/a1 Cancelled",
+      "/b2 Cancelled"
     ])
     // different outcomes: which id is still live is unknown, so both are Unanswered beside the venue's items
     const mixed = Endpoints.accountForQuotes(items(["12", "70001"], ["11", "0"]), byClient)
