@@ -174,6 +174,19 @@ describe("DeadMansSwitch", () => {
       })
   )
 
+  it.scoped("a countdown up to a second longer than asked (rounding) arms, its deadline capped at the timeout", () =>
+    Effect.gen(function* () {
+      const venue = yield* makeFakeVenue
+      yield* answerArms(venue, { triggerTime: "1587971410500", ts: "1587971400000" })
+      const { dms } = yield* start(venue, { timeout: "10 seconds", interval: "2 seconds", onExit: "leave-armed" })
+      yield* TestClock.adjust("5 seconds")
+      const status = yield* dms.status
+      if (status._tag !== "Armed") return assert.fail(status._tag)
+      // the last re-arm started at 4 s: 10 s from it, not 10.5 s
+      assert.strictEqual(DateTime.toEpochMillis(status.deadline), 4000 + 10_000)
+    })
+  )
+
   it.scoped("a countdown longer than asked is a failed re-arm (AtRisk), never Armed at the shorter deadline", () =>
     Effect.gen(function* () {
       const venue = yield* makeFakeVenue
