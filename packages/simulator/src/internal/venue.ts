@@ -425,6 +425,25 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
       return { _tag: "Ids", ids: chosen, client: useClient }
     }
 
+    /**
+     * A batch cancel at `path`: the ids of the body's `idField` (or else `clField`; `tooMany` over 100), each
+     * cancelled by `cancelOne` (`client`: by client id) with the endpoint's `itemError` drawn for it, once the
+     * request is valid.
+     */
+    const cancelBatch = (
+      ctx: HandlerContext,
+      path: string,
+      [idField, clField, tooMany]: readonly [idField: string, clField: string, tooMany: string],
+      cancelOne: (id: string, client: boolean, refused: ItemError | undefined) => { readonly sCode: string }
+    ): Effect.Effect<Reply> => {
+      const parsed = ids(ctx.body, idField, clField, tooMany)
+      if (parsed._tag === "Error") return Effect.succeed(parsed.reply)
+      return Effect.map(
+        Effect.forEach(parsed.ids, () => drawItemError(path)),
+        (refusals) => batchReply(parsed.ids.map((id, i) => cancelOne(id, parsed.client, refusals[i])))
+      )
+    }
+
     const cancelActiveQuotesOf = (userId: string, now: number) => {
       let n = 0
       for (const q of quotes.values()) {
@@ -658,21 +677,16 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
         method: "POST",
         auth: true,
         limit: limits["/api/v5/rfq/cancel-batch-quotes"]!,
-        handle: (ctx) => {
-          const parsed = ids(ctx.body, "quoteIds", "clQuoteIds", "70408")
-          if (parsed._tag === "Error") return Effect.succeed(parsed.reply)
-          return Effect.map(
-            Effect.forEach(parsed.ids, () => drawItemError("/api/v5/rfq/cancel-batch-quotes")),
-            (refusals) =>
-              batchReply(
-                parsed.ids.map((id, i) =>
-                  parsed.client
-                    ? cancelQuoteItem(ctx.userId, ctx.now, undefined, id, undefined, refusals[i])
-                    : cancelQuoteItem(ctx.userId, ctx.now, id, undefined, undefined, refusals[i])
-                )
-              )
+        handle: (ctx) =>
+          cancelBatch(
+            ctx,
+            "/api/v5/rfq/cancel-batch-quotes",
+            ["quoteIds", "clQuoteIds", "70408"],
+            (id, client, refused) =>
+              client
+                ? cancelQuoteItem(ctx.userId, ctx.now, undefined, id, undefined, refused)
+                : cancelQuoteItem(ctx.userId, ctx.now, id, undefined, undefined, refused)
           )
-        }
       },
       "/api/v5/rfq/cancel-all-quotes": {
         method: "POST",
@@ -708,21 +722,12 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
         method: "POST",
         auth: true,
         limit: limits["/api/v5/rfq/cancel-batch-rfqs"]!,
-        handle: (ctx) => {
-          const parsed = ids(ctx.body, "rfqIds", "clRfqIds", "70203")
-          if (parsed._tag === "Error") return Effect.succeed(parsed.reply)
-          return Effect.map(
-            Effect.forEach(parsed.ids, () => drawItemError("/api/v5/rfq/cancel-batch-rfqs")),
-            (refusals) =>
-              batchReply(
-                parsed.ids.map((id, i) =>
-                  parsed.client
-                    ? cancelRfqItem(ctx.userId, ctx.now, undefined, id, refusals[i])
-                    : cancelRfqItem(ctx.userId, ctx.now, id, undefined, refusals[i])
-                )
-              )
+        handle: (ctx) =>
+          cancelBatch(ctx, "/api/v5/rfq/cancel-batch-rfqs", ["rfqIds", "clRfqIds", "70203"], (id, client, refused) =>
+            client
+              ? cancelRfqItem(ctx.userId, ctx.now, undefined, id, refused)
+              : cancelRfqItem(ctx.userId, ctx.now, id, undefined, refused)
           )
-        }
       },
       "/api/v5/rfq/cancel-all-rfqs": {
         method: "POST",
