@@ -2,6 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, TestClock } from "effect"
 import { OkxSimulator } from "@okx-rfq/simulator"
 import { request } from "node:http"
+import { connect } from "node:net"
 import { account, accounts, call, control, hmac, iso, other } from "./utils/okx.js"
 
 const noLimits = Object.fromEntries(
@@ -471,6 +472,75 @@ describe("request targets", () => {
       )
       assert.strictEqual(answer.status, 200, answer.text)
       assert.strictEqual(JSON.parse(answer.text).data[0].sCode, "0")
+    })
+  )
+})
+
+/** Writes `head` (and then `body`, if any) on a fresh socket; everything the server sent until it closed. */
+const exchange = (port: number, head: string, body?: Buffer) =>
+  Effect.promise(
+    () =>
+      new Promise<string>((resolve) => {
+        const socket = connect(port, "127.0.0.1")
+        let text = ""
+        socket.on("data", (chunk) => (text += chunk.toString("latin1")))
+        socket.on("error", () => socket.destroy())
+        socket.on("close", () => resolve(text))
+        socket.write(head, () => {
+          if (body !== undefined) socket.write(body, () => undefined)
+        })
+      })
+  )
+
+describe("request bodies over the limit", () => {
+  it.scoped("a declared length over 1 MiB gets 413 and the connection closed, unread; the venue goes on", () =>
+    Effect.gen(function* () {
+      const sim = yield* start
+      const [quote] = yield* sim.createQuotes({ count: 1 })
+      const huge = yield* exchange(
+        sim.port,
+        "POST /api/v5/rfq/cancel-quote HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" +
+          `Content-Length: ${600 * 1024 * 1024}\r\n\r\n`
+      )
+      assert.match(huge, /^HTTP\/1\.1 413 /)
+      assert.match(huge, /\r\nconnection: close\r\n/i)
+      assert.include(huge, '"code":"413"')
+      const control = yield* exchange(
+        sim.port,
+        `POST /sim/quotes HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${17 << 20}\r\n\r\n`
+      )
+      assert.match(control, /^HTTP\/1\.1 413 /)
+      assert.strictEqual(yield* quoteState(sim, quote!.quoteId), "active")
+      const answer = yield* call(sim, "/api/v5/rfq/cancel-quote", { body: { quoteId: quote!.quoteId } })
+      assert.strictEqual(answer.json.data[0]!.sCode, "0")
+      const log = (yield* sim.state).requests.map((r) => [r.path, r.code, r.httpStatus])
+      assert.deepStrictEqual(log.slice(-2), [
+        ["/api/v5/rfq/cancel-quote", "413", 413],
+        ["/api/v5/rfq/cancel-quote", "0", 200]
+      ])
+    })
+  )
+
+  it.scoped("a chunked body that goes over 1 MiB is cut off without an answer; the venue goes on", () =>
+    Effect.gen(function* () {
+      const sim = yield* start
+      const [quote] = yield* sim.createQuotes({ count: 1 })
+      const size = 2 << 20
+      const body = Buffer.concat([
+        Buffer.from(`${size.toString(16)}\r\n`),
+        Buffer.alloc(size, 0x20),
+        Buffer.from("\r\n0\r\n\r\n")
+      ])
+      const cut = yield* exchange(
+        sim.port,
+        "POST /api/v5/rfq/cancel-quote HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" +
+          "Transfer-Encoding: chunked\r\n\r\n",
+        body
+      )
+      assert.strictEqual(cut, "")
+      assert.strictEqual(yield* quoteState(sim, quote!.quoteId), "active")
+      const answer = yield* call(sim, "/api/v5/rfq/cancel-quote", { body: { quoteId: quote!.quoteId } })
+      assert.strictEqual(answer.json.data[0]!.sCode, "0")
     })
   )
 })

@@ -1,3 +1,4 @@
+import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import type { ServeError } from "@effect/platform/HttpServerError"
@@ -41,6 +42,41 @@ const chance = (venue: Venue, probability: number | undefined): Effect.Effect<bo
     ? Effect.succeed(false)
     : Effect.map(venue.random, (u) => u < probability)
 
+/** The largest body an OKX route reads: a cancellation of 100 ids is about 4 KiB. */
+const maxOkxBodyBytes = 1 << 20
+/** The largest body the control API reads (thousands of quotes to create at once). */
+const maxControlBodyBytes = 16 << 20
+
+/**
+ * The request's body read in full, at most `limit` bytes: `TooLarge` when its `content-length` says more (nothing
+ * is read, the answer closes the connection), `Unreadable` when the client went away before its end or a chunked
+ * body went over the limit (the socket is closed: there is no one to answer).
+ */
+type Body =
+  | { readonly _tag: "Read"; readonly text: string }
+  | { readonly _tag: "TooLarge" }
+  | { readonly _tag: "Unreadable" }
+
+const readBody = (request: HttpServerRequest.HttpServerRequest, limit: number): Effect.Effect<Body> => {
+  const declared = request.headers["content-length"]
+  if (declared !== undefined && Number(declared) > limit) return Effect.succeed({ _tag: "TooLarge" })
+  return HttpIncomingMessage.withMaxBodySize(request.text, Option.some(limit)).pipe(
+    Effect.match({
+      onFailure: (): Body => ({ _tag: "Unreadable" }),
+      onSuccess: (text): Body => ({ _tag: "Read", text })
+    })
+  )
+}
+
+/** Ends the request without an answer: its client is gone, or its body cannot be read. */
+const hangUp = (request: HttpServerRequest.HttpServerRequest) =>
+  Effect.zipRight(
+    Effect.sync(() => NodeHttpServerRequest.toIncomingMessage(request).socket.destroy()),
+    Effect.interrupt
+  )
+
+const closing = { headers: { connection: "close" } }
+
 const isLoopback = (address: string) =>
   address === "::1" || address.startsWith("127.") || address.startsWith("::ffff:127.")
 
@@ -60,14 +96,25 @@ const control = (
     const remote = Option.getOrElse(request.remoteAddress, () => "")
     if (!isLoopback(remote)) return json({ error: "the control API answers loopback clients only" }, 403)
     const route = `${request.method} ${pathname}`
-    const readJson = Effect.map(
-      Effect.orElseSucceed(request.text, () => ""),
-      (text): Either.Either<unknown, string> => {
-        if (text.trim() === "") return Either.right({})
+    const readJson = Effect.flatMap(
+      readBody(request, maxControlBodyBytes),
+      (body): Effect.Effect<Either.Either<unknown, HttpServerResponse.HttpServerResponse>> => {
+        if (body._tag === "Unreadable") return hangUp(request)
+        if (body._tag === "TooLarge") {
+          return Effect.succeed(
+            Either.left(
+              HttpServerResponse.text(
+                JSON.stringify({ error: `the body is over the control API's ${maxControlBodyBytes} bytes` }),
+                { status: 413, contentType: "application/json", ...closing }
+              )
+            )
+          )
+        }
+        if (body.text.trim() === "") return Effect.succeed(Either.right({}))
         try {
-          return Either.right(JSON.parse(text) as unknown)
+          return Effect.succeed(Either.right(JSON.parse(body.text) as unknown))
         } catch {
-          return Either.left("invalid JSON")
+          return Effect.succeed(Either.left(badRequest("invalid JSON")))
         }
       }
     )
@@ -76,7 +123,7 @@ const control = (
       f: (a: A) => Effect.Effect<HttpServerResponse.HttpServerResponse>
     ) =>
       Effect.flatMap(readJson, (body) => {
-        if (Either.isLeft(body)) return Effect.succeed(badRequest(body.left))
+        if (Either.isLeft(body)) return Effect.succeed(body.left)
         const decoded = decode(body.right)
         if (Either.isLeft(decoded)) {
           return Effect.succeed(badRequest(ParseResult.TreeFormatter.formatErrorSync(decoded.left)))
@@ -161,7 +208,18 @@ const okx = (
       if (ms > 0) yield* Effect.sleep(Duration.millis(ms))
     }
     const { raw, venue: now } = yield* venue.clock
-    const body = request.method === "GET" ? "" : yield* Effect.orElseSucceed(request.text, () => "")
+    const read: Body = request.method === "GET" ? { _tag: "Read", text: "" } : yield* readBody(request, maxOkxBodyBytes)
+    if (read._tag === "Unreadable") return yield* hangUp(request)
+    if (read._tag === "TooLarge") {
+      const reply = error("413")
+      venue.log({ at: now, method: request.method, path: pathname, code: reply.code, httpStatus: reply.httpStatus })
+      return HttpServerResponse.text(reply.body, {
+        status: reply.httpStatus,
+        contentType: "application/json",
+        ...closing
+      })
+    }
+    const body = read.text
     let injected = false
     const answer: Reply = yield* Effect.gen(function* () {
       let userId: string
@@ -199,8 +257,7 @@ const okx = (
     const entry = { at: now, method: request.method, path: pathname, code: reply.code, httpStatus: reply.httpStatus }
     if (yield* chance(venue, faults.drop)) {
       venue.log({ ...entry, code: "", httpStatus: 0, fault: "drop" })
-      yield* Effect.sync(() => NodeHttpServerRequest.toIncomingMessage(request).socket.destroy())
-      return yield* Effect.interrupt
+      return yield* hangUp(request)
     }
     if (yield* chance(venue, faults.malformed)) {
       venue.log({ ...entry, code: "", httpStatus: 200, fault: "malformed" })

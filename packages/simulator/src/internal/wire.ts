@@ -5,6 +5,7 @@ export const messages: Record<string, string> = {
   "2": "Bulk operation partially succeeded.",
   "404": "Not Found",
   "405": "Method Not Allowed",
+  "413": "Request Entity Too Large",
   "50000": "Body for POST request cannot be empty.",
   "50001": "Service temporarily unavailable. Try again later",
   "50002": "JSON syntax error",
@@ -55,6 +56,8 @@ export const httpStatusOf = (code: string): number => {
       return 404
     case "405":
       return 405
+    case "413":
+      return 413
     case "50000":
     case "50002":
     case "50006":
