@@ -61,7 +61,10 @@ export interface Options {
   readonly accounts: ReadonlyArray<Account>
   /** Active quotes created at start (and on reset) for the first account's User ID. */
   readonly seedQuotes?: number | undefined
-  /** The pause between two cancellations when the countdown lapses. Default 100 ms. */
+  /**
+   * The pause between two cancellations when the countdown lapses. Default 100 ms; shorter when the run would
+   * take more than {@link countdownSpanMs}.
+   */
   readonly countdownPaceMs?: number | undefined
   /** Seed of the fault draws. Default 1. */
   readonly seed?: number | undefined
@@ -210,6 +213,16 @@ export interface Rfq {
  * @category constants
  */
 export const defaultValidForMs: number = internalVenue.defaultValidForMs
+
+/**
+ * The longest a lapsed countdown's run of cancellations takes: 3 s (OKX: it "may take up to a few seconds"). The
+ * first quote is cancelled at `triggerTime`, the next ones every `countdownPaceMs`, or every `3 s / (n − 1)` when
+ * that is shorter (more than 31 quotes at the default pace).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const countdownSpanMs: number = internalVenue.countdownSpanMs
 
 /**
  * One OKX request as the venue answered it. `at` is the venue clock in ms; `fault` says which fault changed the answer

@@ -96,6 +96,51 @@ describe("the cancel-all-after countdown", () => {
     })
   )
 
+  it.scoped("a long run ends within countdownSpanMs: 61 quotes at the default pace take 3 s, not 6", () =>
+    Effect.gen(function* () {
+      const sim = yield* OkxSimulator.make({ accounts })
+      yield* sim.createQuotes({ count: 61 })
+      yield* call(sim, "/api/v5/rfq/cancel-all-after", { body: { timeOut: "10" } })
+      yield* TestClock.adjust("10 seconds")
+      for (let i = 0; i < 60; i++) {
+        yield* settle
+        yield* TestClock.adjust("50 millis")
+      }
+      yield* settle
+      const uTimes = (yield* sim.state).quotes.map((q) => q.uTime)
+      assert.deepStrictEqual(
+        [uTimes[0], uTimes[1], uTimes[60]],
+        ["10000", "10050", String(10_000 + OkxSimulator.countdownSpanMs)]
+      )
+      assert.notInclude(yield* states(sim), "active")
+    })
+  )
+
+  it.scoped("countdownUnit seconds: triggerTime and ts answer in seconds; the countdown still runs in ms", () =>
+    Effect.gen(function* () {
+      const sim = yield* OkxSimulator.make({
+        accounts,
+        faults: { clockOffsetMs: 1_700_000_000_700, countdownUnit: "seconds" }
+      })
+      yield* sim.createQuotes({ count: 1 })
+      const path = "/api/v5/rfq/cancel-all-after"
+      const armed = yield* call(sim, path, { body: { timeOut: "10" } })
+      assert.deepStrictEqual(armed.json.data, [{ triggerTime: "1700000010", ts: "1700000000" }])
+      assert.deepStrictEqual((yield* sim.state).cancelAllAfter, { triggerTime: "1700000010700" })
+      yield* TestClock.adjust("1 second")
+      const off = yield* call(sim, path, { body: { timeOut: "0" } })
+      assert.deepStrictEqual(off.json.data, [{ triggerTime: "0", ts: "1700000001" }])
+      yield* TestClock.adjust("1 second")
+      yield* call(sim, path, { body: { timeOut: "10" } })
+      yield* TestClock.adjust("9999 millis")
+      yield* settle
+      assert.strictEqual(yield* states(sim), "active")
+      yield* TestClock.adjust("1 millis")
+      yield* settle
+      assert.strictEqual(yield* states(sim), "canceled")
+    })
+  )
+
   it.scoped("re-arming pushes the deadline; disabling stops it", () =>
     Effect.gen(function* () {
       const sim = yield* OkxSimulator.make({ accounts })

@@ -78,6 +78,12 @@ describe("faults per endpoint", () => {
         endpoints: { "/api/v5/rfq/cancel-quote": { itemError: { code: "0" } } }
       })
       assert.strictEqual(zero.status, 400)
+      // nor may an injected error be "0": a success the venue did not perform
+      const success = yield* control<{ error: string }>(sim, "/sim/faults", {
+        endpoints: { "/api/v5/rfq/cancel-all-quotes": { error: { code: "0" } } }
+      })
+      assert.strictEqual(success.status, 400)
+      assert.include(success.json.error, 'cannot be "0"')
     })
   )
 

@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { DateTime, Effect } from "effect"
+import { RfqCancel } from "@okx-rfq/schema"
 import * as RfqCancelClient from "../../src/RfqCancelClient.js"
 import {
   account,
@@ -123,6 +124,22 @@ describe("RfqCancelClient end to end (real HTTP, real signatures, the simulator'
           state.requests.map((r) => r.code),
           ["0", "70409", "0"]
         )
+      })
+    )
+  )
+
+  it.live("a venue answering cancel-all-after in seconds (as OKX's example does): read as such, no mismatch", () =>
+    withSimulator({ faults: { countdownUnit: "seconds" } }, (sim) =>
+      Effect.gen(function* () {
+        const client = yield* makeClient(sim)
+        const armed = yield* client.cancelAllAfter("60 seconds")
+        if (armed.triggerTime._tag !== "Utc") return assert.fail(armed.triggerTime._tag)
+        const venue = Number((yield* sim.state).cancelAllAfterByUser[account.userId]!.triggerTime)
+        assert.strictEqual(DateTime.toEpochMillis(armed.triggerTime), Math.floor(venue / 1000) * 1000)
+        assert.isUndefined(RfqCancel.countdownProblem(60_000, armed))
+        // disarm checks the answer: "0" in seconds is still "0"
+        const disarmed = yield* client.disarm
+        assert.strictEqual(disarmed.triggerTime._tag, "Disabled")
       })
     )
   )

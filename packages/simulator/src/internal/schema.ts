@@ -15,7 +15,10 @@ export const EndpointFaults = Schema.Struct({
   latencyMs: Schema.optional(Latency),
   error: Schema.optional(
     Schema.Struct({
-      code: Schema.String,
+      // "0" would answer a success the venue did not perform
+      code: Schema.String.pipe(
+        Schema.filter((code) => code !== "0" || 'an injected error\'s code cannot be "0" (that is a success)')
+      ),
       probability: Schema.optional(Probability),
       msg: Schema.optional(Schema.String),
       httpStatus: Schema.optional(Schema.Int)
@@ -37,6 +40,7 @@ export const EndpointFaults = Schema.Struct({
 /** @internal */
 export const Faults = Schema.Struct({
   clockOffsetMs: Schema.optional(Schema.Number),
+  countdownUnit: Schema.optional(Schema.Literal("milliseconds", "seconds")),
   endpoints: Schema.optional(Schema.Record({ key: Schema.String, value: EndpointFaults }))
 })
 

@@ -16,6 +16,9 @@ export class SimulatorError extends Data.TaggedError("SimulatorError")<{ readonl
 /** @internal */
 export const defaultValidForMs = 7 * 86_400_000
 
+/** @internal */
+export const countdownSpanMs = 3_000
+
 /**
  * Records by the venue time they expire at, soonest first (a binary heap): each request takes the due ones off and
  * turns those still active `expired`, in O(log n) each, however many records there are.
@@ -180,7 +183,7 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
     )
     const defaultUserId = options.accounts[0]?.userId ?? "1"
     const seed = options.seed ?? 1
-    const pace = Duration.millis(options.countdownPaceMs ?? 100)
+    const paceMs = options.countdownPaceMs ?? 100
     const maxLog = Math.max(1, options.maxRequestLog ?? 100_000)
     const limits: Record<string, Limit> = { ...defaultLimits, ...options.limits }
     const countRejected = options.countRejected === true
@@ -203,6 +206,9 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
 
     const clock = Effect.map(Clock.currentTimeMillis, (raw) => ({ raw, venue: raw + (faults.clockOffsetMs ?? 0) }))
     const venueNow = Effect.map(clock, (c) => c.venue)
+    /** A cancel-all-after epoch on the wire, in the unit the faults ask for (milliseconds by default). */
+    const countdownEpoch = (millis: number): string =>
+      String(faults.countdownUnit === "seconds" ? Math.floor(millis / 1000) : millis)
 
     /** Turns the quotes and RFQs whose `validUntil` is due at `now` and that are still active `expired`. */
     const expireDue = (now: number) => {
@@ -464,6 +470,8 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
         const pending = Array.from(quotes.values())
           .filter((q) => q.userId === userId && q.state === "active")
           .map((q) => q.quoteId)
+        // OKX: the cancellation "may take up to a few seconds", so a long run is paced closer
+        const pace = Duration.millis(Math.min(paceMs, countdownSpanMs / Math.max(1, pending.length - 1)))
         const cancelOneByOne = Effect.forEach(
           pending,
           (quoteId, i) =>
@@ -762,14 +770,14 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
               triggers.delete(ctx.userId)
               return Effect.as(
                 FiberMap.remove(countdowns, ctx.userId),
-                envelope("0", [{ triggerTime: "0", ts: String(ctx.now) }])
+                envelope("0", [{ triggerTime: "0", ts: countdownEpoch(ctx.now) }])
               )
             }
             const triggerTime = ctx.now + seconds * 1000
             triggers.set(ctx.userId, triggerTime)
             return Effect.as(
               runCountdown(ctx.userId),
-              envelope("0", [{ triggerTime: String(triggerTime), ts: String(ctx.now) }])
+              envelope("0", [{ triggerTime: countdownEpoch(triggerTime), ts: countdownEpoch(ctx.now) }])
             )
           })
       }
