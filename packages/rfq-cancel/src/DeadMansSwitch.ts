@@ -24,6 +24,7 @@
  */
 import { DurationInput, OkxRateLimiter } from "@okx-rfq/rate-limit"
 import { OkxError, RfqCancel } from "@okx-rfq/schema"
+import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
@@ -34,14 +35,13 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
-import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as SubscriptionRef from "effect/SubscriptionRef"
 import * as FairScheduler from "./FairScheduler.js"
 import { mayHaveActed } from "./internal/batches.js"
 import { RfqCancelClient, type Service as Client } from "./RfqCancelClient.js"
-import type { RfqCancelError } from "./RfqCancelError.js"
+import { type RfqCancelError, TransportError } from "./RfqCancelError.js"
 
 /**
  * An error retrying cannot fix (its retry rule is `"never"`) and after which nothing is armed: authentication,
@@ -412,7 +412,23 @@ export const makeWith = (
     /** One re-arm: `armed`, `retry`, `resync` (a 50102: re-sync the server time, then retry) or `final` (stop). */
     const attempt = Effect.gen(function* () {
       const started = yield* Clock.currentTimeMillis
-      const result = yield* Effect.either(client.cancelAllAfterOnce(config.timeout, config.attemptTimeout))
+      const result = yield* client.cancelAllAfterOnce(config.timeout, config.attemptTimeout).pipe(
+        // a defect (a transport or middleware that throws) must not end the heartbeat in silence: it is a failed
+        // attempt whose outcome is unknown, like a transport failure, and the next beat tries again
+        Effect.catchAllDefect((defect) =>
+          Effect.zipRight(
+            Effect.logError("re-arming the countdown died", Cause.die(defect)),
+            Effect.fail(
+              new TransportError({
+                endpoint: "/api/v5/rfq/cancel-all-after",
+                reason: "Transport",
+                description: `died: ${defect instanceof Error ? defect.message : String(defect)}`
+              })
+            )
+          )
+        ),
+        Effect.either
+      )
       const now = yield* Clock.currentTimeMillis
       // the time the venue gives the countdown on its own clock (triggerTime - ts, each read in its own unit),
       // counted from this attempt's start: no server-time offset in it, so a venue whose clock disagrees with its
@@ -500,15 +516,27 @@ export const makeWith = (
       }
     })
 
+    /**
+     * The beats at a fixed rate on a grid anchored at the first beat's start (0, interval, 2 × interval, ...), so that
+     * neither the round trips nor a slow first arm shift it. A beat that ran past its next grid point (retries) is
+     * followed at once by the next one, without piling up the points it missed.
+     */
+    const beats = Effect.gen(function* () {
+      const origin = yield* Clock.currentTimeMillis
+      let next = origin
+      while (true) {
+        const now = yield* Clock.currentTimeMillis
+        if (now < next) yield* sleepUntil(next)
+        else next = origin + Math.floor((now - origin) / intervalMillis) * intervalMillis
+        if (!(yield* beat)) return
+        next += intervalMillis
+      }
+    })
+
     /** The switch's fibers run ahead of the others on a `FairScheduler`. */
     const urgent = Effect.withSchedulingPriority(FairScheduler.urgentPriority)
     // interruptible even when the switch is made in an uninterruptible region, so that the shutdown can stop them
-    const heartbeat = yield* beat.pipe(
-      Effect.repeat({ schedule: Schedule.fixed(config.interval), while: (running) => running }),
-      Effect.interruptible,
-      urgent,
-      Effect.forkScoped
-    )
+    const heartbeat = yield* beats.pipe(Effect.interruptible, urgent, Effect.forkScoped)
     const watching = yield* watcher.pipe(Effect.interruptible, urgent, Effect.forkScoped)
 
     const shutdown = yield* Effect.cached(

@@ -125,6 +125,26 @@ describe("DeadMansSwitch", () => {
     })
   )
 
+  it.scoped("a first arm failing for longer than the interval: retries without a gap, then the grid from 0", () =>
+    Effect.gen(function* () {
+      const venue = yield* makeFakeVenue
+      yield* venue.setFault((s) => (s.path === armPath && s.at < 4500 ? { _tag: "code", code: "50001" } : undefined))
+      const { dms } = yield* start(venue, { timeout: "10 seconds", interval: "2 seconds", onExit: "leave-armed" })
+      yield* TestClock.adjust("20 seconds")
+      assert.strictEqual((yield* dms.status)._tag, "Armed")
+      const at = (yield* arms(venue)).map((s) => s.at)
+      const failing = at.filter((t) => t < 4500)
+      // each retry as soon as the lane lets it (1 per s plus the margin); no beat-long pause while nothing is armed
+      const gaps = failing.slice(1).map((t, i) => t - failing[i]!)
+      assert.isBelow(Math.max(...gaps), 1100, JSON.stringify(failing))
+      // once armed, the beats are back on the grid of the first one's start
+      assert.deepStrictEqual(
+        at.slice(-5).map((t) => t % 2000),
+        [0, 0, 0, 0, 0]
+      )
+    })
+  )
+
   it.scoped("a fault longer than the slack publishes Expired no later than the deadline", () =>
     Effect.gen(function* () {
       const venue = yield* makeFakeVenue
@@ -234,6 +254,38 @@ describe("DeadMansSwitch", () => {
       yield* TestClock.adjust("2 seconds")
       const after = yield* dms.status
       assert.strictEqual(after._tag, "Armed", JSON.stringify(after))
+    })
+  )
+
+  it.scoped("a transport that dies (a throwing middleware) is a failed re-arm: AtRisk, never a silent stop", () =>
+    Effect.gen(function* () {
+      const venue = yield* makeFakeVenue
+      const dying = () =>
+        venue.setFault((s) => (s.path === armPath ? { _tag: "die", defect: new Error("boom") } : undefined))
+      // before the first arm: not Arming forever
+      yield* dying()
+      const { dms, history } = yield* start(venue, { timeout: "10 seconds", interval: "2 seconds" })
+      yield* TestClock.adjust("1 second")
+      const first = yield* dms.status
+      if (first._tag !== "AtRisk") return assert.fail(first._tag)
+      assert.strictEqual(first.error?._tag, "TransportError")
+      assert.include(first.lastError, "died: boom")
+      yield* venue.setFault(() => undefined)
+      yield* TestClock.adjust("2 seconds")
+      assert.strictEqual((yield* dms.status)._tag, "Armed")
+      // once armed: the beats go on after the defect, and it recovers
+      yield* dying()
+      yield* TestClock.adjust("2 seconds")
+      const atRisk = yield* dms.status
+      if (atRisk._tag !== "AtRisk") return assert.fail(atRisk._tag)
+      assert.isDefined(atRisk.deadline)
+      const before = (yield* arms(venue)).length
+      yield* TestClock.adjust("2 seconds")
+      assert.isAbove((yield* arms(venue)).length, before)
+      yield* venue.setFault(() => undefined)
+      yield* TestClock.adjust("2 seconds")
+      assert.strictEqual((yield* dms.status)._tag, "Armed")
+      assert.isFalse((yield* history).some((h) => h.status._tag === "Expired" || h.status._tag === "Failed"))
     })
   )
 

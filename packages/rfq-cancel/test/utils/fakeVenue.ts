@@ -13,6 +13,7 @@ export type Fault =
   | { readonly _tag: "http"; readonly status: number; readonly body: string }
   | { readonly _tag: "drop" }
   | { readonly _tag: "hang" }
+  | { readonly _tag: "die"; readonly defect: unknown }
 
 /** One request as the fake venue saw it, at virtual time `at`. */
 export interface Seen {
@@ -104,6 +105,8 @@ export const makeFakeVenue = Effect.gen(function* () {
           })
         case "hang":
           return yield* Effect.never
+        case "die":
+          return yield* Effect.die(fault.defect)
       }
     })
   )
