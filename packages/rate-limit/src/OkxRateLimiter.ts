@@ -184,16 +184,28 @@ export const metrics = {
 
 const invalid = (message: string) => Effect.die(new Cause.IllegalArgumentException(message))
 
-const validate = (limit: number, window: unknown, margin: unknown): string | undefined => {
-  if (!Number.isInteger(limit) || limit < 1) return `limit must be a positive integer, got ${limit}`
+/** What is wrong with a rule, naming its field (`limit`, `window` or `margin`); `undefined` when it is valid. */
+const ruleProblem = (
+  limit: unknown,
+  window: unknown,
+  margin: unknown
+): { readonly field: "limit" | "window" | "margin"; readonly message: string } | undefined => {
+  if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 1) {
+    return { field: "limit", message: `must be a positive integer, got ${String(limit)}` }
+  }
   const windowDuration = DurationInput.decodeNonNegative(window)
   if (Option.isNone(windowDuration) || Duration.toMillis(windowDuration.value) <= 0) {
-    return `window must be a positive finite duration, got ${String(window)}`
+    return { field: "window", message: `must be a positive finite duration, got ${String(window)}` }
   }
   if (Option.isNone(DurationInput.decodeNonNegative(margin))) {
-    return `margin must be a non-negative finite duration, got ${String(margin)}`
+    return { field: "margin", message: `must be a non-negative finite duration, got ${String(margin)}` }
   }
   return undefined
+}
+
+const validate = (limit: number, window: unknown, margin: unknown): string | undefined => {
+  const problem = ruleProblem(limit, window, margin)
+  return problem === undefined ? undefined : `${problem.field} ${problem.message}`
 }
 
 const unsafeMake = (options: Options, store: RateLimitStore.Service): Limiter => {
@@ -586,7 +598,46 @@ const endpointPath = (endpoint: string): string => {
 }
 
 /**
- * Makes the lanes over the store in context. Invalid rules are defects when their lane is first made.
+ * What is wrong with lanes options, naming the field (`margin`, `fallback.limit`,
+ * `limits["/api/v5/rfq/cancel-quote"].window`, ...); `undefined` when they are valid. {@link makeLanes} dies with
+ * it; a client's layer fails with an `InvalidRequest` naming `lanes.<field>`.
+ *
+ * @example
+ * ```ts
+ * import { OkxRateLimiter } from "@okx-rfq/rate-limit"
+ *
+ * OkxRateLimiter.lanesProblem({ limits: { "/api/v5/rfq/cancel-quote": { limit: 0, window: "2 seconds" } } })
+ * // { field: 'limits["/api/v5/rfq/cancel-quote"].limit', message: "must be a positive integer, got 0" }
+ * ```
+ *
+ * @since 0.1.0
+ * @category validation
+ */
+export const lanesProblem = (
+  options: LanesOptions = {}
+): { readonly field: string; readonly message: string } | undefined => {
+  const margin = options.margin ?? defaultMargin
+  if (Option.isNone(DurationInput.decodeNonNegative(margin))) {
+    return { field: "margin", message: `must be a non-negative finite duration, got ${String(margin)}` }
+  }
+  const rules: Array<readonly [string, LaneRule | undefined]> = [
+    ["fallback", options.fallback],
+    ...Object.entries(options.limits ?? {}).map(([path, rule]) => [`limits[${JSON.stringify(path)}]`, rule] as const)
+  ]
+  for (const [name, rule] of rules) {
+    if (rule === undefined) continue
+    if (typeof rule !== "object" || rule === null) {
+      return { field: name, message: `must be a rule { limit, window, margin? }, got ${String(rule)}` }
+    }
+    const problem = ruleProblem(rule.limit, rule.window, rule.margin ?? margin)
+    if (problem !== undefined) return { field: `${name}.${problem.field}`, message: problem.message }
+  }
+  return undefined
+}
+
+/**
+ * Makes the lanes over the store in context. Invalid options ({@link lanesProblem}) are a defect here, before any
+ * lane is made.
  *
  * @since 0.1.0
  * @category constructors
@@ -594,7 +645,9 @@ const endpointPath = (endpoint: string): string => {
 export const makeLanes = (
   options: LanesOptions = {}
 ): Effect.Effect<LanesService, never, RateLimitStore.RateLimitStore> =>
-  Effect.map(RateLimitStore.RateLimitStore, (store) => {
+  Effect.flatMap(RateLimitStore.RateLimitStore, (store) => {
+    const problem = lanesProblem(options)
+    if (problem !== undefined) return invalid(`lanes: ${problem.field} ${problem.message}`)
     const limits: Readonly<Record<string, LaneRule>> = { ...okxRfqLimits, ...options.limits }
     const margin = options.margin ?? defaultMargin
     const fallback = options.fallback ?? defaultFallback
@@ -604,21 +657,23 @@ export const makeLanes = (
       const found = Object.hasOwn(limits, endpoint) ? limits[endpoint] : fallback
       return { limit: found.limit, window: found.window, margin: found.margin ?? margin }
     }
-    return Lanes.of({
-      lane: (laneKey) =>
-        Effect.suspend(() => {
-          const path = endpointPath(laneKey.endpoint)
-          const key = `${prefix}${encodeURIComponent(laneKey.user)}${path}`
-          const existing = lanes.get(key)
-          if (existing !== undefined) return Effect.succeed(existing)
-          const r = rule(path)
-          return Effect.tap(make({ limit: r.limit, window: r.window, margin: r.margin, key, store }), (limiter) =>
-            Effect.sync(() => lanes.set(key, limiter))
-          )
-        }),
-      rule: (endpoint) => rule(endpointPath(endpoint)),
-      lanes: Effect.sync(() => Array.from(lanes.values()))
-    })
+    return Effect.succeed(
+      Lanes.of({
+        lane: (laneKey) =>
+          Effect.suspend(() => {
+            const path = endpointPath(laneKey.endpoint)
+            const key = `${prefix}${encodeURIComponent(laneKey.user)}${path}`
+            const existing = lanes.get(key)
+            if (existing !== undefined) return Effect.succeed(existing)
+            const r = rule(path)
+            return Effect.tap(make({ limit: r.limit, window: r.window, margin: r.margin, key, store }), (limiter) =>
+              Effect.sync(() => lanes.set(key, limiter))
+            )
+          }),
+        rule: (endpoint) => rule(endpointPath(endpoint)),
+        lanes: Effect.sync(() => Array.from(lanes.values()))
+      })
+    )
   })
 
 /**

@@ -384,12 +384,21 @@ describe("OkxRateLimiter.Lanes", () => {
         lanes.map((lane) => lane.windowMillis),
         [2050, 1050]
       )
-      const bad = yield* OkxRateLimiter.makeLanes({ margin: "-100 millis" }).pipe(
-        Effect.provide(RateLimitStore.layerMemory)
+      // bad options die when the lanes are made, not at a first request
+      const bad = yield* Effect.exit(
+        OkxRateLimiter.makeLanes({ margin: "-100 millis" }).pipe(Effect.provide(RateLimitStore.layerMemory))
       )
-      const exit = yield* Effect.exit(bad.lane({ user: "u", endpoint: "/api/v5/rfq/cancel-quote" }))
-      assert.isTrue(Exit.isFailure(exit) && Cause.isDie(exit.cause))
-      if (Exit.isFailure(exit)) assert.include(String(Cause.squash(exit.cause)), "margin must be")
+      assert.isTrue(Exit.isFailure(bad) && Cause.isDie(bad.cause))
+      if (Exit.isFailure(bad)) assert.include(String(Cause.squash(bad.cause)), "margin must be")
+      assert.deepStrictEqual(
+        OkxRateLimiter.lanesProblem({ limits: { "/api/v5/rfq/cancel-rfq": { limit: 2, window: "-2 seconds" } } }),
+        {
+          field: 'limits["/api/v5/rfq/cancel-rfq"].window',
+          message: "must be a positive finite duration, got -2 seconds"
+        }
+      )
+      assert.strictEqual(OkxRateLimiter.lanesProblem({ fallback: { limit: 1.5, window: 10 } })?.field, "fallback.limit")
+      assert.isUndefined(OkxRateLimiter.lanesProblem({ margin: 0, fallback: { limit: 1, window: 10 } }))
     }).pipe(
       Effect.provide(
         OkxRateLimiter.layer({

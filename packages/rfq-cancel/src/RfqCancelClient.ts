@@ -814,7 +814,7 @@ export const layer = (
 ): Layer.Layer<RfqCancelClient, OkxError.InvalidRequest, HttpClient.HttpClient> => {
   // checked before anything is built: the server-time sync would otherwise start against a bad base URL
   const checked = Either.flatMap(Settings.credentials(options.credentials), () =>
-    Settings.settings(options, defaultBaseUrl)
+    Either.flatMap(Settings.settings(options, defaultBaseUrl), (settings) => Settings.lanes(options.lanes, settings))
   )
   if (Either.isLeft(checked)) return Layer.fail(checked.left)
   const baseUrl = checked.right.baseUrl
@@ -854,7 +854,11 @@ export const config: Config.Config<LayerOptions> = Config.all({
   demo: Config.boolean("OKX_DEMO").pipe(Config.withDefault(false)),
   userId: Config.option(Config.string("OKX_USER_ID"))
 }).pipe(
-  Config.map(({ userId, ...rest }): LayerOptions => (userId._tag === "Some" ? { ...rest, userId: userId.value } : rest))
+  // an empty OKX_USER_ID counts as unset (the API key keys the lanes), as an empty shell variable usually means
+  Config.map(
+    ({ userId, ...rest }): LayerOptions =>
+      userId._tag === "Some" && userId.value.trim() !== "" ? { ...rest, userId: userId.value } : rest
+  )
 )
 
 /**

@@ -3,6 +3,7 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import {
   Cause,
   Clock,
+  ConfigProvider,
   Context,
   DefaultServices,
   type Duration,
@@ -392,7 +393,21 @@ describe("RfqCancelClient requests and results", () => {
         [{ retry: { baseDelay: -100 } }, "retry.baseDelay"],
         [{ retry: { maxDelay: "-2 seconds" } }, "retry.maxDelay"],
         [{ retry: { attemptTimeout: 0 } }, "retry.attemptTimeout"],
-        [{ retry: { deadline: Number.POSITIVE_INFINITY } }, "retry.deadline"]
+        [{ retry: { deadline: Number.POSITIVE_INFINITY } }, "retry.deadline"],
+        [{ retry: { baseDelay: "3 seconds" } }, "retry.maxDelay"]
+      ]
+      // the lanes' rules: they used to be a defect at the first request (the first emergency cancel)
+      const lanes: ReadonlyArray<readonly [RfqCancelClient.LayerOptions["lanes"], string]> = [
+        [{ margin: -1 }, "lanes.margin"],
+        [
+          { limits: { "/api/v5/rfq/cancel-quote": { limit: 0, window: "2 seconds" } } },
+          'lanes.limits["/api/v5/rfq/cancel-quote"].limit'
+        ],
+        [
+          { limits: { "/api/v5/rfq/cancel-quote": { limit: 50, window: "2 seconds", margin: "-1 millis" } } },
+          'lanes.limits["/api/v5/rfq/cancel-quote"].margin'
+        ],
+        [{ fallback: { limit: 10, window: 0 } }, "lanes.fallback.window"]
       ]
       const credentials: ReadonlyArray<readonly [RfqCancelClient.LayerOptions["credentials"], string]> = [
         [{ apiKey: "", secretKey: secret, passphrase: "p" }, "credentials.apiKey"],
@@ -404,7 +419,11 @@ describe("RfqCancelClient requests and results", () => {
       const transport = Layer.succeed(HttpClient.HttpClient, venue.client)
       const built = [
         ...options.map(([o, field]) => [Effect.asVoid(clientOver(venue, o)), field] as const),
-        ...[...options, ...credentials.map(([c, field]) => [{ credentials: c }, field] as const)].map(
+        ...[
+          ...options,
+          ...credentials.map(([c, field]) => [{ credentials: c }, field] as const),
+          ...lanes.map(([l, field]) => [{ lanes: l }, field] as const)
+        ].map(
           ([o, field]) =>
             [
               Effect.asVoid(
@@ -435,6 +454,26 @@ describe("RfqCancelClient requests and results", () => {
       assert.instanceOf(once.left, OkxError.InvalidRequest)
       assert.strictEqual(once.left instanceof OkxError.InvalidRequest && once.left.field, "attemptTimeout")
       assert.strictEqual((yield* venue.paths).length, 0)
+    })
+  )
+
+  it.effect("config: an empty OKX_USER_ID counts as unset; a set one keys the lanes", () =>
+    Effect.gen(function* () {
+      const env = (userId: string) =>
+        ConfigProvider.fromMap(
+          new Map([
+            ["OKX_API_KEY", "k"],
+            ["OKX_SECRET_KEY", "s"],
+            ["OKX_PASSPHRASE", "p"],
+            ["OKX_USER_ID", userId]
+          ])
+        )
+      const empty = yield* Effect.withConfigProvider(RfqCancelClient.config, env(""))
+      assert.isFalse("userId" in empty)
+      const blank = yield* Effect.withConfigProvider(RfqCancelClient.config, env("  "))
+      assert.isFalse("userId" in blank)
+      const set = yield* Effect.withConfigProvider(RfqCancelClient.config, env("42"))
+      assert.strictEqual(set.userId, "42")
     })
   )
 

@@ -1,4 +1,4 @@
-import { DurationInput } from "@okx-rfq/rate-limit"
+import { DurationInput, OkxRateLimiter } from "@okx-rfq/rate-limit"
 import { OkxError } from "@okx-rfq/schema"
 import { OkxCredentials } from "@okx-rfq/signing"
 import * as Duration from "effect/Duration"
@@ -113,13 +113,20 @@ export const settings = (options: Options, defaultBaseUrl: string): Either.Eithe
         invalid("retry.maxAttempts", `must be a whole number of at least 1, got ${maxAttempts}`)
       )
     }
+    const baseDelay = yield* millisOf("retry.baseDelay", retry.baseDelay, 100, false)
+    const maxDelay = yield* millisOf("retry.maxDelay", retry.maxDelay, 2_000, false)
+    if (maxDelay < baseDelay) {
+      return yield* Either.left(
+        invalid("retry.maxDelay", `must be at least retry.baseDelay (${baseDelay} ms), got ${maxDelay} ms`)
+      )
+    }
     return {
       baseUrl: baseUrl.replace(/\/+$/, ""),
       userId,
       retry: {
         maxAttempts,
-        baseDelay: yield* millisOf("retry.baseDelay", retry.baseDelay, 100, false),
-        maxDelay: yield* millisOf("retry.maxDelay", retry.maxDelay, 2_000, false),
+        baseDelay,
+        maxDelay,
         attemptTimeout: yield* millisOf("retry.attemptTimeout", retry.attemptTimeout, 5_000, true),
         deadline: yield* millisOf("retry.deadline", retry.deadline, 30_000, true)
       }
@@ -139,4 +146,18 @@ export const credentials = (
   return problem === undefined
     ? Either.right(input)
     : Either.left(invalid(`credentials.${problem.field}`, problem.message))
+}
+
+/**
+ * Checks the lanes options of a client's layer (`lanes.margin`, `lanes.limits["/api/v5/rfq/cancel-quote"].limit`,
+ * ...), so that a mistake fails the layer with an `InvalidRequest` instead of a defect at the first request.
+ *
+ * @internal
+ */
+export const lanes = <A>(
+  options: OkxRateLimiter.LanesOptions | undefined,
+  value: A
+): Either.Either<A, OkxError.InvalidRequest> => {
+  const problem = OkxRateLimiter.lanesProblem(options)
+  return problem === undefined ? Either.right(value) : Either.left(invalid(`lanes.${problem.field}`, problem.message))
 }
