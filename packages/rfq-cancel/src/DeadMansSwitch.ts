@@ -379,7 +379,12 @@ export const makeWith = (
       let firedFor: number | undefined
       let expiredFor: number | undefined
       while (true) {
-        const at = deadline!
+        const at = deadline
+        if (at === undefined) {
+          // the venue disabled the countdown (an answer of "0"): nothing lapses until a re-arm sets a deadline
+          yield* Effect.sleep(config.interval)
+          continue
+        }
         const now = yield* Clock.currentTimeMillis
         if (config.cancelQuotesBelow !== undefined && firedFor !== at && !(yield* Deferred.isDone(stopped))) {
           const fireAt = at - Duration.toMillis(config.cancelQuotesBelow)
@@ -409,10 +414,25 @@ export const makeWith = (
       }
     })
 
-    /** One re-arm: `armed`, `retry`, `resync` (a 50102: re-sync the server time, then retry) or `final` (stop). */
+    /**
+     * Whether a re-arm's request went to the transport and its attempt has not ended: the shutdown waits for its
+     * answer (or its attempt timeout) before it disarms, since a request already written cannot be taken back, and a
+     * disarm sent beside it on another connection could reach the venue first and leave the countdown armed. An
+     * attempt still waiting for its lane's permit has sent nothing: the shutdown interrupts it.
+     */
+    let inFlight = false
+    const onSend = () => {
+      inFlight = true
+    }
+
+    /**
+     * One re-arm: `armed`, `retry`, `resync` (a 50102: re-sync the server time, then retry), `final` (stop), or
+     * `stopped` (the shutdown has started: nothing more is sent).
+     */
     const attempt = Effect.gen(function* () {
+      if (yield* Deferred.isDone(stopped)) return "stopped" as const
       const started = yield* Clock.currentTimeMillis
-      const result = yield* client.cancelAllAfterOnce(config.timeout, config.attemptTimeout).pipe(
+      const result = yield* client.cancelAllAfterOnce(config.timeout, config.attemptTimeout, onSend).pipe(
         // a defect (a transport or middleware that throws) must not end the heartbeat in silence: it is a failed
         // attempt whose outcome is unknown, like a transport failure, and the next beat tries again
         Effect.catchAllDefect((defect) =>
@@ -427,7 +447,12 @@ export const makeWith = (
             )
           )
         ),
-        Effect.either
+        Effect.either,
+        Effect.ensuring(
+          Effect.sync(() => {
+            inFlight = false
+          })
+        )
       )
       const now = yield* Clock.currentTimeMillis
       // the time the venue gives the countdown on its own clock (triggerTime - ts, each read in its own unit),
@@ -438,9 +463,11 @@ export const makeWith = (
       const problem = Either.isRight(result)
         ? RfqCancel.countdownProblem(Duration.toMillis(config.timeout), result.right)
         : undefined
-      const venueLeft = Either.isRight(result) && problem === undefined ? RfqCancel.countdownMillis(result.right) : 0
-      if (venueLeft > 0) {
-        const at = started + Math.min(venueLeft, Duration.toMillis(config.timeout))
+      // whole seconds (OKX's example) may be truncated by the venue: its countdown can end up to a second sooner
+      const unitSlack = Either.isRight(result) && result.right.unit === "seconds" ? 1000 : 0
+      const venueLeft = Either.isRight(result) ? RfqCancel.countdownMillis(result.right) : 0
+      if (venueLeft > 0 && problem === undefined) {
+        const at = started + Math.min(venueLeft, Duration.toMillis(config.timeout)) - unitSlack
         deadline = at
         failures = 0
         yield* Deferred.succeed(armedSignal, undefined)
@@ -457,11 +484,17 @@ export const makeWith = (
       }
       failures++
       lastCause = Either.isLeft(result) ? result.left : undefined
-      if (
-        Either.isRight(result)
-          ? result.right.triggerTime._tag === "Utc"
-          : mayHaveActed(result.left) || result.left._tag === "DecodeError"
-      ) {
+      if (Either.isRight(result)) {
+        // the venue answered with another countdown than asked: that one is what runs now, so the status shows its
+        // deadline (a longer one), or none (disabled: nothing will cancel the quotes, and no Expired is announced)
+        if (result.right.triggerTime._tag === "Disabled") {
+          deadline = undefined
+          mayBeArmed = false
+        } else {
+          mayBeArmed = true
+          if (venueLeft > 0) deadline = started + venueLeft - unitSlack
+        }
+      } else if (mayHaveActed(result.left) || result.left._tag === "DecodeError") {
         mayBeArmed = true
       }
       lastError = lastCause?.message ?? `cancel-all-after with timeOut ${Duration.toSeconds(config.timeout)} ${problem}`
@@ -503,8 +536,8 @@ export const makeWith = (
       let resynced = false
       while (true) {
         const outcome = yield* attempt
+        if (outcome === "stopped" || outcome === "final" || (yield* Deferred.isDone(stopped))) return false
         if (outcome === "armed") return true
-        if (outcome === "final") return false
         if (outcome === "resync" && !resynced) {
           resynced = true
           yield* resync
@@ -543,8 +576,23 @@ export const makeWith = (
       Effect.uninterruptible(
         Effect.gen(function* () {
           yield* Deferred.succeed(stopped, undefined)
-          yield* Fiber.interrupt(heartbeat)
-          yield* runPolicy(client, config.onExit, status, deadline !== undefined || mayBeArmed).pipe(
+          // before a disarm, a re-arm on its way is let finish (its attempt timeout bounds it); the heartbeat then
+          // stops by itself, and is interrupted if it was between attempts or waiting for its lane
+          const settle = Effect.suspend(() => (inFlight ? Effect.asVoid(Fiber.await(heartbeat)) : Effect.void)).pipe(
+            Effect.zipRight(Fiber.interrupt(heartbeat))
+          )
+          // nothing more is sent (leave-armed): a re-arm on its way is interrupted, and may have armed
+          const stop = Effect.suspend(() => {
+            if (inFlight) mayBeArmed = true
+            return Fiber.interrupt(heartbeat)
+          })
+          yield* runPolicy(
+            client,
+            config.onExit,
+            status,
+            config.onExit === "leave-armed" ? stop : settle,
+            () => deadline !== undefined || mayBeArmed
+          ).pipe(
             // while the countdown may still be armed (leave-armed, a failed shutdown) the watcher stays, so that the
             // status turns Expired when it lapses; it fires nothing once stopped
             Effect.ensuring(
@@ -592,25 +640,33 @@ const runPolicy = (
   client: Client,
   policy: ShutdownPolicy,
   status: SubscriptionRef.SubscriptionRef<Status>,
-  armed: boolean
+  settle: Effect.Effect<void>,
+  mayBeArmed: () => boolean
 ): Effect.Effect<void, ShutdownFailed> =>
   Effect.gen(function* () {
     if (policy === "leave-armed") {
+      yield* settle
       yield* Effect.logInfo(
         "shutdown: leaving the countdown armed (unless it already lapsed); the venue cancels every quote when it lapses"
       )
       return
     }
     if (policy === "cancel-then-disarm") {
+      // at once: a re-arm on its way does not hold the quotes' cancellation back
       const cancelled = yield* Effect.either(client.cancelAllQuotes)
       if (Either.isLeft(cancelled)) {
-        return yield* failed(new ShutdownFailed({ policy, step: "cancel-all-quotes", armed, cause: cancelled.left }))
+        yield* settle
+        return yield* failed(
+          new ShutdownFailed({ policy, step: "cancel-all-quotes", armed: mayBeArmed(), cause: cancelled.left })
+        )
       }
       yield* Effect.logInfo(`shutdown: every quote cancelled (${cancelled.right._tag})`)
     }
+    // the disarm goes after any re-arm on its way has its answer
+    yield* settle
     const disarmed = yield* Effect.either(client.disarm)
     if (Either.isLeft(disarmed)) {
-      return yield* failed(new ShutdownFailed({ policy, step: "disarm", armed, cause: disarmed.left }))
+      return yield* failed(new ShutdownFailed({ policy, step: "disarm", armed: mayBeArmed(), cause: disarmed.left }))
     }
     yield* SubscriptionRef.set(status, Status.Disarmed())
     yield* Effect.logInfo("shutdown: countdown disabled")

@@ -150,10 +150,14 @@ export interface Service {
   readonly serverTime: ServerTime.Service
   /**
    * One attempt of cancel-all-after, no retries: the dead-man's switch runs its own deadline-aware retries.
+   * `onSend` is called when the attempt has its permit of the lane and its request goes to the transport: from
+   * then on the venue may receive it, even if the attempt is interrupted (the switch waits for such an attempt
+   * before it disarms).
    */
   readonly cancelAllAfterOnce: (
     timeout: Duration.DurationInput,
-    attemptTimeout?: Duration.DurationInput
+    attemptTimeout?: Duration.DurationInput,
+    onSend?: () => void
   ) => Effect.Effect<RfqCancel.CancelAllAfterData, RfqCancelError>
 }
 
@@ -432,13 +436,15 @@ export const make = (
       attemptTimeout: number,
       clock: Clock.Clock,
       deadlineAt: number,
-      exceeded: () => RfqCancelError
+      exceeded: () => RfqCancelError,
+      onSend?: () => void
     ): Effect.Effect<Result, RfqCancelError> =>
       Effect.flatMap(lanes.lane({ user, endpoint: endpoint.path }), (lane) => {
         const once = (permit: OkxRateLimiter.Permit) =>
           Effect.suspend(() => {
             const left = deadlineAt - clock.unsafeCurrentTimeMillis()
             if (left <= 0) return Effect.fail(exceeded())
+            onSend?.()
             const limit = Math.min(attemptTimeout, left)
             const timedOut = (): RfqCancelError =>
               limit < attemptTimeout
@@ -742,7 +748,7 @@ export const make = (
           : Effect.fail(new CountdownMismatch({ endpoint: Endpoints.cancelAllAfter.name, askedMillis: 0, problem }))
       }),
       serverTime,
-      cancelAllAfterOnce: (timeout, attemptTimeout) => {
+      cancelAllAfterOnce: (timeout, attemptTimeout, onSend) => {
         const checked = Settings.millisOf(
           "attemptTimeout",
           attemptTimeout,
@@ -760,7 +766,7 @@ export const make = (
                 reason: "Timeout",
                 description: `no answer within ${Duration.format(Duration.millis(limit))}`
               })
-            return attempt(endpoint, prepared, limit, clock, clock.unsafeCurrentTimeMillis() + limit, failed)
+            return attempt(endpoint, prepared, limit, clock, clock.unsafeCurrentTimeMillis() + limit, failed, onSend)
           })
         )(timeout)
       },

@@ -53,6 +53,15 @@ describe("the shared attempt timer", () => {
     })
   )
 
+  it.scoped("in an uninterruptible region (a shutdown's disarm) the deadline still ends the effect", () =>
+    Effect.gen(function* () {
+      const timeouts = yield* Timeout.make
+      const fiber = yield* Effect.fork(Effect.uninterruptible(timeouts.timeoutFail(Effect.never, 100, () => "timeout")))
+      yield* TestClock.adjust("100 millis")
+      assert.deepStrictEqual(yield* Fiber.await(fiber), Exit.fail("timeout"))
+    })
+  )
+
   it.scoped("interrupting the caller interrupts the effect; closing the scope stops the timer", () =>
     Effect.gen(function* () {
       const interrupted = yield* Deferred.make<void>()

@@ -24,8 +24,8 @@ interface Entry {
  */
 export interface Timeouts {
   /**
-   * `self` within `millis`, else `onTimeout()` once `self` has been interrupted (and awaited). Interrupting the caller
-   * interrupts `self`.
+   * `self` within `millis`, else `onTimeout()` once `self` has been interrupted (and awaited), also in an
+   * uninterruptible region. Interrupting the caller (where it is interruptible) interrupts `self`.
    */
   readonly timeoutFail: <A, E, E2>(
     self: Effect.Effect<A, E>,
@@ -143,7 +143,8 @@ export const make: Effect.Effect<Timeouts, never, Scope.Scope> = Effect.gen(func
     onTimeout: () => E2
   ): Effect.Effect<A, E | E2> =>
     Effect.uninterruptibleMask((restore) =>
-      Effect.flatMap(Effect.forkDaemon(restore(self)), (child) =>
+      // the child is interruptible even when the caller is not (a shutdown's disarm): its own deadline always ends it
+      Effect.flatMap(Effect.forkDaemon(Effect.interruptible(self)), (child) =>
         restore(
           Effect.async<A, E | E2>((resume) => {
             const cancel = after(millis, () =>
