@@ -7,7 +7,7 @@ import { inParallel, lastJson, runCli } from "./utils/cliProcess.js"
  * A venue that answers cancel-all-after as the simulator never does, by the `timeOut` asked: 30 → `triggerTime "0"`
  * (not armed), 20 → a `triggerTime` a second before its own `ts` (lapsed at once), 0 → still armed, 50 → armed for
  * 120 s, 10 → armed for 11 s (a second's rounding), 40 → armed as asked. A batch of quote cancels gets code "0" with an item for its first id only, or 50113 (HTTP 401) when its
- * first id is `q100`. It answers the server time too, and checks no signature.
+ * first id is `q100`. A cancel-quote gets an item for `q2` (cancelled), whatever it asked. It answers the server time too, and checks no signature.
  */
 const answers: Record<string, (now: number) => string> = {
   "30": () => "0",
@@ -31,9 +31,11 @@ const venue = createServer((request, response) => {
         ? [{ ts: String(now) }]
         : request.url === "/api/v5/rfq/cancel-batch-quotes"
           ? [{ quoteId: JSON.parse(body).quoteIds[0], clQuoteId: "", sCode: "0", sMsg: "" }]
-          : timeOut !== undefined && answers[timeOut] !== undefined
-            ? [{ triggerTime: answers[timeOut](now), ts: String(now) }]
-            : undefined
+          : request.url === "/api/v5/rfq/cancel-quote"
+            ? [{ quoteId: "q2", clQuoteId: "cq2", sCode: "0", sMsg: "" }]
+            : timeOut !== undefined && answers[timeOut] !== undefined
+              ? [{ triggerTime: answers[timeOut](now), ts: String(now) }]
+              : undefined
     if (request.url === "/api/v5/rfq/cancel-batch-quotes" && JSON.parse(body).quoteIds[0] === "q100") {
       response.writeHead(401, { "content-type": "application/json" })
       response.end(JSON.stringify({ code: "50113", msg: "Invalid Sign", data: [] }))
@@ -101,6 +103,16 @@ describe("okx-rfq checks the venue's answer (real process, a local venue)", () =
     assert.strictEqual(rounded!.code, 0, rounded!.stderr)
     assert.strictEqual(armed!.code, 0, armed!.stderr)
     assert.match(armed!.stdout, /^cancel-all-after armed: triggers at \S+\n$/)
+  })
+
+  it("an item for an id not asked is marked so, never taken for the asked one (exit 1: that one is unanswered)", async () => {
+    const result = await runCli(["cancel-quote", "--quote-id", "q1"], env)
+    assert.strictEqual(result.code, 1, result.stderr)
+    assert.include(
+      result.stdout,
+      "q2 (cq2) cancelled [not sent by this command: the venue answered for an id it was not asked]\n"
+    )
+    assert.include(result.stdout, "q1 Unanswered (the venue's answer has no item for this id)\n")
   })
 
   it("a batch answered with code 0 but fewer items than ids: every id is printed, the unanswered ones fail (exit 1)", async () => {

@@ -147,8 +147,22 @@ const describeOutcome = (item: {
     ? "cancelled"
     : `${item.outcome._tag} (${[item.outcome.sCode && `sCode ${item.outcome.sCode}`, item.outcome.sMsg].filter(Boolean).join(": ")})`
 
-/** Prints a result; fails with exit code 1 if any item was not cancelled. */
-const report = (o: Common, result: unknown): Effect.Effect<void, ExitWith> =>
+/** The ids a cancel command sent, and whether by client id: the items it reports are matched against them. */
+interface Asked {
+  readonly byClientId: boolean
+  readonly ids: ReadonlyArray<string>
+}
+
+/** Asked by the venue's ids when any were given (OKX goes by them when both are sent), else by client ids. */
+const asked = (venueIds: ReadonlyArray<string>, clientIds: ReadonlyArray<string>): Asked =>
+  venueIds.length > 0 ? { byClientId: false, ids: venueIds } : { byClientId: true, ids: clientIds }
+
+/**
+ * Prints a result; fails with exit code 1 if any item was not cancelled. With `sent`, an item whose id the command
+ * did not send (the venue answered for another id, or for none) is marked so, and does not decide the exit code:
+ * every id sent has an item of its own (`Endpoints.accountForQuotes`).
+ */
+const report = (o: Common, result: unknown, sent?: Asked): Effect.Effect<void, ExitWith> =>
   Effect.gen(function* () {
     let failed = false
     const r = result as Omit<
@@ -164,8 +178,11 @@ const report = (o: Common, result: unknown): Effect.Effect<void, ExitWith> =>
       for (const item of r.items) {
         const id = item.quoteId ?? item.rfqId ?? ""
         const cl = item.clQuoteId ?? item.clRfqId ?? ""
-        yield* Console.log(`${id || "-"} ${cl ? `(${cl}) ` : ""}${describeOutcome(item)}`)
-        if (item.outcome._tag !== "Cancelled") failed = true
+        const stray = sent !== undefined && !sent.ids.includes(sent.byClientId ? cl : id)
+        yield* Console.log(
+          `${id || "-"} ${cl ? `(${cl}) ` : ""}${describeOutcome(item)}${stray ? " [not sent by this command: the venue answered for an id it was not asked]" : ""}`
+        )
+        if (item.outcome._tag !== "Cancelled" && !stray) failed = true
       }
       if (r.items.length === 0) {
         yield* Console.log(`no items (code ${r.code ?? "?"})`)
@@ -285,12 +302,12 @@ const interrupted = (o: Common) =>
 const runCall = <A>(
   o: Common,
   call: (client: RfqCancelClient.Service) => Effect.Effect<A, RfqCancelError | BatchIncomplete<unknown>>,
-  show: (result: A) => Effect.Effect<void, ExitWith> = (result) => report(o, result)
+  show: ((result: A) => Effect.Effect<void, ExitWith>) | Asked = (result) => report(o, result)
 ) =>
   Effect.gen(function* () {
     const client = yield* RfqCancelClient.RfqCancelClient
     const result = yield* call(client)
-    yield* show(result)
+    yield* typeof show === "function" ? show(result) : report(o, result, show)
   }).pipe(
     Effect.catchAll((error) => (error._tag === "ExitWith" ? Effect.fail(error) : failWith(o, error))),
     Effect.provide(clientLayer(o)),
@@ -364,14 +381,17 @@ const cancelQuote = Command.make(
     rfqId: one("rfq-id", "RFQ id (optional)")
   },
   (o) =>
-    runCall(o, (c) =>
-      c.cancelQuote(
-        defined([
-          ["quoteId", o.quoteId],
-          ["clQuoteId", o.clQuoteId],
-          ["rfqId", o.rfqId]
-        ])
-      )
+    runCall(
+      o,
+      (c) =>
+        c.cancelQuote(
+          defined([
+            ["quoteId", o.quoteId],
+            ["clQuoteId", o.clQuoteId],
+            ["rfqId", o.rfqId]
+          ])
+        ),
+      asked(Option.toArray(o.quoteId), Option.toArray(o.clQuoteId))
     )
 ).pipe(Command.withDescription(`Cancel one quote.${example("okx-rfq cancel-quote --quote-id 12345 --json")}`))
 
@@ -383,13 +403,16 @@ const cancelBatchQuotes = Command.make(
     clQuoteIds: ids("cl-quote-id", "a client quote id (repeatable)")
   },
   (o) =>
-    runCall(o, (c) =>
-      c.cancelBatchQuotes(
-        nonEmptyList([
-          ["quoteIds", o.quoteIds],
-          ["clQuoteIds", o.clQuoteIds]
-        ])
-      )
+    runCall(
+      o,
+      (c) =>
+        c.cancelBatchQuotes(
+          nonEmptyList([
+            ["quoteIds", o.quoteIds],
+            ["clQuoteIds", o.clQuoteIds]
+          ])
+        ),
+      asked(o.quoteIds, o.clQuoteIds)
     )
 ).pipe(
   Command.withDescription(
@@ -405,13 +428,16 @@ const cancelRfq = Command.make(
   "cancel-rfq",
   { ...common, rfqId: one("rfq-id", "RFQ id"), clRfqId: one("cl-rfq-id", "client RFQ id") },
   (o) =>
-    runCall(o, (c) =>
-      c.cancelRfq(
-        defined([
-          ["rfqId", o.rfqId],
-          ["clRfqId", o.clRfqId]
-        ])
-      )
+    runCall(
+      o,
+      (c) =>
+        c.cancelRfq(
+          defined([
+            ["rfqId", o.rfqId],
+            ["clRfqId", o.clRfqId]
+          ])
+        ),
+      asked(Option.toArray(o.rfqId), Option.toArray(o.clRfqId))
     )
 ).pipe(Command.withDescription(`Cancel one RFQ.${example("okx-rfq cancel-rfq --rfq-id 2201")}`))
 
@@ -423,13 +449,16 @@ const cancelBatchRfqs = Command.make(
     clRfqIds: ids("cl-rfq-id", "a client RFQ id (repeatable)")
   },
   (o) =>
-    runCall(o, (c) =>
-      c.cancelBatchRfqs(
-        nonEmptyList([
-          ["rfqIds", o.rfqIds],
-          ["clRfqIds", o.clRfqIds]
-        ])
-      )
+    runCall(
+      o,
+      (c) =>
+        c.cancelBatchRfqs(
+          nonEmptyList([
+            ["rfqIds", o.rfqIds],
+            ["clRfqIds", o.clRfqIds]
+          ])
+        ),
+      asked(o.rfqIds, o.clRfqIds)
     )
 ).pipe(Command.withDescription(`Cancel many RFQs.${example("okx-rfq cancel-batch-rfqs --rfq-id 1 --rfq-id 2")}`))
 
