@@ -372,6 +372,17 @@ const defined = <K extends string>(entries: ReadonlyArray<readonly [K, Option.Op
 const nonEmptyList = <K extends string>(entries: ReadonlyArray<readonly [K, ReadonlyArray<string>]>) =>
   Object.fromEntries(entries.filter(([, v]) => v.length > 0)) as Partial<Record<K, ReadonlyArray<string>>>
 
+/** A batch command: the ids given (the venue's, or the client's), sent, and reported against what was sent. */
+const runBatch = <V extends string, C extends string, A>(
+  o: Common,
+  venueIds: readonly [V, ReadonlyArray<string>],
+  clientIds: readonly [C, ReadonlyArray<string>],
+  call: (
+    client: RfqCancelClient.Service,
+    input: Partial<Record<V | C, ReadonlyArray<string>>>
+  ) => Effect.Effect<A, RfqCancelError | BatchIncomplete<unknown>>
+) => runCall(o, (c) => call(c, nonEmptyList<V | C>([venueIds, clientIds])), asked(venueIds[1], clientIds[1]))
+
 const cancelQuote = Command.make(
   "cancel-quote",
   {
@@ -402,18 +413,7 @@ const cancelBatchQuotes = Command.make(
     quoteIds: ids("quote-id", "a quote id (repeatable)"),
     clQuoteIds: ids("cl-quote-id", "a client quote id (repeatable)")
   },
-  (o) =>
-    runCall(
-      o,
-      (c) =>
-        c.cancelBatchQuotes(
-          nonEmptyList([
-            ["quoteIds", o.quoteIds],
-            ["clQuoteIds", o.clQuoteIds]
-          ])
-        ),
-      asked(o.quoteIds, o.clQuoteIds)
-    )
+  (o) => runBatch(o, ["quoteIds", o.quoteIds], ["clQuoteIds", o.clQuoteIds], (c, input) => c.cancelBatchQuotes(input))
 ).pipe(
   Command.withDescription(
     `Cancel many quotes (more than 100 are sent in batches of 100).${example("okx-rfq cancel-batch-quotes --quote-id 1 --quote-id 2")}`
@@ -448,18 +448,7 @@ const cancelBatchRfqs = Command.make(
     rfqIds: ids("rfq-id", "an RFQ id (repeatable)"),
     clRfqIds: ids("cl-rfq-id", "a client RFQ id (repeatable)")
   },
-  (o) =>
-    runCall(
-      o,
-      (c) =>
-        c.cancelBatchRfqs(
-          nonEmptyList([
-            ["rfqIds", o.rfqIds],
-            ["clRfqIds", o.clRfqIds]
-          ])
-        ),
-      asked(o.rfqIds, o.clRfqIds)
-    )
+  (o) => runBatch(o, ["rfqIds", o.rfqIds], ["clRfqIds", o.clRfqIds], (c, input) => c.cancelBatchRfqs(input))
 ).pipe(Command.withDescription(`Cancel many RFQs.${example("okx-rfq cancel-batch-rfqs --rfq-id 1 --rfq-id 2")}`))
 
 const cancelAllRfqs = Command.make("cancel-all-rfqs", common, (o) => runCall(o, (c) => c.cancelAllRfqs)).pipe(
