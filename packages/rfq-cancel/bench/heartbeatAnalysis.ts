@@ -1,10 +1,9 @@
 /**
  * From the recorded calls and statuses to beats and per-phase figures.
  *
- * The switch repeats its beat with `Schedule.fixed(interval)`. Effect's fixed schedule anchors its grid at the
- * Clock time of its first step, i.e. when beat 0 has completed, and wakes each later beat on that grid
- * (a grid point that passes while a beat overruns or while the event loop is blocked is skipped; when the
- * previous beat overran its own interval the next one runs at once, without piling up). A beat is due at the grid
+ * The switch repeats its beat at a fixed rate on a grid anchored at the Clock time beat 0 started, and wakes each
+ * later beat on that grid (a grid point that passes while a beat overruns or while the event loop is blocked is
+ * skipped; when the previous beat overran its own interval the next one runs at once, without piling up). A beat is due at the grid
  * point after the one its predecessor was called in, so a skipped grid point counts in full in the next beat's
  * lateness; lateness is the call time minus the due time, and 0 for a beat that ran at once to catch up (called
  * before that grid point). The grid's origin is taken from the beats themselves (see `timeline`): the most
@@ -47,7 +46,7 @@ export const timeline = (calls: ReadonlyArray<Call>, intervalMillis: number, ret
     previous.ok === false &&
     previous.doneAt !== undefined &&
     previous.doneAt + retryDelayMillis < beatStart + intervalMillis
-  // Beat 0 and its retries: the grid starts when the last of them completed.
+  // Beat 0 and its retries (the grid starts when beat 0 started).
   let beat0End = 0
   while (beat0End + 1 < calls.length && isRetry(calls[beat0End]!, first.at)) beat0End++
   const place = (anchor: number): Timeline => {
@@ -72,10 +71,10 @@ export const timeline = (calls: ReadonlyArray<Call>, intervalMillis: number, ret
     }
     return { anchor, intervalMillis, beats, unclassified }
   }
-  // The schedule's first step comes after beat 0 completed, by an unknown few milliseconds (the switch publishes
-  // the status first, and that code runs for the first time). No beat wakes before its grid point, so the grid
-  // starts at the latest time that puts no beat before its point: the most punctual beat counts as on time.
-  const rough = place(calls[beat0End]!.doneAt ?? Number.NaN)
+  // The grid's origin is beat 0's start, a little before its call is recorded. No beat wakes before its grid point,
+  // so the grid starts at the latest time that puts no beat before its point: the most punctual beat counts as on
+  // time.
+  const rough = place(first.at)
   const latest = Math.min(...rough.beats.map((b) => b.call.at - b.slot * intervalMillis))
   return rough.beats.length === 0 ? rough : place(Math.max(rough.anchor - gridTolerance, latest))
 }

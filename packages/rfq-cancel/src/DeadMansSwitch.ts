@@ -576,11 +576,11 @@ export const makeWith = (
       Effect.uninterruptible(
         Effect.gen(function* () {
           yield* Deferred.succeed(stopped, undefined)
+          // between attempts or waiting for its lane, nothing of the heartbeat's is on its way: it stops now
+          if (!inFlight) yield* Fiber.interrupt(heartbeat)
           // before a disarm, a re-arm on its way is let finish (its attempt timeout bounds it); the heartbeat then
-          // stops by itself, and is interrupted if it was between attempts or waiting for its lane
-          const settle = Effect.suspend(() => (inFlight ? Effect.asVoid(Fiber.await(heartbeat)) : Effect.void)).pipe(
-            Effect.zipRight(Fiber.interrupt(heartbeat))
-          )
+          // stops by itself
+          const settle = Effect.asVoid(Fiber.await(heartbeat))
           // nothing more is sent (leave-armed): a re-arm on its way is interrupted, and may have armed
           const stop = Effect.suspend(() => {
             if (inFlight) mayBeArmed = true
