@@ -287,12 +287,12 @@ export const write = (report: Report): void => {
       "real clock, `onExit: disarm-only`. Phases alternate idle, loaded, with a pause (and a GC, with " +
       "`--expose-gc`) between them that is not counted.",
     "- **Lateness** of a beat: when the switch called `cancelAllAfterOnce` minus when it was due. The switch repeats " +
-      "with `Schedule.fixed(interval)`, whose grid starts when beat 0 completed; a beat is due at the grid point " +
+      "at a fixed rate on a grid that starts when beat 0 started; a beat is due at the grid point " +
       "after the one its predecessor was called in, so a grid point the schedule skipped (**skipped**: a beat " +
       "overran it, or the event loop was blocked through it) counts in full in the next beat's lateness; a beat " +
       "run at once to catch up counts 0. A beat due inside a phase but " +
-      "called after it ended counts as late by the phase's end minus its due time. The grid's origin (a few ms " +
-      "after beat 0 completed) is fitted so that the most punctual beat of the run is on time: figures are " +
+      "called after it ended counts as late by the phase's end minus its due time. The grid's origin (just before " +
+      "beat 0's call) is fitted so that the most punctual beat of the run is on time: figures are " +
       "understated by that beat's own lateness and the Clock's whole milliseconds, about 1 ms. Retries are not " +
       "beats; **failures** counts failed attempts.",
     "- **Send lateness**: when the request was written to a connection (after the cancel-all-after lane, signing " +
