@@ -184,6 +184,11 @@ export const metrics = {
 
 const invalid = (message: string) => Effect.die(new Cause.IllegalArgumentException(message))
 
+const marginProblem = (margin: unknown) =>
+  Option.isNone(DurationInput.decodeNonNegative(margin))
+    ? { field: "margin" as const, message: `must be a non-negative finite duration, got ${String(margin)}` }
+    : undefined
+
 /** What is wrong with a rule, naming its field (`limit`, `window` or `margin`); `undefined` when it is valid. */
 const ruleProblem = (
   limit: unknown,
@@ -197,10 +202,7 @@ const ruleProblem = (
   if (Option.isNone(windowDuration) || Duration.toMillis(windowDuration.value) <= 0) {
     return { field: "window", message: `must be a positive finite duration, got ${String(window)}` }
   }
-  if (Option.isNone(DurationInput.decodeNonNegative(margin))) {
-    return { field: "margin", message: `must be a non-negative finite duration, got ${String(margin)}` }
-  }
-  return undefined
+  return marginProblem(margin)
 }
 
 const validate = (limit: number, window: unknown, margin: unknown): string | undefined => {
@@ -617,9 +619,8 @@ export const lanesProblem = (
   options: LanesOptions = {}
 ): { readonly field: string; readonly message: string } | undefined => {
   const margin = options.margin ?? defaultMargin
-  if (Option.isNone(DurationInput.decodeNonNegative(margin))) {
-    return { field: "margin", message: `must be a non-negative finite duration, got ${String(margin)}` }
-  }
+  const problem = marginProblem(margin)
+  if (problem !== undefined) return problem
   const rules: Array<readonly [string, LaneRule | undefined]> = [
     ["fallback", options.fallback],
     ...Object.entries(options.limits ?? {}).map(([path, rule]) => [`limits[${JSON.stringify(path)}]`, rule] as const)

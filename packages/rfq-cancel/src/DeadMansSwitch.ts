@@ -640,12 +640,13 @@ const runPolicy = (
   client: Client,
   policy: ShutdownPolicy,
   status: SubscriptionRef.SubscriptionRef<Status>,
-  settle: Effect.Effect<void>,
+  /** Stops the heartbeat; where the policy sends more, it first lets a re-arm on its way have its answer. */
+  stopHeartbeat: Effect.Effect<void>,
   mayBeArmed: () => boolean
 ): Effect.Effect<void, ShutdownFailed> =>
   Effect.gen(function* () {
     if (policy === "leave-armed") {
-      yield* settle
+      yield* stopHeartbeat
       yield* Effect.logInfo(
         "shutdown: leaving the countdown armed (unless it already lapsed); the venue cancels every quote when it lapses"
       )
@@ -655,7 +656,7 @@ const runPolicy = (
       // at once: a re-arm on its way does not hold the quotes' cancellation back
       const cancelled = yield* Effect.either(client.cancelAllQuotes)
       if (Either.isLeft(cancelled)) {
-        yield* settle
+        yield* stopHeartbeat
         return yield* failed(
           new ShutdownFailed({ policy, step: "cancel-all-quotes", armed: mayBeArmed(), cause: cancelled.left })
         )
@@ -663,7 +664,7 @@ const runPolicy = (
       yield* Effect.logInfo(`shutdown: every quote cancelled (${cancelled.right._tag})`)
     }
     // the disarm goes after any re-arm on its way has its answer
-    yield* settle
+    yield* stopHeartbeat
     const disarmed = yield* Effect.either(client.disarm)
     if (Either.isLeft(disarmed)) {
       return yield* failed(new ShutdownFailed({ policy, step: "disarm", armed: mayBeArmed(), cause: disarmed.left }))

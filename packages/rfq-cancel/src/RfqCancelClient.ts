@@ -820,7 +820,7 @@ export const layer = (
 ): Layer.Layer<RfqCancelClient, OkxError.InvalidRequest, HttpClient.HttpClient> => {
   // checked before anything is built: the server-time sync would otherwise start against a bad base URL
   const checked = Either.flatMap(Settings.credentials(options.credentials), () =>
-    Either.flatMap(Settings.settings(options, defaultBaseUrl), (settings) => Settings.lanes(options.lanes, settings))
+    Either.flatMap(Settings.lanes(options.lanes), () => Settings.settings(options, defaultBaseUrl))
   )
   if (Either.isLeft(checked)) return Layer.fail(checked.left)
   const baseUrl = checked.right.baseUrl

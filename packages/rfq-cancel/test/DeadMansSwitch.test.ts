@@ -262,6 +262,31 @@ describe("DeadMansSwitch", () => {
     })
   )
 
+  it.scoped(
+    'a re-arm answered "0" (disabled): AtRisk without a deadline, and no Expired announced for the old one',
+    () =>
+      Effect.gen(function* () {
+        const venue = yield* makeFakeVenue
+        const { dms, history } = yield* start(venue, {
+          timeout: "10 seconds",
+          interval: "2 seconds",
+          onExit: "leave-armed"
+        })
+        yield* dms.awaitArmed
+        yield* answerArms(venue, { triggerTime: "0", ts: "1587971400000" })
+        yield* TestClock.adjust("20 seconds")
+        const status = yield* dms.status
+        if (status._tag !== "AtRisk") return assert.fail(status._tag)
+        assert.isUndefined(status.deadline)
+        assert.isUndefined(status.slack)
+        assert.include(status.lastError, "did not arm")
+        assert.isFalse((yield* history).some((h) => h.status._tag === "Expired"))
+        yield* venue.setFault(() => undefined)
+        yield* TestClock.adjust("2 seconds")
+        assert.strictEqual((yield* dms.status)._tag, "Armed")
+      })
+  )
+
   it.scoped("a transport that dies (a throwing middleware) is a failed re-arm: AtRisk, never a silent stop", () =>
     Effect.gen(function* () {
       const venue = yield* makeFakeVenue
@@ -567,31 +592,6 @@ describe("DeadMansSwitch shutdown", () => {
         assert.strictEqual(outcome.left.step, "disarm")
         assert.isTrue(outcome.left.armed)
         assert.notInclude(outcome.left.message, "never armed")
-      })
-  )
-
-  it.scoped(
-    'a re-arm answered "0" (disabled): AtRisk without a deadline, and no Expired announced for the old one',
-    () =>
-      Effect.gen(function* () {
-        const venue = yield* makeFakeVenue
-        const { dms, history } = yield* start(venue, {
-          timeout: "10 seconds",
-          interval: "2 seconds",
-          onExit: "leave-armed"
-        })
-        yield* dms.awaitArmed
-        yield* answerArms(venue, { triggerTime: "0", ts: "1587971400000" })
-        yield* TestClock.adjust("20 seconds")
-        const status = yield* dms.status
-        if (status._tag !== "AtRisk") return assert.fail(status._tag)
-        assert.isUndefined(status.deadline)
-        assert.isUndefined(status.slack)
-        assert.include(status.lastError, "did not arm")
-        assert.isFalse((yield* history).some((h) => h.status._tag === "Expired"))
-        yield* venue.setFault(() => undefined)
-        yield* TestClock.adjust("2 seconds")
-        assert.strictEqual((yield* dms.status)._tag, "Armed")
       })
   )
 

@@ -302,12 +302,12 @@ const interrupted = (o: Common) =>
 const runCall = <A>(
   o: Common,
   call: (client: RfqCancelClient.Service) => Effect.Effect<A, RfqCancelError | BatchIncomplete<unknown>>,
-  show: ((result: A) => Effect.Effect<void, ExitWith>) | Asked = (result) => report(o, result)
+  show: (result: A) => Effect.Effect<void, ExitWith> = (result) => report(o, result)
 ) =>
   Effect.gen(function* () {
     const client = yield* RfqCancelClient.RfqCancelClient
     const result = yield* call(client)
-    yield* typeof show === "function" ? show(result) : report(o, result, show)
+    yield* show(result)
   }).pipe(
     Effect.catchAll((error) => (error._tag === "ExitWith" ? Effect.fail(error) : failWith(o, error))),
     Effect.provide(clientLayer(o)),
@@ -381,7 +381,12 @@ const runBatch = <V extends string, C extends string, A>(
     client: RfqCancelClient.Service,
     input: Partial<Record<V | C, ReadonlyArray<string>>>
   ) => Effect.Effect<A, RfqCancelError | BatchIncomplete<unknown>>
-) => runCall(o, (c) => call(c, nonEmptyList<V | C>([venueIds, clientIds])), asked(venueIds[1], clientIds[1]))
+) =>
+  runCall(
+    o,
+    (c) => call(c, nonEmptyList<V | C>([venueIds, clientIds])),
+    (result) => report(o, result, asked(venueIds[1], clientIds[1]))
+  )
 
 const cancelQuote = Command.make(
   "cancel-quote",
@@ -402,7 +407,7 @@ const cancelQuote = Command.make(
             ["rfqId", o.rfqId]
           ])
         ),
-      asked(Option.toArray(o.quoteId), Option.toArray(o.clQuoteId))
+      (result) => report(o, result, asked(Option.toArray(o.quoteId), Option.toArray(o.clQuoteId)))
     )
 ).pipe(Command.withDescription(`Cancel one quote.${example("okx-rfq cancel-quote --quote-id 12345 --json")}`))
 
@@ -437,7 +442,7 @@ const cancelRfq = Command.make(
             ["clRfqId", o.clRfqId]
           ])
         ),
-      asked(Option.toArray(o.rfqId), Option.toArray(o.clRfqId))
+      (result) => report(o, result, asked(Option.toArray(o.rfqId), Option.toArray(o.clRfqId)))
     )
 ).pipe(Command.withDescription(`Cancel one RFQ.${example("okx-rfq cancel-rfq --rfq-id 2201")}`))
 

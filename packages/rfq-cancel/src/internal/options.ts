@@ -154,10 +154,9 @@ export const credentials = (
  *
  * @internal
  */
-export const lanes = <A>(
-  options: OkxRateLimiter.LanesOptions | undefined,
-  value: A
-): Either.Either<A, OkxError.InvalidRequest> => {
+export const lanes = (
+  options: OkxRateLimiter.LanesOptions | undefined
+): Either.Either<OkxRateLimiter.LanesOptions | undefined, OkxError.InvalidRequest> => {
   const problem = OkxRateLimiter.lanesProblem(options)
-  return problem === undefined ? Either.right(value) : Either.left(invalid(`lanes.${problem.field}`, problem.message))
+  return problem === undefined ? Either.right(options) : Either.left(invalid(`lanes.${problem.field}`, problem.message))
 }

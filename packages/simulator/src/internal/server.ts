@@ -75,7 +75,9 @@ const hangUp = (request: HttpServerRequest.HttpServerRequest) =>
     Effect.interrupt
   )
 
-const closing = { headers: { connection: "close" } }
+/** An answer after which the connection closes: the rest of an unread body is not waited for. */
+const closing = (response: HttpServerResponse.HttpServerResponse) =>
+  HttpServerResponse.setHeader(response, "connection", "close")
 
 const isLoopback = (address: string) =>
   address === "::1" || address.startsWith("127.") || address.startsWith("::ffff:127.")
@@ -103,10 +105,7 @@ const control = (
         if (body._tag === "TooLarge") {
           return Effect.succeed(
             Either.left(
-              HttpServerResponse.text(
-                JSON.stringify({ error: `the body is over the control API's ${maxControlBodyBytes} bytes` }),
-                { status: 413, contentType: "application/json", ...closing }
-              )
+              closing(json({ error: `the body is over the control API's ${maxControlBodyBytes} bytes` }, 413))
             )
           )
         }
@@ -213,11 +212,7 @@ const okx = (
     if (read._tag === "TooLarge") {
       const reply = error("413")
       venue.log({ at: now, method: request.method, path: pathname, code: reply.code, httpStatus: reply.httpStatus })
-      return HttpServerResponse.text(reply.body, {
-        status: reply.httpStatus,
-        contentType: "application/json",
-        ...closing
-      })
+      return closing(okxResponse(reply))
     }
     const body = read.text
     let injected = false
