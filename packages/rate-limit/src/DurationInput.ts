@@ -30,3 +30,31 @@ export const decodeNonNegative = (input: unknown): Option.Option<Duration.Durati
   if (negative) return Option.none()
   return Option.filter(Duration.decodeUnknown(input), Duration.isFinite)
 }
+
+/**
+ * A caller's duration input as an error message shows it: a string quoted, an array or object as JSON, a number,
+ * bigint or `Duration` as itself. `String` would show `[]` and `""` as nothing and `{}` as `[object Object]`.
+ *
+ * ```ts
+ * import { DurationInput } from "@okx-rfq/rate-limit"
+ *
+ * DurationInput.show("5 sekunds") // "\"5 sekunds\""
+ * DurationInput.show([]) // "[]"
+ * DurationInput.show(-5) // "-5"
+ * ```
+ *
+ * @since 0.1.0
+ * @category formatting
+ */
+export const show = (input: unknown): string => {
+  if (typeof input === "string") return JSON.stringify(input)
+  if (typeof input === "bigint") return `${input}n`
+  if (Duration.isDuration(input)) return Duration.format(input)
+  if (typeof input !== "object" || input === null) return String(input)
+  try {
+    const json = JSON.stringify(input)
+    return json === undefined ? String(input) : json.length > 80 ? `${json.slice(0, 77)}...` : json
+  } catch {
+    return String(input)
+  }
+}

@@ -186,7 +186,7 @@ const invalid = (message: string) => Effect.die(new Cause.IllegalArgumentExcepti
 
 const marginProblem = (margin: unknown) =>
   Option.isNone(DurationInput.decodeNonNegative(margin))
-    ? { field: "margin" as const, message: `must be a non-negative finite duration, got ${String(margin)}` }
+    ? { field: "margin" as const, message: `must be a non-negative finite duration, got ${DurationInput.show(margin)}` }
     : undefined
 
 /** What is wrong with a rule, naming its field (`limit`, `window` or `margin`); `undefined` when it is valid. */

@@ -35,3 +35,20 @@ describe("DurationInput.decodeNonNegative", () => {
     }
   })
 })
+
+describe("DurationInput.show", () => {
+  it("shows every input readably: strings quoted, arrays and objects as JSON", () => {
+    assert.strictEqual(DurationInput.show(""), '""')
+    assert.strictEqual(DurationInput.show("5 sekunds"), '"5 sekunds"')
+    assert.strictEqual(DurationInput.show([]), "[]")
+    assert.strictEqual(DurationInput.show([1, -1]), "[1,-1]")
+    assert.strictEqual(DurationInput.show({}), "{}")
+    assert.strictEqual(DurationInput.show(-5), "-5")
+    assert.strictEqual(DurationInput.show(Number.NaN), "NaN")
+    assert.strictEqual(DurationInput.show(-2n), "-2n")
+    assert.strictEqual(DurationInput.show(undefined), "undefined")
+    assert.strictEqual(DurationInput.show(null), "null")
+    assert.strictEqual(DurationInput.show(Duration.seconds(5)), "5s")
+    assert.strictEqual(DurationInput.show(Array.from({ length: 50 }, (_, i) => i)).length, 80)
+  })
+})

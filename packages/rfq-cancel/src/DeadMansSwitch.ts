@@ -250,7 +250,7 @@ const invalid = (field: string, msg: string) =>
 /** A duration option: finite and non-negative (`Duration.decode` would read a negative one as zero), or the field. */
 const durationOf = (field: string, input: unknown): Either.Either<Duration.Duration, OkxError.InvalidRequest> =>
   Either.fromOption(DurationInput.decodeNonNegative(input), () =>
-    invalid(field, `must be a non-negative finite duration, got ${String(input)}`)
+    invalid(field, `must be a non-negative finite duration, got ${DurationInput.show(input)}`)
   )
 
 /** The cancel-all-after lane's enforced window: 1 request/s plus the limiter's default margin (1.05 s). */

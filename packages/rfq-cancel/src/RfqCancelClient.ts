@@ -197,7 +197,7 @@ const decodeTimeout = (endpoint: string, input: unknown): Either.Either<Duration
       new OkxError.InvalidRequest({
         endpoint,
         field: "timeOut",
-        msg: `timeOut: must be a non-negative duration, got ${String(input)}`
+        msg: `timeOut: must be a non-negative duration, got ${DurationInput.show(input)}`
       })
   )
 
@@ -635,7 +635,7 @@ export const make = (
      * of the caller's span.
      */
     const traced =
-      <A, E>(name: string, endpoint: string, ids: Record<string, unknown>) =>
+      <A, E>(name: string, endpoint: string, ids: unknown) =>
       (self: Effect.Effect<A, E>): Effect.Effect<A, E> => {
         const spanOptions = () =>
           ({
@@ -675,6 +675,8 @@ export const make = (
       kind: ItemKind<Item>,
       keys: readonly [string, string, string, string]
     ): Effect.Effect<Endpoints.ItemsResult<Item>, BatchIncomplete<Item> | RfqCancelError> => {
+      const shape = Endpoints.requestShapeProblem(endpoint.name, input)
+      if (shape !== undefined) return Effect.fail(shape)
       const plan = Internal.planBatches(endpoint.name, lists, input)
       if (Either.isLeft(plan)) return Effect.fail(plan.left)
       const prepared = plan.right.map((chunk) => Endpoints.prepare(endpoint, chunk.input))

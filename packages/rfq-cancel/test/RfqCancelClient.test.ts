@@ -322,6 +322,16 @@ describe("RfqCancelClient requests and results", () => {
           spans.some((span) => span.name.startsWith("http.client")),
           httpSpans
         )
+        // a request that is not an object (a JavaScript caller's cancelQuote()) fails typed under a tracer too: its
+        // span has no ids, and nothing reaches the wire
+        yield* venue.clear
+        for (const call of [client.cancelQuote, client.cancelBatchQuotes, client.cancelRfq, client.cancelBatchRfqs]) {
+          const error = yield* Effect.flip(
+            (call as (input: unknown) => Effect.Effect<unknown, { _tag: string }>)(undefined)
+          ).pipe(Effect.withTracer(capturing))
+          assert.strictEqual(error._tag, "InvalidRequest")
+        }
+        assert.deepStrictEqual(yield* venue.paths, [])
       })
     )
   }

@@ -7,7 +7,9 @@
  */
 import type * as DateTime from "effect/DateTime"
 import * as Either from "effect/Either"
+import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
+import { showValue } from "./internal/fields.js"
 import { formatIssues } from "./internal/format.js"
 import * as OkxEnvelope from "./OkxEnvelope.js"
 import * as OkxError from "./OkxError.js"
@@ -548,8 +550,34 @@ export type ResultOf<E> =
 // -----------------------------------------------------------------------------
 
 /**
+ * A request that is not an object of fields (`undefined`, `null`, a number, a string, an array), as an
+ * `OkxError.InvalidRequest` naming the field `request`; `undefined` for an object. A JavaScript caller's
+ * `cancelQuote()` is told what is wrong, not Schema's "Expected Struct (Type side)". `encodeRequest` checks it first.
+ *
+ * @example
+ * ```ts
+ * import { Endpoints } from "@okx-rfq/schema"
+ *
+ * Endpoints.requestShapeProblem("cancel-quote", undefined)?.msg
+ * // "request: expected an object of the request's fields, got undefined"
+ * Endpoints.requestShapeProblem("cancel-quote", { quoteId: "007" }) // undefined
+ * ```
+ *
+ * @since 0.1.0
+ * @category requests
+ */
+export const requestShapeProblem = (endpoint: string, input: unknown): OkxError.InvalidRequest | undefined =>
+  Predicate.isRecord(input)
+    ? undefined
+    : new OkxError.InvalidRequest({
+        endpoint,
+        field: "request",
+        msg: `request: expected an object of the request's fields, got ${showValue(input)}`
+      })
+
+/**
  * Validates and encodes a request. Fails with `OkxError.InvalidRequest` naming the field, the value and the allowed
- * range.
+ * range (`request` when the input is not an object at all, `requestShapeProblem`).
  *
  * @since 0.1.0
  * @category requests
@@ -557,10 +585,14 @@ export type ResultOf<E> =
 export const encodeRequest = <Req extends Schema.Schema.AnyNoContext>(
   endpoint: { readonly name: string; readonly request: Req },
   input: Schema.Schema.Type<Req>
-): Either.Either<Schema.Schema.Encoded<Req>, OkxError.InvalidRequest> =>
-  Either.mapLeft(Schema.encodeEither(endpoint.request)(input, { errors: "all" }), (error) =>
-    OkxError.InvalidRequest.fromParseError(endpoint.name, error)
-  )
+): Either.Either<Schema.Schema.Encoded<Req>, OkxError.InvalidRequest> => {
+  const shape = requestShapeProblem(endpoint.name, input)
+  return shape !== undefined
+    ? Either.left(shape)
+    : Either.mapLeft(Schema.encodeEither(endpoint.request)(input, { errors: "all" }), (error) =>
+        OkxError.InvalidRequest.fromParseError(endpoint.name, error)
+      )
+}
 
 /**
  * What to send: the method, the request path (for GET including the query string, exactly as it must be signed)

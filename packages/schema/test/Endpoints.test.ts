@@ -87,6 +87,24 @@ describe("endpoint table", () => {
     assert.strictEqual(missing.field, "quoteId")
     assert.include(missing.msg, "clQuoteId")
   })
+
+  it("a request that is not an object is named as the request, with what was given", () => {
+    for (const [input, shown] of [
+      [undefined, "undefined"],
+      [null, "null"],
+      [7, "7"],
+      ["007", '"007"'],
+      [["007"], '["007"]']
+    ] as const) {
+      for (const endpoint of [Endpoints.cancelQuote, Endpoints.cancelBatchQuotes, Endpoints.rfqs]) {
+        const error = left(Endpoints.prepare(endpoint as typeof Endpoints.cancelQuote, input as never))
+        assert.strictEqual(error.field, "request", shown)
+        assert.strictEqual(error.endpoint, endpoint.name)
+        assert.strictEqual(error.msg, `request: expected an object of the request's fields, got ${shown}`)
+      }
+    }
+    assert.isUndefined(Endpoints.requestShapeProblem("cancel-quote", { quoteId: "007" }))
+  })
 })
 
 describe("interpret: results", () => {

@@ -1,5 +1,6 @@
 import { Endpoints, OkxError, type RfqCancel } from "@okx-rfq/schema"
 import * as Either from "effect/Either"
+import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
 
 /** @internal */
@@ -201,8 +202,10 @@ export const summarize = (result: unknown): string => {
  *
  * @internal
  */
-export const idAttributes = (ids: Readonly<Record<string, unknown>>): Record<string, string> => {
+export const idAttributes = (ids: unknown): Record<string, string> => {
   const out: Record<string, string> = {}
+  // a request that is not an object fails with InvalidRequest; its span has no ids
+  if (!Predicate.isRecord(ids)) return out
   for (const [key, value] of Object.entries(ids)) {
     if (value === undefined) continue
     if (Array.isArray(value)) {

@@ -76,7 +76,7 @@ export const millisOf = (
     : Either.left(
         invalid(
           field,
-          `must be a ${positive ? "positive" : "non-negative"} finite duration, got ${String(input)}`,
+          `must be a ${positive ? "positive" : "non-negative"} finite duration, got ${DurationInput.show(input)}`,
           endpoint
         )
       )

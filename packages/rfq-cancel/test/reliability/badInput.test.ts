@@ -404,7 +404,20 @@ const libCase: fc.Arbitrary<LibCase> = fc.oneof(
     .tuple(venueId, fc.oneof(badVenueId, notAString))
     .map(([quoteId, rfqId]) => ({ method: "cancelQuote", input: { quoteId, rfqId }, field: "rfqId" })),
   badTimeout.map((timeout) => ({ method: "cancelAllAfter", input: timeout, field: "timeOut" })),
-  badTimeout.map((timeout) => ({ method: "cancelAllAfterOnce", input: timeout, field: "timeOut" }))
+  badTimeout.map((timeout) => ({ method: "cancelAllAfterOnce", input: timeout, field: "timeOut" })),
+  // a JavaScript caller's request that is not an object at all, or a countdown that is not a duration
+  fc
+    .tuple(
+      fc.constantFrom("cancelQuote", "cancelBatchQuotes", "cancelRfq", "cancelBatchRfqs"),
+      fc.constantFrom<unknown>(undefined, null, 42, "1", [], ["1"], true)
+    )
+    .map(([method, input]) => ({ method, input, field: "request" })),
+  fc
+    .tuple(
+      fc.constantFrom("cancelAllAfter", "cancelAllAfterOnce"),
+      fc.constantFrom<unknown>(undefined, null, [], {}, "", "soon", true)
+    )
+    .map(([method, input]) => ({ method, input, field: "timeOut" }))
 )
 
 const invoke = (client: RfqCancelClient.Service, c: LibCase): Effect.Effect<unknown, unknown> => {
