@@ -12,6 +12,7 @@
  */
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
@@ -159,7 +160,17 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
       if (Option.isNone(ts)) return Option.none()
       const rtt = received - sent
       return Option.some({ ts: ts.value, offset: ts.value - (sent + rtt / 2), rtt })
-    }).pipe(Effect.scoped, Effect.timeout(sampleTimeout), Effect.option, Effect.map(Option.flatten))
+    }).pipe(
+      Effect.scoped,
+      Effect.timeout(sampleTimeout),
+      // a transport or middleware that throws is a sample without an answer, not the end of the sync (or of the
+      // schedule's fiber, or of a switch's heartbeat waiting for the resync)
+      Effect.catchAllDefect((defect) =>
+        Effect.zipRight(Effect.logWarning("a server time sample died", Cause.die(defect)), Effect.fail("died"))
+      ),
+      Effect.option,
+      Effect.map(Option.flatten)
+    )
 
     const sync = Effect.gen(function* () {
       const results = yield* Effect.forEach(Array.from({ length: samples }), () => sample)

@@ -83,6 +83,26 @@ describe("ServerTime", () => {
     })
   )
 
+  it.scoped("a transport that throws (a defect) is a failed sample: a typed error, and the schedule goes on", () =>
+    Effect.gen(function* () {
+      const calls = yield* Ref.make(0)
+      const venue = yield* fakeClient(() =>
+        Effect.flatMap(
+          Ref.getAndUpdate(calls, (n) => n + 1),
+          (n) => (n < 5 ? Effect.die(new Error("boom")) : timeAnswer(7000))
+        )
+      )
+      const time = yield* ServerTime.make({ baseUrl, interval: "1 minute" }).pipe(Effect.provide(venue.layer))
+      assert.strictEqual(yield* time.offsetMillis, 0)
+      // the background sync did not die with the first sync's defects: a minute later it syncs again
+      yield* TestClock.adjust("1 minute")
+      assert.strictEqual(yield* time.offsetMillis, 7000)
+      yield* Ref.set(calls, 0)
+      const result = yield* Effect.either(time.resync)
+      assert.isTrue(Either.isLeft(result) && result.left._tag === "ServerTimeError")
+    })
+  )
+
   it.scoped("a ts in seconds is not used: the offset stays 0 and the error says why; a large offset in ms is", () =>
     Effect.gen(function* () {
       yield* TestClock.setTime(1_795_000_000_000)
