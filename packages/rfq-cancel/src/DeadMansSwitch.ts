@@ -75,8 +75,11 @@ const isFinal = (error: RfqCancelError): error is FinalError => finalTags.has(er
  * - `AtRisk`: re-arming is failing; `slack` is the time left before the last known deadline (if any); `lastError`
  *   and `error` say why (`error` is undefined when the venue's answer showed another countdown than asked:
  *   disabled, not after its `ts`, or longer than the timeout).
- * - `Expired`: the last known deadline passed without a re-arm: the venue is cancelling (or has cancelled) every
- *   quote. Stop quoting. `lastError` and `error`: the last failed re-arm, if any.
+ * - `Expired`: the last known deadline passed without an acknowledged re-arm: the venue may be cancelling (or have
+ *   cancelled) every quote. Stop quoting. It is announced from the switch's own deadline, which is early, never
+ *   late: a re-arm whose answer was lost may have moved the venue's countdown later. `lastError` and `error`: the
+ *   last failed re-arm, if any. An `Armed` or `AtRisk` whose deadline has passed reads as `Expired` (`status`), even
+ *   before the watcher published it (a stalled process).
  * - `Failed`: the venue refused the first arm with a final error: nothing is armed and the switch stopped.
  * - `Disarmed`: the countdown was disabled on shutdown.
  *
@@ -195,7 +198,10 @@ export interface Options {
   readonly retryDelay?: Duration.DurationInput | undefined
   /** Shutdown policy (default `cancel-then-disarm`). */
   readonly onExit?: ShutdownPolicy | undefined
-  /** Fire cancel-all-quotes when the slack falls below this without a fresh acknowledgement. Off by default. */
+  /**
+   * Fire cancel-all-quotes when the slack falls below this without a fresh acknowledgement. Off by default. Below
+   * `timeout - interval - attemptTimeout`, the least slack a healthy venue leaves before each acknowledgement.
+   */
   readonly cancelQuotesBelow?: Duration.DurationInput | undefined
 }
 
@@ -209,14 +215,15 @@ export interface Service {
   /** The current status, then every change. */
   readonly changes: Stream.Stream<Status>
   /**
-   * Waits until the countdown is armed (the first time, or again after a failure). Fails with the error if the
-   * venue refused the first arm with a final error (status `Failed`), and with `SwitchStopped` once the shutdown has
-   * started (the switch will not re-arm again).
+   * Waits until the countdown is armed (the first time, or again after a failure): an `Armed` whose deadline has
+   * passed does not count. Fails with the error if the venue refused the first arm with a final error (status
+   * `Failed`), and with `SwitchStopped` once the shutdown has started (the switch will not re-arm again).
    */
   readonly awaitArmed: Effect.Effect<Extract<Status, { readonly _tag: "Armed" }>, FinalError | SwitchStopped>
   /**
-   * Stops re-arming and runs the shutdown policy now, once (later calls and the scope's close share its outcome);
-   * fails with `ShutdownFailed` if a step failed. Uninterruptible. The scope's close runs it if nobody did.
+   * Stops re-arming and runs the shutdown policy now, once, in a fiber of its own (later calls and the scope's close
+   * wait for and share its outcome; a caller interrupted while it waits stops waiting, not the shutdown); fails with
+   * `ShutdownFailed` if a step failed. The scope's close runs it if nobody did.
    */
   readonly shutdown: Effect.Effect<void, ShutdownFailed>
   /** The settings in force, after defaults. */
@@ -331,9 +338,17 @@ export const settings = (options: Options): Either.Either<Settings, OkxError.Inv
       options.cancelQuotesBelow === undefined
         ? undefined
         : yield* durationOf("cancelQuotesBelow", options.cancelQuotesBelow)
-    if (cancelQuotesBelow !== undefined && !Duration.lessThan(cancelQuotesBelow, timeout)) {
+    // a healthy venue's slack goes down to timeout - interval - attemptTimeout just before each acknowledgement (the
+    // next beat is due an interval after the last one started, and its answer may take an attempt): a threshold at or
+    // above that would cancel every quote while every re-arm succeeds
+    const healthySlack = Duration.toMillis(timeout) - Duration.toMillis(interval) - Duration.toMillis(attemptTimeout)
+    if (cancelQuotesBelow !== undefined && !(Duration.toMillis(cancelQuotesBelow) < healthySlack)) {
       return yield* Either.left(
-        invalid("cancelQuotesBelow", `must be below the timeout, got ${Duration.format(cancelQuotesBelow)}`)
+        invalid(
+          "cancelQuotesBelow",
+          `must be below timeout - interval - attemptTimeout (${Duration.format(Duration.millis(healthySlack))}), the ` +
+            `least slack left on a healthy venue before each acknowledgement, got ${Duration.format(cancelQuotesBelow)}`
+        )
       )
     }
     const retryDelay = yield* durationOf("retryDelay", options.retryDelay ?? "250 millis")
@@ -365,6 +380,17 @@ export const makeWith = (
     let lastError: string | undefined
     let lastCause: RfqCancelError | undefined
     const expired = (at: number) => Status.Expired({ deadline: utc(at), failures, lastError, error: lastCause })
+    /** The deadline whose lapse was announced: once each, by the watcher or by a re-arm that finds it passed. */
+    let expiredFor: number | undefined
+    const announceExpired = (at: number) =>
+      Effect.suspend(() => {
+        if (expiredFor === at) return Effect.void
+        expiredFor = at
+        return Effect.zipRight(
+          SubscriptionRef.set(status, expired(at)),
+          Effect.logError("the countdown lapsed without a re-arm: the venue may be cancelling every quote")
+        )
+      })
 
     // One watcher for the whole life of the switch: it sleeps until the current deadline and, if no
     // acknowledgement moved it meanwhile, publishes Expired (and, optionally, fires cancel-all-quotes earlier).
@@ -374,10 +400,13 @@ export const makeWith = (
     const stopped = yield* Deferred.make<void>()
     const sleepUntil = (at: number) =>
       Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.sleep(Duration.millis(Math.max(0, at - now))))
+    const intervalMillis = Duration.toMillis(config.interval)
+    // the watcher looks again at least every interval: a deadline may move earlier (a normal answer after a longer
+    // countdown than asked), and it must not sleep past it
+    const watchUntil = (at: number, now: number) => sleepUntil(Math.min(at, now + intervalMillis))
     const watcher = Effect.gen(function* () {
       yield* Deferred.await(armedSignal)
       let firedFor: number | undefined
-      let expiredFor: number | undefined
       while (true) {
         const at = deadline
         if (at === undefined) {
@@ -389,7 +418,7 @@ export const makeWith = (
         if (config.cancelQuotesBelow !== undefined && firedFor !== at && !(yield* Deferred.isDone(stopped))) {
           const fireAt = at - Duration.toMillis(config.cancelQuotesBelow)
           if (now < fireAt) {
-            yield* sleepUntil(fireAt)
+            yield* watchUntil(fireAt, now)
             continue
           }
           firedFor = at
@@ -402,15 +431,11 @@ export const makeWith = (
           continue
         }
         if (now < at) {
-          yield* sleepUntil(at)
+          yield* watchUntil(at, now)
           continue
         }
-        if (expiredFor !== at) {
-          expiredFor = at
-          yield* SubscriptionRef.set(status, expired(at))
-          yield* Effect.logError("the countdown lapsed without a re-arm: the venue is cancelling every quote")
-        }
-        yield* sleepUntil(now + Duration.toMillis(config.interval))
+        yield* announceExpired(at)
+        yield* sleepUntil(now + intervalMillis)
       }
     })
 
@@ -432,6 +457,9 @@ export const makeWith = (
     const attempt = Effect.gen(function* () {
       if (yield* Deferred.isDone(stopped)) return "stopped" as const
       const started = yield* Clock.currentTimeMillis
+      // the process may have stalled past the deadline (a blocked event loop, a paused VM): the lapse is announced
+      // before anything else, whichever of this beat and the watcher wakes first
+      if (deadline !== undefined && started >= deadline) yield* announceExpired(deadline)
       const result = yield* client.cancelAllAfterOnce(config.timeout, config.attemptTimeout, onSend).pipe(
         // a defect (a transport or middleware that throws) must not end the heartbeat in silence: it is a failed
         // attempt whose outcome is unknown, like a transport failure, and the next beat tries again
@@ -467,6 +495,8 @@ export const makeWith = (
       const unitSlack = Either.isRight(result) && result.right.unit === "seconds" ? 1000 : 0
       const venueLeft = Either.isRight(result) ? RfqCancel.countdownMillis(result.right) : 0
       if (venueLeft > 0 && problem === undefined) {
+        // answered after the last deadline: the venue may have cancelled every quote before this re-arm reached it
+        if (deadline !== undefined && now >= deadline) yield* announceExpired(deadline)
         const at = started + Math.min(venueLeft, Duration.toMillis(config.timeout)) - unitSlack
         deadline = at
         failures = 0
@@ -492,7 +522,11 @@ export const makeWith = (
           mayBeArmed = false
         } else {
           mayBeArmed = true
-          if (venueLeft > 0) deadline = started + venueLeft - unitSlack
+          if (venueLeft > 0) {
+            deadline = started + venueLeft - unitSlack
+            // the watcher times that countdown too (Expired, cancelQuotesBelow), from the first answer on
+            yield* Deferred.succeed(armedSignal, undefined)
+          }
         }
       } else if (mayHaveActed(result.left) || result.left._tag === "DecodeError") {
         mayBeArmed = true
@@ -508,7 +542,7 @@ export const makeWith = (
         return "final" as const
       }
       if (deadline !== undefined && now >= deadline) {
-        yield* SubscriptionRef.set(status, expired(deadline))
+        yield* announceExpired(deadline)
       } else {
         yield* SubscriptionRef.set(
           status,
@@ -524,12 +558,19 @@ export const makeWith = (
       return lastCause?.retry === "resync-then-retry-once" ? ("resync" as const) : ("retry" as const)
     })
 
+    // after a 50102: bounded like an attempt, so that the re-arm is tried again within the slack even while the
+    // public time endpoint hangs; a failure or a defect (a throwing transport or middleware) keeps the old offset
+    // and the heartbeat goes on
     const resync = client.serverTime.resync.pipe(
-      Effect.tapError((error) => Effect.logWarning("server time resync failed", error.message)),
-      Effect.ignore
+      Effect.timeoutFail({
+        duration: config.attemptTimeout,
+        onTimeout: () => `no answer within ${Duration.format(config.attemptTimeout)}`
+      }),
+      Effect.catchAllCause((cause) =>
+        Cause.isInterruptedOnly(cause) ? Effect.failCause(cause) : Effect.logWarning("server time resync failed", cause)
+      ),
+      Effect.asVoid
     )
-
-    const intervalMillis = Duration.toMillis(config.interval)
     /** One tick: attempts until armed or the tick is over. False when the switch stops. */
     const beat = Effect.gen(function* () {
       const start = yield* Clock.currentTimeMillis
@@ -572,41 +613,64 @@ export const makeWith = (
     const heartbeat = yield* beats.pipe(Effect.interruptible, urgent, Effect.forkScoped)
     const watching = yield* watcher.pipe(Effect.interruptible, urgent, Effect.forkScoped)
 
-    const shutdown = yield* Effect.cached(
-      Effect.uninterruptible(
-        Effect.gen(function* () {
-          yield* Deferred.succeed(stopped, undefined)
-          // between attempts or waiting for its lane, nothing of the heartbeat's is on its way: it stops now
-          if (!inFlight) yield* Fiber.interrupt(heartbeat)
-          // before a disarm, a re-arm on its way is let finish (its attempt timeout bounds it); the heartbeat then
-          // stops by itself
-          const settle = Effect.asVoid(Fiber.await(heartbeat))
-          // nothing more is sent (leave-armed): a re-arm on its way is interrupted, and may have armed
-          const stop = Effect.suspend(() => {
-            if (inFlight) mayBeArmed = true
-            return Fiber.interrupt(heartbeat)
-          })
-          yield* runPolicy(
-            client,
-            config.onExit,
-            status,
-            config.onExit === "leave-armed" ? stop : settle,
-            () => deadline !== undefined || mayBeArmed
-          ).pipe(
-            // while the countdown may still be armed (leave-armed, a failed shutdown) the watcher stays, so that the
-            // status turns Expired when it lapses; it fires nothing once stopped
-            Effect.ensuring(
-              Effect.flatMap(SubscriptionRef.get(status), (s) =>
-                deadline === undefined || s._tag === "Disarmed" ? Fiber.interrupt(watching) : Effect.void
-              )
+    /**
+     * The shutdown's work runs once, in a fiber of its own; every caller (and the scope's close) waits for its
+     * outcome. A caller interrupted while it waits stops waiting, not the shutdown, and the others still get its
+     * real outcome (`Effect.cached` would keep the first caller's interruption as everyone's outcome).
+     */
+    const shutdownOutcome = yield* Deferred.make<void, ShutdownFailed>()
+    let shutdownStarted = false
+    const shutdownWork = Effect.uninterruptible(
+      Effect.gen(function* () {
+        yield* Deferred.succeed(stopped, undefined)
+        // between attempts or waiting for its lane, nothing of the heartbeat's is on its way: it stops now
+        if (!inFlight) yield* Fiber.interrupt(heartbeat)
+        // before a disarm, a re-arm on its way is let finish (its attempt timeout bounds it); the heartbeat then
+        // stops by itself
+        const settle = Effect.asVoid(Fiber.await(heartbeat))
+        // nothing more is sent (leave-armed): a re-arm on its way is interrupted, and may have armed
+        const stop = Effect.suspend(() => {
+          if (inFlight) mayBeArmed = true
+          return Fiber.interrupt(heartbeat)
+        })
+        yield* runPolicy(
+          client,
+          config.onExit,
+          status,
+          config.onExit === "leave-armed" ? stop : settle,
+          () => deadline !== undefined || mayBeArmed
+        ).pipe(
+          // while the countdown may still be armed (leave-armed, a failed shutdown) the watcher stays, so that the
+          // status turns Expired when it lapses; it fires nothing once stopped
+          Effect.ensuring(
+            Effect.flatMap(SubscriptionRef.get(status), (s) =>
+              deadline === undefined || s._tag === "Disarmed" ? Fiber.interrupt(watching) : Effect.void
             )
           )
-        })
-      ).pipe(urgent)
-    )
+        )
+      })
+    ).pipe(urgent)
+    const shutdown: Effect.Effect<void, ShutdownFailed> = Effect.suspend(() => {
+      if (shutdownStarted) return Deferred.await(shutdownOutcome)
+      shutdownStarted = true
+      return Effect.zipRight(
+        Effect.forkDaemon(Effect.intoDeferred(shutdownWork, shutdownOutcome)),
+        Deferred.await(shutdownOutcome)
+      )
+    })
     yield* Effect.addFinalizer(() => Effect.ignore(shutdown))
 
+    /** The status as of now: an `Armed` or `AtRisk` whose deadline has passed is `Expired`, even before the watcher ran. */
+    const current = (s: Status, now: number): Status =>
+      (s._tag === "Armed" || s._tag === "AtRisk") && deadline !== undefined && now >= deadline ? expired(deadline) : s
+    // an Armed whose deadline has passed (a stalled process reading its last status) is not armed: wait for the next
     const waitArmed = status.changes.pipe(
+      Stream.filterEffect((s) =>
+        Effect.map(Clock.currentTimeMillis, (now) => {
+          const c = current(s, now)
+          return c._tag === "Armed" || c._tag === "Failed"
+        })
+      ),
       Stream.filter(
         (s): s is Extract<Status, { readonly _tag: "Armed" | "Failed" }> => s._tag === "Armed" || s._tag === "Failed"
       ),
@@ -617,11 +681,10 @@ export const makeWith = (
     const stoppedError = () => new SwitchStopped({ onExit: config.onExit })
 
     return {
-      // once stopped, a countdown left armed is Expired from its deadline on, even after the scope closed
-      status: Effect.flatMap(Effect.zip(SubscriptionRef.get(status), Deferred.isDone(stopped)), ([s, isStopped]) =>
-        isStopped && deadline !== undefined && (s._tag === "Armed" || s._tag === "AtRisk")
-          ? Effect.map(Clock.currentTimeMillis, (now) => (now >= deadline! ? expired(deadline!) : s))
-          : Effect.succeed(s)
+      // a countdown whose deadline has passed is Expired from then on: read before the watcher woke (a stalled
+      // process), or after the scope closed with the countdown left armed
+      status: Effect.flatMap(SubscriptionRef.get(status), (s) =>
+        Effect.map(Clock.currentTimeMillis, (now) => current(s, now))
       ),
       changes: status.changes,
       // already stopped: fail at once, even while the last status is still Armed

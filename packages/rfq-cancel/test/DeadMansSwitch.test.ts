@@ -1,10 +1,14 @@
 import { assert, describe, it } from "@effect/vitest"
-import { DateTime, Duration, Effect, Exit, Fiber, FiberRef, Option, Scope, Stream, TestClock } from "effect"
+import * as HttpClient from "@effect/platform/HttpClient"
+import { ServerTime } from "@okx-rfq/signing"
+import { DateTime, Duration, Effect, Exit, Fiber, FiberRef, Layer, Option, Scope, Stream, TestClock } from "effect"
 import * as DeadMansSwitch from "../src/DeadMansSwitch.js"
 import * as FairScheduler from "../src/FairScheduler.js"
 import { clientOver, type Fault, type FakeVenue, makeFakeVenue } from "./utils/fakeVenue.js"
+import { makeVirtualClock } from "./utils/virtualClock.js"
 
 const armPath = "/api/v5/rfq/cancel-all-after"
+const timePath = "/api/v5/public/time"
 
 /** Starts a switch in its own scope and records every status with the virtual time it was published at. */
 const start = (venue: FakeVenue, options: DeadMansSwitch.Options) =>
@@ -52,7 +56,11 @@ describe("DeadMansSwitch", () => {
         [{ timeout: "30 seconds", interval: "-2 seconds" }, "interval"],
         [{ timeout: "30 seconds", attemptTimeout: Number.NaN }, "attemptTimeout"],
         [{ timeout: "30 seconds", retryDelay: -250 }, "retryDelay"],
-        [{ timeout: "30 seconds", cancelQuotesBelow: "-5 seconds" }, "cancelQuotesBelow"]
+        [{ timeout: "30 seconds", cancelQuotesBelow: "-5 seconds" }, "cancelQuotesBelow"],
+        // a healthy venue's slack goes down to timeout - interval - attemptTimeout (10 - 2.5 - 2 s) before each
+        // acknowledgement: a threshold at or above it cancels every quote while every re-arm succeeds
+        [{ timeout: "10 seconds", cancelQuotesBelow: "8 seconds" }, "cancelQuotesBelow"],
+        [{ timeout: "10 seconds", cancelQuotesBelow: "5500 millis" }, "cancelQuotesBelow"]
       ]
       for (const [options, field] of bad) {
         const result = DeadMansSwitch.settings(options)
@@ -70,6 +78,10 @@ describe("DeadMansSwitch", () => {
       }
       const short = DeadMansSwitch.settings({ timeout: "10 seconds" })
       if (short._tag === "Right") assert.strictEqual(Duration.toMillis(short.right.interval), 2500)
+      const below = DeadMansSwitch.settings({ timeout: "10 seconds", cancelQuotesBelow: "5 seconds" })
+      assert.isTrue(below._tag === "Right")
+      const above = DeadMansSwitch.settings({ timeout: "10 seconds", cancelQuotesBelow: "8 seconds" })
+      if (above._tag === "Left") assert.include(above.left.message, "timeout - interval - attemptTimeout (5s 500ms)")
     })
   )
 
@@ -410,6 +422,127 @@ describe("DeadMansSwitch", () => {
     })
   )
 
+  // the real ServerTime over the fake venue: after one 50102 at 2 s, its resync of /api/v5/public/time dies (a
+  // throwing middleware) or hangs; the re-arm endpoint answers every other request
+  for (const [name, fault] of [
+    ["dies", { _tag: "die", defect: new Error("boom on /public/time") }],
+    ["hangs", { _tag: "hang" }]
+  ] as const) {
+    it.scoped(
+      `a server-time resync that ${name} after a 50102 does not stop the heartbeat or lapse the countdown`,
+      () =>
+        Effect.gen(function* () {
+          const venue = yield* makeFakeVenue
+          yield* venue.setFault((s) =>
+            s.path === timePath
+              ? s.at < 1000
+                ? {
+                    _tag: "http",
+                    status: 200,
+                    body: JSON.stringify({ code: "0", msg: "", data: [{ ts: String(s.at) }] })
+                  }
+                : fault
+              : s.path === armPath && s.at === 2000
+                ? { _tag: "code", code: "50102", httpStatus: 401 }
+                : undefined
+          )
+          const serverTime = yield* ServerTime.make({ baseUrl: "https://venue.test" }).pipe(
+            Effect.provide(Layer.succeed(HttpClient.HttpClient, venue.client))
+          )
+          const { client } = yield* clientOver(venue, {}, undefined, serverTime)
+          const scope = yield* Scope.make()
+          const dms = yield* DeadMansSwitch.makeWith(client, {
+            timeout: "10 seconds",
+            interval: "2 seconds",
+            onExit: "leave-armed"
+          }).pipe(Scope.extend(scope))
+          const tags: Array<string> = []
+          yield* dms.changes.pipe(
+            Stream.runForEach((status) => Effect.sync(() => tags.push(status._tag))),
+            Effect.forkIn(scope)
+          )
+          yield* TestClock.adjust("30 seconds")
+          // the resync is bounded by an attempt (1.6 s) and its failure kept the old offset: the re-arm is tried again
+          // within the slack, and every later beat re-arms
+          const armedAt = (yield* arms(venue)).map((s) => s.at)
+          assert.isTrue(
+            armedAt.some((at) => at > 2000 && at < 4000),
+            `a retry after the resync: ${armedAt}`
+          )
+          assert.includeMembers(armedAt, [20_000, 28_000])
+          assert.notInclude(tags, "Expired")
+          assert.strictEqual((yield* dms.status)._tag, "Armed")
+          const gate = yield* Effect.fork(dms.awaitArmed)
+          yield* TestClock.adjust("2 seconds")
+          assert.isTrue(Option.isSome(yield* Fiber.poll(gate)), "awaitArmed returns")
+        })
+    )
+  }
+
+  it.scoped(
+    "a first answer with a longer countdown is watched: the threshold's cancel and Expired at its deadline",
+    () =>
+      Effect.gen(function* () {
+        const venue = yield* makeFakeVenue
+        // asked 10 s, the first answer arms 60 s; every later re-arm hangs
+        yield* venue.setFault((s) =>
+          s.path !== armPath
+            ? undefined
+            : s.at === 0
+              ? {
+                  _tag: "http",
+                  status: 200,
+                  body: JSON.stringify({ code: "0", msg: "", data: [{ triggerTime: "60000", ts: "0" }] })
+                }
+              : { _tag: "hang" }
+        )
+        const { history } = yield* start(venue, {
+          timeout: "10 seconds",
+          interval: "2 seconds",
+          cancelQuotesBelow: "5 seconds",
+          onExit: "leave-armed"
+        })
+        yield* TestClock.adjust("65 seconds")
+        const cancels = (yield* venue.seen).filter((s) => s.path === "/api/v5/rfq/cancel-all-quotes")
+        assert.deepStrictEqual(
+          cancels.map((s) => s.at),
+          [55_000]
+        )
+        const expired = (yield* history).find((h) => h.status._tag === "Expired")
+        assert.strictEqual(expired?.at, 60_000)
+      })
+  )
+
+  it.scoped("a deadline that moves earlier (a normal answer after a longer countdown) is watched from then on", () =>
+    Effect.gen(function* () {
+      const venue = yield* makeFakeVenue
+      // the first answer arms 60 s; the next re-arm (its attempt started 250 ms later, sent after the lane's 1.05 s)
+      // is a normal 10 s, so the deadline moves to 10.25 s, counted from that attempt's start; then the venue is
+      // unreachable
+      let n = 0
+      yield* venue.setFault((s) => {
+        if (s.path !== armPath) return undefined
+        n++
+        return n === 1
+          ? {
+              _tag: "http",
+              status: 200,
+              body: JSON.stringify({ code: "0", msg: "", data: [{ triggerTime: "60000", ts: "0" }] })
+            }
+          : n === 2
+            ? undefined
+            : { _tag: "drop" }
+      })
+      const { history } = yield* start(venue, { timeout: "10 seconds", interval: "2 seconds", onExit: "leave-armed" })
+      yield* TestClock.adjust("20 seconds")
+      const expired = (yield* history).filter((h) => h.status._tag === "Expired")
+      assert.deepStrictEqual(
+        expired.map((h) => h.at),
+        [10_250]
+      )
+    })
+  )
+
   it.scoped("fires cancel-all-quotes when the slack falls below the threshold", () =>
     Effect.gen(function* () {
       const venue = yield* makeFakeVenue
@@ -430,6 +563,66 @@ describe("DeadMansSwitch", () => {
       assert.strictEqual(cancel!.at, 11_000)
     })
   )
+})
+
+describe("DeadMansSwitch after a stall (the event loop blocked past the deadline)", () => {
+  const stalled = (virtual: ReturnType<typeof makeVirtualClock>) =>
+    Effect.gen(function* () {
+      const venue = yield* makeFakeVenue
+      const { client } = yield* clientOver(venue)
+      const dms = yield* DeadMansSwitch.makeWith(client, {
+        timeout: "10 seconds",
+        interval: "2 seconds",
+        onExit: "leave-armed"
+      })
+      const history: Array<{ readonly at: number; readonly status: DeadMansSwitch.Status }> = []
+      yield* dms.changes.pipe(
+        Stream.runForEach((status) => Effect.sync(() => history.push({ at: virtual.now(), status }))),
+        Effect.forkScoped
+      )
+      yield* virtual.advance(1000)
+      const armed = yield* dms.awaitArmed
+      assert.strictEqual(DateTime.toEpochMillis(armed.deadline), 10_000)
+      return { dms, history }
+    })
+
+  it("what runs first after it reads Expired, not the stale Armed, and awaitArmed waits for a fresh arm", () => {
+    const virtual = makeVirtualClock()
+    return Effect.gen(function* () {
+      const { dms } = yield* stalled(virtual)
+      let seen: DeadMansSwitch.Status | undefined
+      let gate: Fiber.RuntimeFiber<DeadMansSwitch.Status, unknown> | undefined
+      // 30 s later: the quoting loop's timer fires before the switch's fibers run
+      yield* virtual.jump(30_000, () =>
+        Effect.runPromise(
+          Effect.gen(function* () {
+            seen = yield* dms.status
+            gate = yield* Effect.forkDaemon(dms.awaitArmed)
+            yield* Effect.yieldNow()
+            assert.isTrue(Option.isNone(yield* Fiber.poll(gate)), "awaitArmed let the quoting loop through")
+          }).pipe(Effect.withClock(virtual.clock))
+        )
+      )
+      assert.strictEqual(seen?._tag, "Expired")
+      assert.strictEqual(seen?._tag === "Expired" && DateTime.toEpochMillis(seen.deadline), 10_000)
+      // then the beat re-arms, and the gate opens on the fresh acknowledgement
+      yield* virtual.advance(100)
+      const fresh = yield* Fiber.join(gate!)
+      assert.isTrue(fresh._tag === "Armed" && DateTime.toEpochMillis(fresh.deadline) > 30_000)
+    }).pipe(Effect.scoped, Effect.withClock(virtual.clock), Effect.runPromise)
+  })
+
+  it("the lapse is announced before the switch reports Armed again, whichever fiber wakes first", () => {
+    const virtual = makeVirtualClock()
+    return Effect.gen(function* () {
+      const { history } = yield* stalled(virtual)
+      yield* virtual.jump(30_000)
+      yield* virtual.advance(5000)
+      const after = history.filter((h) => h.at >= 31_000).map((h) => h.status._tag)
+      assert.deepStrictEqual(after.slice(0, 2), ["Expired", "Armed"], JSON.stringify(after))
+      assert.strictEqual(after.filter((tag) => tag === "Expired").length, 1)
+    }).pipe(Effect.scoped, Effect.withClock(virtual.clock), Effect.runPromise)
+  })
 })
 
 describe("DeadMansSwitch shutdown", () => {
@@ -684,6 +877,29 @@ describe("DeadMansSwitch shutdown", () => {
       yield* TestClock.adjust("30 seconds")
       assert.deepStrictEqual(yield* venue.paths, ["/api/v5/rfq/cancel-all-quotes", armPath])
     })
+  )
+
+  it.scoped(
+    "a first caller interrupted while it waits: the shutdown goes on, later calls and the close get its outcome",
+    () =>
+      Effect.gen(function* () {
+        const venue = yield* makeFakeVenue
+        const { dms, scope } = yield* start(venue, { timeout: "10 seconds", interval: "2 seconds" })
+        yield* TestClock.adjust("1 second")
+        yield* venue.setFault((s) => (s.path === armPath && s.at === 2000 ? { _tag: "hang" } : undefined))
+        yield* TestClock.adjust("1100 millis") // the re-arm of 2 s is on its way: the shutdown waits for it
+        // a SIGTERM handler's fiber runs the shutdown; a second signal interrupts that fiber while it waits
+        const handler = yield* Effect.fork(dms.shutdown)
+        yield* TestClock.adjust("100 millis")
+        const interrupting = yield* Effect.fork(Fiber.interrupt(handler))
+        yield* TestClock.adjust("5 seconds")
+        yield* Fiber.join(interrupting)
+        assert.isTrue(Exit.isSuccess(yield* Effect.exit(dms.shutdown)))
+        assert.isTrue(Exit.isSuccess(yield* Effect.exit(Scope.close(scope, Exit.void))))
+        assert.strictEqual((yield* dms.status)._tag, "Disarmed")
+        const disarms = (yield* venue.seen).filter((s) => s.path === armPath && s.body.timeOut === "0")
+        assert.strictEqual(disarms.length, 1)
+      })
   )
 
   it.scoped("interrupting the owning fiber takes the same path", () =>

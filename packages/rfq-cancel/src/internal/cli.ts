@@ -483,7 +483,7 @@ const statusLine = (status: DeadMansSwitch.Status, now: number) =>
     AtRisk: (s) =>
       `AT RISK · ${s.failures} failed re-arms · ${s.slack === undefined ? "no deadline yet" : `${(Duration.toMillis(s.slack) / 1000).toFixed(1)} s of slack`} · ${s.lastError}`,
     Expired: (s) =>
-      `EXPIRED at ${DateTime.formatIso(s.deadline)}: the venue is cancelling every quote${s.lastError === undefined ? "" : ` · ${s.lastError}`}`,
+      `EXPIRED at ${DateTime.formatIso(s.deadline)}: the venue may be cancelling every quote${s.lastError === undefined ? "" : ` · ${s.lastError}`}`,
     Failed: (s) => `FAILED: the venue refused to arm the countdown; nothing is armed · ${s.error.message}`,
     Disarmed: () => "disarmed"
   })
@@ -543,7 +543,7 @@ const countdownNote = (status: DeadMansSwitch.Status, now: number, disarming: bo
   const at = DateTime.formatIso(deadline)
   const left = DateTime.toEpochMillis(deadline) - now
   return left <= 0
-    ? `the countdown lapsed at ${at}: the venue is cancelling every quote`
+    ? `the countdown lapsed at ${at}: the venue may be cancelling every quote`
     : `${disarming ? "unless the disarm reached the venue, " : ""}the countdown is still armed: it lapses at ${at} (in ${(left / 1000).toFixed(1)} s, by the last acknowledgement) and the venue then cancels every quote`
 }
 

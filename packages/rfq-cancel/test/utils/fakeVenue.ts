@@ -127,18 +127,20 @@ export type FakeVenue = Effect.Effect.Success<typeof makeFakeVenue>
 export const credentials = OkxCredentials.make({ apiKey: "key-1", secretKey: "secret-1", passphrase: "pass-1" })
 
 /**
- * The real client over the fake venue (or any `HttpClient`): real signer, fixed server time, real lanes (returned for
- * inspection, OKX's table unless `laneOptions` says otherwise).
+ * The real client over the fake venue (or any `HttpClient`): real signer, real lanes (returned for inspection, OKX's
+ * table unless `laneOptions` says otherwise), and a fixed server time unless `serverTime` is given (such as the real
+ * `ServerTime.make` over the same fake venue).
  */
 export const clientOver = (
   venue: { readonly client: HttpClient.HttpClient },
   options: RfqCancelClient.Options = {},
-  laneOptions?: OkxRateLimiter.LanesOptions
+  laneOptions?: OkxRateLimiter.LanesOptions,
+  serverTime?: ServerTime.Service
 ) =>
   Effect.gen(function* () {
     const lanes = yield* OkxRateLimiter.makeLanes(laneOptions).pipe(Effect.provide(RateLimitStore.layerMemory))
     const resyncs = yield* Ref.make(0)
-    const time = ServerTime.makeFixed(0)
+    const time = serverTime ?? ServerTime.makeFixed(0)
     const countingTime: ServerTime.Service = {
       ...time,
       resync: Effect.zipRight(

@@ -1,12 +1,13 @@
 import { Clock, Duration, Effect } from "effect"
 
 /**
- * A deterministic virtual clock for soak tests that span tens of thousands of timer wake-ups.
+ * A deterministic virtual clock for soak tests that span tens of thousands of timer wake-ups, and for stalls.
  *
  * It works like the TestClock — time moves only when the test advances it, and sleepers wake in order of their
  * instants — but it hands control to woken fibers with `setImmediate` instead of the TestClock's
  * `setTimeout(0)`-based suspension check (about 4 ms per wake-up here), and it forgets an interrupted sleep at once.
- * Install it with `Effect.withClock(clock.clock)`.
+ * `jump` moves time as a stalled process sees it (a blocked event loop, a paused VM): to the end at once, and only
+ * then every sleeper due wakes, each reading the late time. Install it with `Effect.withClock(clock.clock)`.
  */
 export const makeVirtualClock = (start = 0) => {
   let now = start
@@ -50,5 +51,20 @@ export const makeVirtualClock = (start = 0) => {
       now = end
       await turn()
     })
-  return { clock, advance, pending: () => queue.length }
+  /**
+   * The process was stalled for `millis`: time is at the end before anything wakes; `beforeWaking` runs first (what
+   * the process does before the switch's timers fire), then every sleeper due wakes, in order.
+   */
+  const jump = (millis: number, beforeWaking?: () => Promise<void>) =>
+    Effect.promise(async () => {
+      now += millis
+      await beforeWaking?.()
+      while (queue.length > 0 && queue[0]!.at <= now) {
+        queue.shift()!.wake()
+        await turn()
+        await turn()
+      }
+      await turn()
+    })
+  return { clock, advance, jump, now: () => now, pending: () => queue.length }
 }
