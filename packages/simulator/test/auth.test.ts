@@ -40,14 +40,14 @@ describe("the venue's verifier (its own code)", () => {
     },
     method: "POST",
     requestPath: "/api/v5/trade/order",
-    body: '{"instId":"MON-USDT-SWAP","sz":"20"}',
+    body: Buffer.from('{"instId":"MON-USDT-SWAP","sz":"20"}'),
     venueNow: Date.parse("2020-12-08T09:09:10.000Z"),
     accounts: new Map([["k", vector]])
   }
 
   it("accepts the reference vectors and rejects any change to them", () => {
     assert.deepStrictEqual(authenticate(input), { _tag: "Ok", account: vector })
-    assert.deepStrictEqual(authenticate({ ...input, body: '{"instId":"MON-USDT-SWAP","sz":"21"}' }), {
+    assert.deepStrictEqual(authenticate({ ...input, body: Buffer.from('{"instId":"MON-USDT-SWAP","sz":"21"}') }), {
       _tag: "Rejected",
       code: "50113"
     })
@@ -56,7 +56,7 @@ describe("the venue's verifier (its own code)", () => {
         ...input,
         method: "GET",
         requestPath: "/api/v5/account/balance?ccy=USDT",
-        body: "",
+        body: new Uint8Array(0),
         headers: { ...input.headers, "ok-access-sign": "Ku79U+75wKPSP3i+t02ssUto76AYiAT/aws7hI3GZpg=" }
       }),
       { _tag: "Ok", account: vector }
@@ -130,20 +130,21 @@ describe("authentication over a real socket", () => {
     })
   )
 
-  it.scoped("unknown key 50111, wrong passphrase 50105, bad signature 50113", () =>
+  it.scoped("unknown key 50111, wrong passphrase 50105, bad signature 50113 (swapped secret and passphrase too)", () =>
     Effect.gen(function* () {
       const sim = yield* start
       const path = "/api/v5/rfq/cancel-quote"
       expectCode(yield* call(sim, path, { body: cancel, credentials: { ...account, apiKey: "nope" } }), 401, "50111")
       expectCode(yield* call(sim, path, { body: cancel, credentials: { ...account, passphrase: "x" } }), 401, "50105")
       expectCode(yield* call(sim, path, { body: cancel, credentials: { ...account, secretKey: "x" } }), 401, "50113")
+      // the signature is checked before the passphrase: swapped, they fail as OKX's error table says they often do
       expectCode(
         yield* call(sim, path, {
           body: cancel,
           credentials: { ...account, secretKey: account.passphrase, passphrase: account.secretKey }
         }),
         401,
-        "50105"
+        "50113"
       )
       expectCode(yield* call(sim, path, { body: cancel, signature: "AAAA" }), 401, "50113")
     })
@@ -166,6 +167,11 @@ describe("authentication over a real socket", () => {
       const query = yield* call(sim, "/api/v5/rfq/quotes?state=active", { timestamp, signature: withoutQuery })
       expectCode(query, 401, "50113")
       expectCode(yield* call(sim, "/api/v5/rfq/quotes?state=active"), 200, "0")
+      // bytes that are not UTF-8, signed as sent: the signature holds, and the body is a JSON syntax error
+      const latin1 = Buffer.from('{"quoteId":"3000000001","note":"caf\xe9"}', "latin1")
+      expectCode(yield* call(sim, "/api/v5/rfq/cancel-quote", { body: latin1 }), 400, "50002")
+      const invalid = Uint8Array.from([...Buffer.from('{"quoteId":"'), 0xff, ...Buffer.from('"}')])
+      expectCode(yield* call(sim, "/api/v5/rfq/cancel-quote", { body: invalid }), 400, "50002")
     })
   )
 
@@ -206,7 +212,8 @@ describe("authentication over a real socket", () => {
         401,
         "50105"
       )
-      expectCode(yield* call(sim, path, { body: cancel, signature: "x", demo: true }), 401, "50101")
+      expectCode(yield* call(sim, path, { body: cancel, signature: "x", demo: true }), 401, "50113")
+      expectCode(yield* call(sim, path, { body: cancel, demo: true }), 401, "50101")
       expectCode(yield* call(sim, path, { body: "", signature: "x" }), 401, "50113")
     })
   )

@@ -9,9 +9,14 @@ export interface AccountRecord {
   readonly demo: boolean
 }
 
-/** @internal */
-export const sign = (secretKey: string, prehash: string): string =>
-  createHmac("sha256", secretKey).update(prehash, "utf8").digest("base64")
+/**
+ * Base64(HMAC-SHA256(secret, prehash + body)), the body as the bytes received: a body that is not valid UTF-8 is
+ * still signed as sent, and fails later as a JSON syntax error, not as a bad signature.
+ *
+ * @internal
+ */
+export const sign = (secretKey: string, prehash: string, body: Uint8Array = new Uint8Array(0)): string =>
+  createHmac("sha256", secretKey).update(prehash, "utf8").update(body).digest("base64")
 
 const isoMillis = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.(\d{3})Z$/
 
@@ -55,7 +60,8 @@ export interface AuthInput {
   readonly headers: Readonly<Record<string, string | undefined>>
   readonly method: string
   readonly requestPath: string
-  readonly body: string
+  /** The body as received, byte for byte. */
+  readonly body: Uint8Array
   readonly venueNow: number
   readonly accounts: ReadonlyMap<string, AccountRecord>
 }
@@ -68,7 +74,9 @@ export type AuthResult =
 const reject = (code: string): AuthResult => ({ _tag: "Rejected", code })
 
 /**
- * The gateway's order: headers present, timestamp format, 30 s window, key, passphrase, environment, signature.
+ * The gateway's order: headers present, timestamp format, 30 s window, key, signature, passphrase, environment. The
+ * signature before the passphrase: users who swap the secret and the passphrase get 50113 from OKX (its error
+ * table's "often secret and passphrase swapped"), which a passphrase checked first would answer with 50105.
  *
  * @internal
  */
@@ -87,10 +95,10 @@ export const authenticate = (input: AuthInput): AuthResult => {
   if (Math.abs(input.venueNow - t) > 30_000) return reject("50102")
   const account = input.accounts.get(key)
   if (account === undefined) return reject("50111")
+  const expected = sign(account.secretKey, timestamp + input.method.toUpperCase() + input.requestPath, input.body)
+  if (!safeEqual(signature, expected)) return reject("50113")
   if (!safeEqual(passphrase, account.passphrase)) return reject("50105")
   const demoHeader = header("x-simulated-trading") === "1"
   if (demoHeader !== account.demo) return reject("50101")
-  const expected = sign(account.secretKey, timestamp + input.method.toUpperCase() + input.requestPath + input.body)
-  if (!safeEqual(signature, expected)) return reject("50113")
   return { _tag: "Ok", account }
 }

@@ -53,17 +53,35 @@ const maxControlBodyBytes = 16 << 20
  * body went over the limit (the socket is closed: there is no one to answer).
  */
 type Body =
-  | { readonly _tag: "Read"; readonly text: string }
+  | {
+      readonly _tag: "Read"
+      /** The bytes received, as signed. */
+      readonly bytes: Uint8Array
+      /** The bytes as UTF-8 (a byte-order mark kept, so it fails to parse); `undefined` when they are not UTF-8. */
+      readonly text: string | undefined
+    }
   | { readonly _tag: "TooLarge" }
   | { readonly _tag: "Unreadable" }
+
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true })
+const decodeUtf8 = (bytes: Uint8Array): string | undefined => {
+  try {
+    return utf8.decode(bytes)
+  } catch {
+    return undefined
+  }
+}
 
 const readBody = (request: HttpServerRequest.HttpServerRequest, limit: number): Effect.Effect<Body> => {
   const declared = request.headers["content-length"]
   if (declared !== undefined && Number(declared) > limit) return Effect.succeed({ _tag: "TooLarge" })
-  return HttpIncomingMessage.withMaxBodySize(request.text, Option.some(limit)).pipe(
+  return HttpIncomingMessage.withMaxBodySize(request.arrayBuffer, Option.some(limit)).pipe(
     Effect.match({
       onFailure: (): Body => ({ _tag: "Unreadable" }),
-      onSuccess: (text): Body => ({ _tag: "Read", text })
+      onSuccess: (buffer): Body => {
+        const bytes = new Uint8Array(buffer)
+        return { _tag: "Read", bytes, text: decodeUtf8(bytes) }
+      }
     })
   )
 }
@@ -109,6 +127,7 @@ const control = (
             )
           )
         }
+        if (body.text === undefined) return Effect.succeed(Either.left(badRequest("the body is not UTF-8")))
         if (body.text.trim() === "") return Effect.succeed(Either.right({}))
         try {
           return Effect.succeed(Either.right(JSON.parse(body.text) as unknown))
@@ -207,7 +226,10 @@ const okx = (
       if (ms > 0) yield* Effect.sleep(Duration.millis(ms))
     }
     const { raw, venue: now } = yield* venue.clock
-    const read: Body = request.method === "GET" ? { _tag: "Read", text: "" } : yield* readBody(request, maxOkxBodyBytes)
+    const read: Body =
+      request.method === "GET"
+        ? { _tag: "Read", bytes: new Uint8Array(0), text: "" }
+        : yield* readBody(request, maxOkxBodyBytes)
     if (read._tag === "Unreadable") return yield* hangUp(request)
     if (read._tag === "TooLarge") {
       const reply = error("413")
@@ -223,7 +245,7 @@ const okx = (
           headers: request.headers,
           method: request.method,
           requestPath,
-          body,
+          body: read.bytes,
           venueNow: now,
           accounts: venue.accounts
         })
@@ -241,6 +263,8 @@ const okx = (
       let parsed: Record<string, unknown> = {}
       if (route.method === "POST") {
         if (!isJsonContent(request.headers["content-type"])) return error("50006")
+        // not UTF-8: not JSON either (RFC 8259 requires UTF-8)
+        if (body === undefined) return error("50002")
         if (body.trim() === "") return error("50000")
         const object = parseBody(body)
         if (object === undefined) return error("50002")

@@ -23,6 +23,7 @@ export interface Credentials {
 
 export interface CallOptions {
   readonly method?: "GET" | "POST" | "PUT"
+  /** A string or bytes are sent (and signed) as they are; anything else as its JSON. */
   readonly body?: unknown
   readonly credentials?: Credentials | null
   readonly timestamp?: string
@@ -37,8 +38,12 @@ export interface Answer {
   readonly json: { readonly code: string; readonly msg: string; readonly data: ReadonlyArray<Record<string, unknown>> }
 }
 
-/** The test's own signer (an independent HMAC over the prehash, as in OKX's docs). */
-export const hmac = (secret: string, prehash: string) => createHmac("sha256", secret).update(prehash).digest("base64")
+/** The test's own signer (an independent HMAC over the prehash, as in OKX's docs), a body in bytes after it. */
+export const hmac = (secret: string, prehash: string, bytes?: Uint8Array) => {
+  const mac = createHmac("sha256", secret).update(prehash)
+  if (bytes !== undefined) mac.update(bytes)
+  return mac.digest("base64")
+}
 
 export const iso = (ms: number) => new Date(ms).toISOString()
 
@@ -47,7 +52,11 @@ export const call = (sim: OkxSimulator.Service, requestPath: string, options: Ca
   Effect.gen(function* () {
     const method = options.method ?? (options.body === undefined ? "GET" : "POST")
     const body =
-      options.body === undefined ? "" : typeof options.body === "string" ? options.body : JSON.stringify(options.body)
+      options.body === undefined
+        ? ""
+        : typeof options.body === "string" || options.body instanceof Uint8Array
+          ? options.body
+          : JSON.stringify(options.body)
     const credentials = options.credentials === undefined ? account : options.credentials
     const timestamp = options.timestamp ?? iso(yield* sim.now)
     const headers: Record<string, string> = { "Content-Type": "application/json" }
@@ -56,7 +65,10 @@ export const call = (sim: OkxSimulator.Service, requestPath: string, options: Ca
       headers["OK-ACCESS-PASSPHRASE"] = credentials.passphrase
       headers["OK-ACCESS-TIMESTAMP"] = timestamp
       headers["OK-ACCESS-SIGN"] =
-        options.signature ?? hmac(credentials.secretKey, timestamp + method + requestPath + body)
+        options.signature ??
+        (typeof body === "string"
+          ? hmac(credentials.secretKey, timestamp + method + requestPath + body)
+          : hmac(credentials.secretKey, timestamp + method + requestPath, body))
     }
     if (options.demo === true) headers["x-simulated-trading"] = "1"
     for (const [k, v] of Object.entries(options.headers ?? {})) {
