@@ -191,7 +191,9 @@ describe("authentication over a real socket", () => {
       const path = "/api/v5/rfq/cancel-quote"
       const now = yield* sim.now
       expectCode(yield* call(sim, "/api/v5/rfq/nope", { body: cancel, credentials: null }), 404, "404")
-      expectCode(yield* call(sim, path, { credentials: null }), 405, "405")
+      const wrongMethod = yield* call(sim, path, { credentials: null })
+      expectCode(wrongMethod, 405, "405")
+      assert.strictEqual(wrongMethod.headers.allow, "POST")
       expectCode(yield* call(sim, path, { body: cancel, timestamp: "bad", signature: "x" }), 401, "50112")
       expectCode(
         yield* call(sim, path, {

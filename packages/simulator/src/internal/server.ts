@@ -218,7 +218,10 @@ const okx = (
       const { venue: at } = yield* venue.clock
       const reply = error(route === undefined ? "404" : "405")
       venue.log({ at, method: request.method, path: pathname, code: reply.code, httpStatus: reply.httpStatus })
-      return okxResponse(reply)
+      // a 405 names the method the path takes (RFC 9110 §15.5.6)
+      return route === undefined
+        ? okxResponse(reply)
+        : HttpServerResponse.setHeader(okxResponse(reply), "allow", route.method)
     }
     const faults = venue.endpointFaults(pathname)
     if (faults.latencyMs !== undefined) {

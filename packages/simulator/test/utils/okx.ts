@@ -34,6 +34,7 @@ export interface CallOptions {
 
 export interface Answer {
   readonly status: number
+  readonly headers: Readonly<Record<string, string>>
   readonly text: string
   readonly json: { readonly code: string; readonly msg: string; readonly data: ReadonlyArray<Record<string, unknown>> }
 }
@@ -88,7 +89,7 @@ export const call = (sim: OkxSimulator.Service, requestPath: string, options: Ca
       } catch {
         json = { code: "<invalid json>", msg: text, data: [] }
       }
-      return { status: res.status, text, json }
+      return { status: res.status, headers: Object.fromEntries(res.headers), text, json }
     })
   })
 
