@@ -80,7 +80,9 @@ const isFinal = (error: RfqCancelError): error is FinalError => finalTags.has(er
  *   late: a re-arm whose answer was lost may have moved the venue's countdown later. `lastError` and `error`: the
  *   last failed re-arm, if any. An `Armed` or `AtRisk` whose deadline has passed reads as `Expired` (`status`), even
  *   before the watcher published it (a stalled process).
- * - `Failed`: the venue refused the first arm with a final error: nothing is armed and the switch stopped.
+ * - `Failed`: the venue refused the first arm with a final error and the switch stopped. Nothing is armed, unless
+ *   `mayBeArmed`: an earlier attempt went unanswered after it may have reached the venue (a timeout, a dropped
+ *   connection, an unreadable answer), so that one may have armed the countdown.
  * - `Disarmed`: the countdown was disabled on shutdown.
  *
  * @since 0.1.0
@@ -107,7 +109,7 @@ export type Status = Data.TaggedEnum<{
     readonly lastError: string | undefined
     readonly error: RfqCancelError | undefined
   }
-  Failed: { readonly error: FinalError; readonly failures: number }
+  Failed: { readonly error: FinalError; readonly failures: number; readonly mayBeArmed: boolean }
   Disarmed: {}
 }>
 
@@ -534,9 +536,12 @@ export const makeWith = (
       lastError = lastCause?.message ?? `cancel-all-after with timeOut ${Duration.toSeconds(config.timeout)} ${problem}`
       yield* Effect.logWarning("re-arming the countdown failed").pipe(Effect.annotateLogs({ failures, lastError }))
       if (lastCause !== undefined && deadline === undefined && isFinal(lastCause)) {
-        yield* SubscriptionRef.set(status, Status.Failed({ error: lastCause, failures }))
+        yield* SubscriptionRef.set(status, Status.Failed({ error: lastCause, failures, mayBeArmed }))
         yield* Effect.logError(
-          "the venue refused to arm the countdown and retrying cannot help: nothing is armed, the switch stops",
+          mayBeArmed
+            ? "the venue refused to arm the countdown and retrying cannot help; an earlier arm went unanswered and " +
+                `may have armed it (it lapses within ${Duration.format(config.timeout)}): the switch stops`
+            : "the venue refused to arm the countdown and retrying cannot help: nothing is armed, the switch stops",
           lastCause.message
         )
         return "final" as const

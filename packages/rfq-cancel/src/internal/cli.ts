@@ -484,7 +484,8 @@ const statusLine = (status: DeadMansSwitch.Status, now: number) =>
       `AT RISK · ${s.failures} failed re-arms · ${s.slack === undefined ? "no deadline yet" : `${(Duration.toMillis(s.slack) / 1000).toFixed(1)} s of slack`} · ${s.lastError}`,
     Expired: (s) =>
       `EXPIRED at ${DateTime.formatIso(s.deadline)}: the venue may be cancelling every quote${s.lastError === undefined ? "" : ` · ${s.lastError}`}`,
-    Failed: (s) => `FAILED: the venue refused to arm the countdown; nothing is armed · ${s.error.message}`,
+    Failed: (s) =>
+      `FAILED: the venue refused to arm the countdown; ${s.mayBeArmed ? "an earlier arm went unanswered and may have armed it" : "nothing is armed"} · ${s.error.message}`,
     Disarmed: () => "disarmed"
   })
 
