@@ -3,6 +3,7 @@ import { type ChildProcess, spawn } from "node:child_process"
 import { once } from "node:events"
 import { createInterface } from "node:readline"
 import { fileURLToPath } from "node:url"
+import { hmac } from "./utils/okx.js"
 
 const packageDir = fileURLToPath(new URL("..", import.meta.url))
 
@@ -59,13 +60,15 @@ describe("the okx-rfq-sim program", () => {
       }
       assert.deepStrictEqual(Object.keys(state.cancelAllAfterByUser), ["42"])
       assert.strictEqual(state.quotes[0]!.userId, "42")
+      // a live request (no x-simulated-trading), signed right: the demo key refuses it
+      const timestamp = new Date().toISOString()
       const live = (await (
         await fetch(`${url}/api/v5/rfq/quotes`, {
           headers: {
             "OK-ACCESS-KEY": "k",
             "OK-ACCESS-PASSPHRASE": "p",
-            "OK-ACCESS-SIGN": "x",
-            "OK-ACCESS-TIMESTAMP": new Date().toISOString()
+            "OK-ACCESS-SIGN": hmac("s", `${timestamp}GET/api/v5/rfq/quotes`),
+            "OK-ACCESS-TIMESTAMP": timestamp
           }
         })
       ).json()) as { code: string }
