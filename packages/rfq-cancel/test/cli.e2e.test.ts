@@ -1,5 +1,9 @@
 import type { OkxSimulator } from "@okx-rfq/simulator"
 import { Effect } from "effect"
+import { execFileSync } from "node:child_process"
+import { closeSync, constants, createReadStream, mkdtempSync, openSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { assert, describe, it } from "vitest"
 import { finish, inParallel, lastJson, pause, useSimulator, waitFor } from "./utils/cliProcess.js"
 
@@ -194,6 +198,44 @@ describe("okx-rfq against the simulator (real process, real sockets)", () => {
     } finally {
       await Effect.runPromise(sim().reset)
     }
+  })
+
+  it("a signal after the result, while stdout still drains, neither kills the process nor cuts its output", async () => {
+    const ids = (await quotes(600)).map((q) => q.quoteId)
+    // stdout is a FIFO the test does not read until after the signal: once its 64 KiB are full, the rest of the
+    // output waits in the process, which has its result and is ending
+    const dir = mkdtempSync(join(tmpdir(), "okx-rfq-"))
+    const fifo = join(dir, "stdout")
+    execFileSync("mkfifo", [fifo])
+    // opening either end alone blocks: a non-blocking read end first, then the write end, then a blocking read end
+    const opening = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK)
+    const writer = openSync(fifo, constants.O_WRONLY)
+    const reader = openSync(fifo, constants.O_RDONLY)
+    closeSync(opening)
+    const child = start(["cancel-batch-quotes", ...ids.flatMap((id) => ["--quote-id", id]), "--json"], {}, writer)
+    closeSync(writer)
+    let stderr = ""
+    child.stderr!.on("data", (d) => (stderr += d))
+    const closed = new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+      child.on("exit", (code, signal) => resolve([code, signal]))
+    )
+    const active = async () => (await state()).quotes.filter((q) => ids.includes(q.quoteId) && q.state === "active")
+    assert.isTrue(await waitFor(async () => (await active()).length === 0))
+    await pause(1000) // the answers are in: the program has printed them and is ending
+    child.kill("SIGINT")
+    const stdout = await new Promise<string>((resolve) => {
+      let text = ""
+      createReadStream("", { fd: reader })
+        .on("data", (d) => (text += d))
+        .on("end", () => resolve(text))
+    })
+    const [code, signal] = await closed
+    rmSync(dir, { recursive: true })
+    assert.isNull(signal, "killed by the signal")
+    assert.strictEqual(code, 0, stderr)
+    assert.isAbove(stdout.length, 64 * 1024)
+    assert.strictEqual(lastJson(stdout).items.length, 600)
+    assert.notInclude(stderr, "interrupted")
   })
 
   it("guard: SIGTERM cancels every quote, then disables the countdown, and exits 0", async () => {

@@ -43,13 +43,19 @@ run(process.argv).pipe(
   Effect.provide(FairScheduler.layer()),
   NodeRuntime.runMain({
     disableErrorReporting: true,
-    teardown: (exit, onExit) => {
+    teardown: (exit) => {
       const code = exitCode(exit)
       // an unexpected failure or defect: print it (an ExitWith was reported by the command already)
       if (Exit.isFailure(exit) && code === 1 && Option.isNone(requested(exit.cause))) {
         process.stderr.write(`${Cause.pretty(exit.cause)}\n`)
       }
-      onExit(code)
+      // the program is over: a signal from now on neither kills the process (runMain has removed its listeners) nor
+      // cuts its output short. Writes to a pipe are asynchronous, and exiting before they are out (as runMain does
+      // after a signal) loses the end of stdout, the --json line included: exit once both streams are written.
+      const ignore = () => {}
+      process.on("SIGINT", ignore)
+      process.on("SIGTERM", ignore)
+      process.stdout.write("", () => process.stderr.write("", () => process.exit(code)))
     }
   })
 )

@@ -298,23 +298,31 @@ const interrupted = (o: Common) =>
     return yield* Effect.die(new ExitWith({ code: 1 }))
   })
 
-/** Runs one client call: prints the result (with `show`) or the error, and maps failures to exit codes. */
+/**
+ * Runs one client call: prints the result (with `show`) or the error, and maps failures to exit codes. Once the call
+ * has its result, a signal changes nothing: the result is printed whole (uninterruptibly), and the program ends as
+ * the result says, not as "interrupted, outcome unknown".
+ */
 const runCall = <A>(
   o: Common,
   call: (client: RfqCancelClient.Service) => Effect.Effect<A, RfqCancelError | BatchIncomplete<unknown>>,
   show: (result: A) => Effect.Effect<void, ExitWith> = (result) => report(o, result)
 ) =>
-  Effect.gen(function* () {
-    const client = yield* RfqCancelClient.RfqCancelClient
-    const result = yield* call(client)
-    yield* show(result)
-  }).pipe(
-    Effect.catchAll((error) => (error._tag === "ExitWith" ? Effect.fail(error) : failWith(o, error))),
-    Effect.provide(clientLayer(o)),
-    exitOnConfigError(o),
-    // outermost: a signal while the client is being built counts too
-    Effect.onInterrupt(() => interrupted(o))
-  )
+  Effect.suspend(() => {
+    let known = false
+    return Effect.gen(function* () {
+      const client = yield* RfqCancelClient.RfqCancelClient
+      const result = yield* call(client)
+      known = true
+      yield* Effect.uninterruptible(show(result))
+    }).pipe(
+      Effect.catchAll((error) => (error._tag === "ExitWith" ? Effect.fail(error) : failWith(o, error))),
+      Effect.provide(clientLayer(o)),
+      exitOnConfigError(o),
+      // outermost: a signal while the client is being built counts too
+      Effect.onInterrupt(() => (known ? Effect.void : interrupted(o)))
+    )
+  })
 
 const example = (text: string) => `\n\nExample:\n  ${text}`
 

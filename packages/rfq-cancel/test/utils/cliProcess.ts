@@ -17,12 +17,15 @@ export interface Run {
 /** Environment overrides of one run: `undefined` removes the variable. */
 export type Env = Readonly<Record<string, string | undefined>>
 
-/** Starts `okx-rfq args` (from source) as a real child process with only `PATH` and `env` in its environment. */
-export const startCli = (args: ReadonlyArray<string>, env: Env = {}) => {
+/**
+ * Starts `okx-rfq args` (from source) as a real child process with only `PATH` and `env` in its environment; its
+ * stdout is a pipe, or the file descriptor `stdout`.
+ */
+export const startCli = (args: ReadonlyArray<string>, env: Env = {}, stdout?: number) => {
   const merged: Record<string, string | undefined> = { PATH: process.env.PATH ?? "", ...env }
   return spawn(process.execPath, ["--conditions=source", "--import", "tsx", bin, ...args], {
     env: Object.fromEntries(Object.entries(merged).filter((e): e is [string, string] => e[1] !== undefined)),
-    stdio: ["ignore", "pipe", "pipe"]
+    stdio: ["ignore", stdout ?? "pipe", "pipe"]
   })
 }
 
@@ -46,14 +49,18 @@ export const useSimulator = (options: OkxSimulator.Options) => {
     return sim
   }
   const account = options.accounts[0]!
-  const start = (args: ReadonlyArray<string>, env: Env = {}) =>
-    startCli(args, {
-      OKX_API_KEY: account.apiKey,
-      OKX_SECRET_KEY: account.secretKey,
-      OKX_PASSPHRASE: account.passphrase,
-      OKX_BASE_URL: get().url,
-      ...env
-    })
+  const start = (args: ReadonlyArray<string>, env: Env = {}, stdout?: number) =>
+    startCli(
+      args,
+      {
+        OKX_API_KEY: account.apiKey,
+        OKX_SECRET_KEY: account.secretKey,
+        OKX_PASSPHRASE: account.passphrase,
+        OKX_BASE_URL: get().url,
+        ...env
+      },
+      stdout
+    )
   return {
     sim: get,
     start,
