@@ -393,6 +393,9 @@ describe("RfqCancelClient requests and results", () => {
         [{ baseUrl: "https://www.okx.com?x=1" }, "baseUrl"],
         [{ baseUrl: "https://www.okx.com?" }, "baseUrl"],
         [{ baseUrl: "https://www.okx.com#" }, "baseUrl"],
+        // the URL parser would drop a stray space; the server time's URL, built from the text, would not
+        [{ baseUrl: "https://www.okx.com " }, "baseUrl"],
+        [{ baseUrl: "\thttps://www.okx.com" }, "baseUrl"],
         // OKX authenticates by headers; a password in the URL would only be printed (and is masked when it is)
         [{ baseUrl: `https://user:${secret}@www.okx.com` }, "baseUrl"],
         [{ userId: " " }, "userId"],

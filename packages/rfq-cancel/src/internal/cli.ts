@@ -119,7 +119,7 @@ const settings = (o: Common) =>
           : Either.left(
               ConfigError.InvalidData(
                 [],
-                `--base-url (or OKX_BASE_URL) must be an http(s) URL without a query, fragment or credentials, such as ${RfqCancelClient.defaultBaseUrl}, got ${showBaseUrl(url)}`
+                `--base-url (or OKX_BASE_URL) must be an http(s) URL without white space, a query, a fragment or credentials, such as ${RfqCancelClient.defaultBaseUrl}, got ${showBaseUrl(url)}`
               )
             )
       )

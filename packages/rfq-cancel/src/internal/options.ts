@@ -20,7 +20,9 @@ const invalid = (field: string, msg: string, endpoint = construction) =>
  * @internal
  */
 export const isHttpBaseUrl = (value: unknown): value is string => {
-  if (typeof value !== "string" || !URL.canParse(value) || /[?#]/.test(value)) return false
+  // white space is refused, not trimmed: the URL parser would drop it, but the server time's URL is built from the
+  // text, and a stray space from an env file would turn its sync off in silence
+  if (typeof value !== "string" || !URL.canParse(value) || /[?#\s]/.test(value)) return false
   const url = new URL(value)
   return (url.protocol === "https:" || url.protocol === "http:") && url.username === "" && url.password === ""
 }
@@ -96,7 +98,7 @@ export const settings = (options: Options, defaultBaseUrl: string): Either.Eithe
       return yield* Either.left(
         invalid(
           "baseUrl",
-          `must be an http(s) URL without a query, fragment or credentials, such as ${defaultBaseUrl}, got ${showBaseUrl(baseUrl)}`
+          `must be an http(s) URL without white space, a query, a fragment or credentials, such as ${defaultBaseUrl}, got ${showBaseUrl(baseUrl)}`
         )
       )
     }

@@ -210,7 +210,11 @@ const settingsLine: fc.Arbitrary<CliCase> = fc.oneof(
       "http//x",
       "https://www.okx.com?x=1",
       "https://www.okx.com?",
-      "https://www.okx.com#"
+      "https://www.okx.com#",
+      // a stray space from an env file: the URL parser would drop it, the server time's URL would not
+      "https://www.okx.com ",
+      " https://www.okx.com",
+      "https://www.okx.com/api v5"
     )
     .map((url) => line(["cancel-all-quotes", "--base-url", url], "--base-url")),
   fc
