@@ -523,8 +523,9 @@ export const fromCode = (options: {
 }
 
 /**
- * Builds the error for a non-2xx HTTP response without an OKX envelope: 429 → `RateLimited`, 5xx → `Unavailable`
- * (both retried with backoff), anything else → `UnknownCode` (never). The raw body is kept.
+ * Builds the error for a non-2xx HTTP response without an OKX envelope: 429 → `RateLimited`, 5xx and 408 →
+ * `Unavailable` (both retried with backoff; a 408 "Request Timeout" from a proxy or load balancer says the request
+ * was not taken in whole, so sending it again is safe), anything else → `UnknownCode` (never). The raw body is kept.
  *
  * @since 0.1.0
  * @category constructors
@@ -536,6 +537,8 @@ export const fromHttpStatus = (options: {
 }): RateLimited | Unavailable | UnknownCode => {
   const fields = { ...options, msg: `HTTP ${options.httpStatus} without an OKX envelope` }
   if (options.httpStatus === 429) return new RateLimited(fields)
-  if (options.httpStatus >= 500 && options.httpStatus <= 599) return new Unavailable(fields)
+  if (options.httpStatus === 408 || (options.httpStatus >= 500 && options.httpStatus <= 599)) {
+    return new Unavailable(fields)
+  }
   return new UnknownCode(fields)
 }

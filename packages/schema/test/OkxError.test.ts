@@ -94,6 +94,9 @@ describe("errors", () => {
     assert.strictEqual(at(429)._tag, "RateLimited")
     assert.strictEqual(at(500)._tag, "Unavailable")
     assert.strictEqual(at(599)._tag, "Unavailable")
+    // a proxy's Request Timeout: the request was not taken in whole, so it is sent again
+    assert.strictEqual(at(408)._tag, "Unavailable")
+    assert.strictEqual(at(408).retry, "backoff")
     assert.strictEqual(at(403)._tag, "UnknownCode")
     assert.strictEqual(at(302).retry, "never")
     assert.strictEqual(at(503).body, "x")
