@@ -34,6 +34,7 @@ import * as Tracer from "effect/Tracer"
 import * as Internal from "./internal/batches.js"
 import * as Direct from "./internal/direct.js"
 import * as Settings from "./internal/options.js"
+import * as Redact from "./internal/redact.js"
 import * as Timeout from "./internal/timeout.js"
 import {
   BatchIncomplete,
@@ -339,6 +340,8 @@ export const make = (
     const direct = options.httpSpans === true ? undefined : directPath(httpClient, baseUrl)
     const transportError = (endpoint: string, error: HttpClientError.HttpClientError) =>
       new TransportError({ endpoint, reason: "Transport", description: error.message })
+    /** The passphrase the signer sends, read from its first request's headers: errors never carry it (`withoutEcho`). */
+    let passphrase: string | undefined
 
     /**
      * Signs one request with the exact path and body it sends, and sends it within `millis`, or a `TransportError`.
@@ -360,6 +363,7 @@ export const make = (
           body: prepared.method === "POST" ? prepared.body : ""
         }),
         (headers) => {
+          if (passphrase === undefined) passphrase = Redact.headerValue(headers, "ok-access-passphrase")
           if (direct !== undefined) {
             const request: Direct.Request = {
               origin: direct.origin,
@@ -461,9 +465,10 @@ export const make = (
                   body: decodeBody(answer.body)
                 })
                 if (Either.isRight(outcome)) return Effect.succeed(outcome.right)
-                return outcome.left._tag === "RateLimited"
-                  ? Effect.zipRight(lane.pauseFor(lane.window), Effect.fail(outcome.left))
-                  : Effect.fail(outcome.left)
+                const error = Redact.withoutEcho(outcome.left, passphrase)
+                return error._tag === "RateLimited"
+                  ? Effect.zipRight(lane.pauseFor(lane.window), Effect.fail(error))
+                  : Effect.fail(error)
               })
             )
           })

@@ -336,6 +336,27 @@ describe("RfqCancelClient requests and results", () => {
     )
   }
 
+  it.scoped("an answer that echoes the passphrase (a proxy's error page) never carries it into the error", () =>
+    Effect.gen(function* () {
+      const venue = yield* makeFakeVenue
+      const { client } = yield* clientOver(venue, { retry: { maxAttempts: 1 } })
+      const passphrase = "pass-1" // the fake venue's credentials
+      const echoes = [
+        { status: 400, body: `<html>Bad Request. Headers: OK-ACCESS-PASSPHRASE: ${passphrase}</html>` },
+        { status: 502, body: `<html>upstream failed for ok-access-passphrase=${passphrase}</html>` },
+        { status: 200, body: JSON.stringify({ code: "50000", msg: `body empty (${passphrase})`, data: [] }) },
+        { status: 200, body: `{"code":"0","data":[{"quoteId":"${passphrase}"` }
+      ]
+      for (const echo of echoes) {
+        yield* venue.setFault(() => ({ _tag: "http", ...echo }))
+        const error = yield* Effect.flip(client.cancelQuote({ quoteId: "1" }))
+        const shown = `${JSON.stringify(error)} ${error.message} ${String(error)}`
+        assert.notInclude(shown, passphrase, echo.body)
+        assert.include(shown, "<redacted>", echo.body)
+      }
+    })
+  )
+
   it.scoped("bad input fails with the field named and never reaches the wire", () =>
     Effect.gen(function* () {
       const venue = yield* makeFakeVenue
