@@ -1,7 +1,7 @@
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
-import { inParallel, lastJson, runCli } from "./utils/cliProcess.js"
+import { finish, inParallel, lastJson, pause, runCli, startCli } from "./utils/cliProcess.js"
 
 /**
  * A venue that answers cancel-all-after as the simulator never does, by the `timeOut` asked: 30 → `triggerTime "0"`
@@ -103,6 +103,19 @@ describe("okx-rfq checks the venue's answer (real process, a local venue)", () =
     assert.strictEqual(rounded!.code, 0, rounded!.stderr)
     assert.strictEqual(armed!.code, 0, armed!.stderr)
     assert.match(armed!.stdout, /^cancel-all-after armed: triggers at \S+\n$/)
+  })
+
+  it("guard: a disarm answered with a countdown still armed is reported by the venue's answer, not the last ack", async () => {
+    const child = startCli(["guard", "--timeout", "40", "--on-exit", "disarm-only"], env)
+    let stdout = ""
+    child.stdout!.on("data", (d) => (stdout += d))
+    const done = finish(child)
+    for (let i = 0; i < 100 && !stdout.includes("armed ·"); i++) await pause(100)
+    child.kill("SIGTERM")
+    const result = await done
+    assert.strictEqual(result.code, 1, result.stderr)
+    assert.include(result.stderr, "the venue answered the disarm with a countdown still armed")
+    assert.notInclude(result.stderr, "by the last acknowledgement")
   })
 
   it("an item for an id not asked is marked so, never taken for the asked one (exit 1: that one is unanswered)", async () => {

@@ -677,7 +677,13 @@ const guard = Command.make(
           return yield* Effect.orDie(failWith(o, refused.value, Either.isLeft(shutdown) ? [shutdown.left.message] : []))
         }
         if (Either.isLeft(shutdown)) {
-          return yield* Effect.orDie(failWith(o, shutdown.left, [yield* countdown]))
+          // a disarm answered with a countdown: the venue's own answer (in the error) says when it lapses, not the
+          // switch's last acknowledgement
+          const note =
+            shutdown.left.cause._tag === "CountdownMismatch"
+              ? "the venue answered the disarm with a countdown still armed (above): it cancels every quote when that one lapses"
+              : yield* countdown
+          return yield* Effect.orDie(failWith(o, shutdown.left, [note]))
         }
         if (Exit.isFailure(watched) && !Cause.isInterruptedOnly(watched.cause)) {
           return yield* Effect.failCause(watched.cause)
