@@ -345,7 +345,9 @@ describe("RfqCancelClient requests and results", () => {
         { status: 400, body: `<html>Bad Request. Headers: OK-ACCESS-PASSPHRASE: ${passphrase}</html>` },
         { status: 502, body: `<html>upstream failed for ok-access-passphrase=${passphrase}</html>` },
         { status: 200, body: JSON.stringify({ code: "50000", msg: `body empty (${passphrase})`, data: [] }) },
-        { status: 200, body: `{"code":"0","data":[{"quoteId":"${passphrase}"` }
+        { status: 200, body: `{"code":"0","data":[{"quoteId":"${passphrase}"` },
+        // a readable envelope whose items echo it: a DecodeError keeps the parsed body
+        { status: 200, body: JSON.stringify({ code: "0", msg: "", data: [{ [passphrase]: [passphrase] }] }) }
       ]
       for (const echo of echoes) {
         yield* venue.setFault(() => ({ _tag: "http", ...echo }))

@@ -10,11 +10,19 @@ export const headerValue = (headers: Readonly<Record<string, string>>, name: str
 
 const redacted = "<redacted>"
 
+/** `value` with `secret` replaced in every string it holds (a parsed JSON body: arrays, objects, keys too). */
 const scrub = (value: unknown, secret: string): unknown => {
   if (typeof value === "string") return value.includes(secret) ? value.replaceAll(secret, redacted) : value
+  if (Array.isArray(value)) {
+    const items = value.map((item) => scrub(item, secret))
+    return items.some((item, i) => item !== value[i]) ? items : value
+  }
   if (typeof value !== "object" || value === null) return value
-  const json = JSON.stringify(value)
-  return json?.includes(secret) ? (JSON.parse(json.replaceAll(secret, redacted)) as unknown) : value
+  const entries = Object.entries(value)
+  const scrubbed = entries.map(([key, item]) => [scrub(key, secret) as string, scrub(item, secret)] as const)
+  return scrubbed.some(([key, item], i) => key !== entries[i]![0] || item !== entries[i]![1])
+    ? Object.fromEntries(scrubbed)
+    : value
 }
 
 /**
