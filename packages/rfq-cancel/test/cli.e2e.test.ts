@@ -175,6 +175,22 @@ describe("okx-rfq against the simulator (real process, real sockets)", () => {
     assert.strictEqual(lastJson(live!.stdout).error.code, "50101")
   })
 
+  it("a call that failed after the venue may have acted says the outcome is unknown; a refusal does not", async () => {
+    try {
+      const [q] = await quotes(1)
+      await Effect.runPromise(sim().setFaults({ endpoints: { "/api/v5/rfq/cancel-quote": { drop: 1 } } }))
+      const dropped = await run(["cancel-quote", "--quote-id", q!.quoteId])
+      assert.strictEqual(dropped.code, 1)
+      assert.include(dropped.stderr, "may or may not be cancelled; run it again")
+      await Effect.runPromise(sim().reset)
+      const refused = await run(["cancel-quote", "--quote-id", q!.quoteId], { OKX_PASSPHRASE: "wrong-passphrase" })
+      assert.strictEqual(refused.code, 1)
+      assert.notInclude(refused.stderr, "may or may not be cancelled")
+    } finally {
+      await Effect.runPromise(sim().reset)
+    }
+  })
+
   it("a signal during a one-shot call exits 1 and says the outcome is unknown (never 0 in silence)", async () => {
     try {
       for (const signal of ["SIGTERM", "SIGINT"] as const) {

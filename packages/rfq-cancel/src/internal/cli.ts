@@ -32,6 +32,7 @@ import * as DeadMansSwitch from "../DeadMansSwitch.js"
 import * as RfqCancelClient from "../RfqCancelClient.js"
 import type { BatchIncomplete, RfqCancelError } from "../RfqCancelError.js"
 import * as UndiciHttpClient from "../UndiciHttpClient.js"
+import { mayHaveActed } from "./batches.js"
 import { runDemo } from "./demo.js"
 import { isHttpBaseUrl, showBaseUrl } from "./options.js"
 
@@ -284,6 +285,10 @@ const reportCountdown = (
       })
 }
 
+/** The line after a failure the venue may have acted on (a timeout, a dropped connection, an unreadable answer). */
+const unknownOutcome =
+  "the venue may have acted on it before it failed: what it was to cancel may or may not be cancelled; run it again (a cancel is idempotent)"
+
 /**
  * Says that a signal stopped a call before it finished, and makes the program exit 1: the request may or may not have
  * taken effect, so the quotes it was to cancel may still be live. The code travels as a defect, which an interrupted
@@ -316,7 +321,9 @@ const runCall = <A>(
       known = true
       yield* Effect.uninterruptible(show(result))
     }).pipe(
-      Effect.catchAll((error) => (error._tag === "ExitWith" ? Effect.fail(error) : failWith(o, error))),
+      Effect.catchAll((error) =>
+        error._tag === "ExitWith" ? Effect.fail(error) : failWith(o, error, mayHaveActed(error) ? [unknownOutcome] : [])
+      ),
       Effect.provide(clientLayer(o)),
       exitOnConfigError(o),
       // outermost: a signal while the client is being built counts too
