@@ -341,15 +341,17 @@ export const settings = (options: Options): Either.Either<Settings, OkxError.Inv
         ? undefined
         : yield* durationOf("cancelQuotesBelow", options.cancelQuotesBelow)
     // a healthy venue's slack goes down to timeout - interval - attemptTimeout just before each acknowledgement (the
-    // next beat is due an interval after the last one started, and its answer may take an attempt): a threshold at or
-    // above that would cancel every quote while every re-arm succeeds
-    const healthySlack = Duration.toMillis(timeout) - Duration.toMillis(interval) - Duration.toMillis(attemptTimeout)
+    // next beat is due an interval after the last one started, and its answer may take an attempt), a second less
+    // when it answers in whole seconds (the deadline is then taken a second early): a threshold at or above that
+    // would cancel every quote while every re-arm succeeds
+    const healthySlack =
+      Duration.toMillis(timeout) - Duration.toMillis(interval) - Duration.toMillis(attemptTimeout) - 1000
     if (cancelQuotesBelow !== undefined && !(Duration.toMillis(cancelQuotesBelow) < healthySlack)) {
       return yield* Either.left(
         invalid(
           "cancelQuotesBelow",
-          `must be below timeout - interval - attemptTimeout (${Duration.format(Duration.millis(healthySlack))}), the ` +
-            `least slack left on a healthy venue before each acknowledgement, got ${Duration.format(cancelQuotesBelow)}`
+          `must be below timeout - interval - attemptTimeout - 1 s (${Duration.format(Duration.millis(healthySlack))}), ` +
+            `the least slack a healthy venue leaves before each acknowledgement, got ${Duration.format(cancelQuotesBelow)}`
         )
       )
     }
@@ -382,11 +384,14 @@ export const makeWith = (
     let lastError: string | undefined
     let lastCause: RfqCancelError | undefined
     const expired = (at: number) => Status.Expired({ deadline: utc(at), failures, lastError, error: lastCause })
-    /** The deadline whose lapse was announced: once each, by the watcher or by a re-arm that finds it passed. */
+    /**
+     * The deadline whose lapse was announced: once each (and logged once), by the watcher or by a re-arm that finds it
+     * passed. `refresh`: a failed re-arm after the lapse publishes it again, with its own error and failure count.
+     */
     let expiredFor: number | undefined
-    const announceExpired = (at: number) =>
+    const announceExpired = (at: number, refresh = false) =>
       Effect.suspend(() => {
-        if (expiredFor === at) return Effect.void
+        if (expiredFor === at) return refresh ? SubscriptionRef.set(status, expired(at)) : Effect.void
         expiredFor = at
         return Effect.zipRight(
           SubscriptionRef.set(status, expired(at)),
@@ -547,7 +552,7 @@ export const makeWith = (
         return "final" as const
       }
       if (deadline !== undefined && now >= deadline) {
-        yield* announceExpired(deadline)
+        yield* announceExpired(deadline, true)
       } else {
         yield* SubscriptionRef.set(
           status,
@@ -563,19 +568,30 @@ export const makeWith = (
       return lastCause?.retry === "resync-then-retry-once" ? ("resync" as const) : ("retry" as const)
     })
 
-    // after a 50102: bounded like an attempt, so that the re-arm is tried again within the slack even while the
-    // public time endpoint hangs; a failure or a defect (a throwing transport or middleware) keeps the old offset
-    // and the heartbeat goes on
-    const resync = client.serverTime.resync.pipe(
-      Effect.timeoutFail({
-        duration: config.attemptTimeout,
-        onTimeout: () => `no answer within ${Duration.format(config.attemptTimeout)}`
-      }),
+    // after a 50102: the resync runs in a fiber of the switch's scope, and a beat waits for it at most an attempt
+    // timeout, so that the re-arm is tried again within the slack even while the public time endpoint is slow or
+    // hangs; a sync longer than that goes on, and a later beat's 50102 waits for the same one. A failure or a defect
+    // (a throwing transport or middleware) keeps the old offset, and the heartbeat goes on
+    const switchScope = yield* Effect.scope
+    let syncing: Fiber.RuntimeFiber<void, unknown> | undefined
+    const startSync = client.serverTime.resync.pipe(
       Effect.catchAllCause((cause) =>
         Cause.isInterruptedOnly(cause) ? Effect.failCause(cause) : Effect.logWarning("server time resync failed", cause)
       ),
-      Effect.asVoid
+      Effect.asVoid,
+      Effect.ensuring(
+        Effect.sync(() => {
+          syncing = undefined
+        })
+      ),
+      Effect.interruptible,
+      Effect.forkIn(switchScope)
     )
+    const resync = Effect.gen(function* () {
+      const fiber = syncing ?? (yield* startSync)
+      syncing = fiber
+      yield* Effect.timeoutOption(Fiber.await(fiber), config.attemptTimeout)
+    })
     /** One tick: attempts until armed or the tick is over. False when the switch stops. */
     const beat = Effect.gen(function* () {
       const start = yield* Clock.currentTimeMillis
@@ -655,19 +671,30 @@ export const makeWith = (
         )
       })
     ).pipe(urgent)
-    const shutdown: Effect.Effect<void, ShutdownFailed> = Effect.suspend(() => {
-      if (shutdownStarted) return Deferred.await(shutdownOutcome)
-      shutdownStarted = true
-      return Effect.zipRight(
-        Effect.forkDaemon(Effect.intoDeferred(shutdownWork, shutdownOutcome)),
-        Deferred.await(shutdownOutcome)
-      )
-    })
+    // the shutdown runs as the switch was made (its scheduler, logger, clock and tracer), whoever calls it
+    const switchRefs = yield* Effect.getFiberRefs
+    // starting it is one step a caller's interruption cannot split: once marked started, it is forked; only the wait
+    // for its outcome is interruptible
+    const shutdown: Effect.Effect<void, ShutdownFailed> = Effect.uninterruptibleMask((restore) =>
+      Effect.suspend(() => {
+        if (shutdownStarted) return restore(Deferred.await(shutdownOutcome))
+        shutdownStarted = true
+        return Effect.zipRight(
+          Effect.forkDaemon(
+            Effect.zipRight(Effect.setFiberRefs(switchRefs), Effect.intoDeferred(shutdownWork, shutdownOutcome))
+          ),
+          restore(Deferred.await(shutdownOutcome))
+        )
+      })
+    )
     yield* Effect.addFinalizer(() => Effect.ignore(shutdown))
 
     /** The status as of now: an `Armed` or `AtRisk` whose deadline has passed is `Expired`, even before the watcher ran. */
-    const current = (s: Status, now: number): Status =>
-      (s._tag === "Armed" || s._tag === "AtRisk") && deadline !== undefined && now >= deadline ? expired(deadline) : s
+    const current = (s: Status, now: number): Status => {
+      // the status's own deadline, not the latest one: a waiter may hold an Armed that a newer re-arm replaced
+      const at = (s._tag === "Armed" || s._tag === "AtRisk") && s.deadline !== undefined ? s.deadline : undefined
+      return at !== undefined && now >= DateTime.toEpochMillis(at) ? expired(DateTime.toEpochMillis(at)) : s
+    }
     // an Armed whose deadline has passed (a stalled process reading its last status) is not armed: wait for the next
     const waitArmed = status.changes.pipe(
       Stream.filterEffect((s) =>

@@ -1,10 +1,24 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as HttpClient from "@effect/platform/HttpClient"
 import { ServerTime } from "@okx-rfq/signing"
-import { DateTime, Duration, Effect, Exit, Fiber, FiberRef, Layer, Option, Scope, Stream, TestClock } from "effect"
+import {
+  DateTime,
+  Duration,
+  Effect,
+  Exit,
+  Fiber,
+  FiberId,
+  FiberRef,
+  Layer,
+  Option,
+  Scope,
+  Stream,
+  TestClock
+} from "effect"
 import * as DeadMansSwitch from "../src/DeadMansSwitch.js"
 import * as FairScheduler from "../src/FairScheduler.js"
 import { clientOver, type Fault, type FakeVenue, makeFakeVenue } from "./utils/fakeVenue.js"
+import { parkingScheduler } from "./utils/parkingScheduler.js"
 import { makeVirtualClock } from "./utils/virtualClock.js"
 
 const armPath = "/api/v5/rfq/cancel-all-after"
@@ -66,9 +80,11 @@ describe("DeadMansSwitch", () => {
         [{ timeout: "30 seconds", retryDelay: -250 }, "retryDelay"],
         [{ timeout: "30 seconds", cancelQuotesBelow: "-5 seconds" }, "cancelQuotesBelow"],
         // a healthy venue's slack goes down to timeout - interval - attemptTimeout (10 - 2.5 - 2 s) before each
-        // acknowledgement: a threshold at or above it cancels every quote while every re-arm succeeds
+        // acknowledgement, a second less when it answers in whole seconds: a threshold at or above it cancels every
+        // quote while every re-arm succeeds
         [{ timeout: "10 seconds", cancelQuotesBelow: "8 seconds" }, "cancelQuotesBelow"],
-        [{ timeout: "10 seconds", cancelQuotesBelow: "5500 millis" }, "cancelQuotesBelow"]
+        [{ timeout: "10 seconds", cancelQuotesBelow: "5 seconds" }, "cancelQuotesBelow"],
+        [{ timeout: "10 seconds", cancelQuotesBelow: "4500 millis" }, "cancelQuotesBelow"]
       ]
       for (const [options, field] of bad) {
         const result = DeadMansSwitch.settings(options)
@@ -86,10 +102,12 @@ describe("DeadMansSwitch", () => {
       }
       const short = DeadMansSwitch.settings({ timeout: "10 seconds" })
       if (short._tag === "Right") assert.strictEqual(Duration.toMillis(short.right.interval), 2500)
-      const below = DeadMansSwitch.settings({ timeout: "10 seconds", cancelQuotesBelow: "5 seconds" })
+      const below = DeadMansSwitch.settings({ timeout: "10 seconds", cancelQuotesBelow: "4 seconds" })
       assert.isTrue(below._tag === "Right")
       const above = DeadMansSwitch.settings({ timeout: "10 seconds", cancelQuotesBelow: "8 seconds" })
-      if (above._tag === "Left") assert.include(above.left.message, "timeout - interval - attemptTimeout (5s 500ms)")
+      if (above._tag === "Left") {
+        assert.include(above.left.message, "timeout - interval - attemptTimeout - 1 s (4s 500ms)")
+      }
     })
   )
 
@@ -490,6 +508,71 @@ describe("DeadMansSwitch", () => {
   }
 
   it.scoped(
+    "a time endpoint slower than an attempt: the resync goes on past a beat's wait, and a later beat uses it",
+    () =>
+      Effect.gen(function* () {
+        const venue = yield* makeFakeVenue
+        // from 10 s on the venue's clock is 40 s ahead of this process's (a stepped local clock, a resumed VM)
+        const venueTime = (at: number) => (at < 10_000 ? at : at + 40_000)
+        yield* venue.setFault((s) => {
+          if (s.path === timePath) {
+            const body = JSON.stringify({ code: "0", msg: "", data: [{ ts: String(venueTime(s.at)) }] })
+            return { _tag: "http", status: 200, body }
+          }
+          const signed = Date.parse(s.headers["ok-access-timestamp"] ?? "")
+          return s.path === armPath && Math.abs(signed - venueTime(s.at)) > 30_000
+            ? { _tag: "code", code: "50102", httpStatus: 401 }
+            : undefined
+        })
+        // each time sample takes 500 ms: the five-sample sync (2.5 s) is longer than an attempt (2 s)
+        const slowTime = HttpClient.make((request, url) =>
+          url.pathname === timePath
+            ? Effect.zipRight(Effect.sleep("500 millis"), venue.client.execute(request))
+            : venue.client.execute(request)
+        )
+        const serverTime = yield* ServerTime.make({ baseUrl: "https://venue.test", initialSync: "lazy" }).pipe(
+          Effect.provide(Layer.succeed(HttpClient.HttpClient, slowTime))
+        )
+        const { history } = yield* start(venue, { timeout: "10 seconds", onExit: "leave-armed" }, serverTime)
+        for (let i = 0; i < 25; i++) yield* TestClock.adjust("1 second")
+        const after = (yield* history).filter((h) => h.at > 10_000).map((h) => h.status._tag)
+        assert.include(after, "Armed", after.join(","))
+        assert.notInclude(after, "Expired", after.join(","))
+      })
+  )
+
+  it.scoped("after the lapse, Expired carries each later failure: its error and the count go on", () =>
+    Effect.gen(function* () {
+      const venue = yield* makeFakeVenue
+      const { dms, history } = yield* start(venue, {
+        timeout: "10 seconds",
+        interval: "2 seconds",
+        onExit: "leave-armed"
+      })
+      yield* TestClock.adjust("3 seconds")
+      // last ack at 2 s (deadline 12 s); the network drops until 15 s, then the venue refuses the key (50113)
+      yield* venue.setFault((s) =>
+        s.path !== armPath
+          ? undefined
+          : s.at < 15_000
+            ? { _tag: "drop" }
+            : { _tag: "code", code: "50113", httpStatus: 401 }
+      )
+      yield* TestClock.adjust("12 seconds")
+      const atLapse = yield* dms.status
+      if (atLapse._tag !== "Expired") return assert.fail(atLapse._tag)
+      yield* TestClock.adjust("10 seconds")
+      const now = yield* dms.status
+      if (now._tag !== "Expired") return assert.fail(now._tag)
+      // a watcher that sees error?.retry === "never" knows that waiting will not help
+      assert.strictEqual(now.error?._tag, "AuthenticationFailed")
+      assert.isAbove(now.failures, atLapse.failures)
+      const last = (yield* history).at(-1)!.status
+      assert.isTrue(last._tag === "Expired" && last.error?._tag === "AuthenticationFailed", "changes too")
+    })
+  )
+
+  it.scoped(
     "a first answer with a longer countdown is watched: the threshold's cancel and Expired at its deadline",
     () =>
       Effect.gen(function* () {
@@ -545,11 +628,12 @@ describe("DeadMansSwitch", () => {
       })
       const { history } = yield* start(venue, { timeout: "10 seconds", interval: "2 seconds", onExit: "leave-armed" })
       yield* TestClock.adjust("20 seconds")
-      const expired = (yield* history).filter((h) => h.status._tag === "Expired")
-      assert.deepStrictEqual(
-        expired.map((h) => h.at),
-        [10_250]
+      // announced at that deadline, and every later failure publishes it again with its own error
+      const expired = (yield* history).flatMap((h) =>
+        h.status._tag === "Expired" ? [{ at: h.at, deadline: DateTime.toEpochMillis(h.status.deadline) }] : []
       )
+      assert.strictEqual(expired[0]?.at, 10_250)
+      assert.deepStrictEqual([...new Set(expired.map((e) => e.deadline))], [10_250])
     })
   )
 
@@ -620,6 +704,33 @@ describe("DeadMansSwitch after a stall (the event loop blocked past the deadline
       const fresh = yield* Fiber.join(gate!)
       assert.isTrue(fresh._tag === "Armed" && DateTime.toEpochMillis(fresh.deadline) > 30_000)
     }).pipe(Effect.scoped, Effect.withClock(virtual.clock), Effect.runPromise)
+  })
+
+  it("a waiter parked at any of its steps while the beat re-arms never gets the Armed whose deadline passed", async () => {
+    const stale: Array<number> = []
+    for (let k = 1; k <= 300; k++) {
+      const virtual = makeVirtualClock()
+      const deadline = await Effect.gen(function* () {
+        const { dms } = yield* stalled(virtual)
+        const parking = parkingScheduler(k)
+        let gate: Fiber.RuntimeFiber<DeadMansSwitch.Status, unknown> | undefined
+        // the quoting loop's timer fires first after the stall and calls awaitArmed, which is parked at its k-th step
+        // while the switch's fibers wake and re-arm
+        yield* virtual.jump(30_000, async () => {
+          gate = Effect.runFork(
+            dms.awaitArmed.pipe(Effect.withClock(virtual.clock), Effect.withScheduler(parking.scheduler))
+          )
+          await new Promise((resolve) => setImmediate(resolve))
+        })
+        yield* virtual.advance(100)
+        yield* parking.release
+        yield* virtual.advance(100)
+        const armed = yield* Fiber.join(gate!)
+        return armed._tag === "Armed" ? DateTime.toEpochMillis(armed.deadline) : -1
+      }).pipe(Effect.scoped, Effect.withClock(virtual.clock), Effect.runPromise)
+      if (deadline <= 31_000) stale.push(k)
+    }
+    assert.deepStrictEqual(stale, [], "awaitArmed returned the Armed whose deadline (10 s) passed at 30 s")
   })
 
   it("the lapse is announced before the switch reports Armed again, whichever fiber wakes first", () => {
@@ -910,6 +1021,76 @@ describe("DeadMansSwitch shutdown", () => {
         const disarms = (yield* venue.seen).filter((s) => s.path === armPath && s.body.timeOut === "0")
         assert.strictEqual(disarms.length, 1)
       })
+  )
+
+  it.scoped("a first caller interrupted at any step of starting the shutdown: it still runs, once, for everyone", () =>
+    Effect.gen(function* () {
+      const hung: Array<number> = []
+      let parkedAtAll = 0
+      for (let k = 1; k <= 12; k++) {
+        const venue = yield* makeFakeVenue
+        const { dms, scope } = yield* start(venue, { timeout: "10 seconds", interval: "2 seconds" })
+        yield* TestClock.adjust("1 second")
+        yield* venue.clear
+        // a SIGTERM handler (or a caller with its own timeout) calls shutdown, parked at its k-th step and
+        // interrupted there (a second signal, its timeout)
+        const parking = parkingScheduler(k, true)
+        const caller = yield* Effect.fork(Effect.withScheduler(dms.shutdown, parking.scheduler))
+        yield* Effect.yieldNow()
+        if (parking.parked()) {
+          parkedAtAll++
+          caller.unsafeInterruptAsFork(FiberId.none)
+        }
+        yield* parking.release
+        yield* Effect.yieldNow()
+        const second = yield* Effect.fork(dms.shutdown)
+        yield* TestClock.adjust("10 seconds")
+        const outcome = yield* Fiber.poll(second)
+        if (Option.isNone(outcome)) hung.push(k)
+        else {
+          assert.isTrue(Exit.isSuccess(outcome.value))
+          assert.deepStrictEqual(yield* venue.paths, ["/api/v5/rfq/cancel-all-quotes", armPath])
+          yield* Scope.close(scope, Exit.void)
+        }
+      }
+      assert.isAbove(parkedAtAll, 5)
+      assert.deepStrictEqual(hung, [], "the shutdown never ran and every later call waits")
+    })
+  )
+
+  it.scoped("a shutdown called from another scheduler runs on the one the switch was made under", () =>
+    Effect.gen(function* () {
+      const venue = yield* makeFakeVenue
+      const { client } = yield* clientOver(venue)
+      const scheduler = new FairScheduler.FairScheduler(FairScheduler.defaultTasksPerTurn)
+      const seen: Array<readonly [string, boolean]> = []
+      const observed = <A, E>(call: string, effect: Effect.Effect<A, E>) =>
+        Effect.zipRight(
+          Effect.withFiberRuntime<void>((fiber) => {
+            seen.push([call, fiber.currentScheduler === scheduler])
+            return Effect.void
+          }),
+          effect
+        )
+      const scope = yield* Scope.make()
+      const dms = yield* DeadMansSwitch.makeWith(
+        {
+          ...client,
+          cancelAllQuotes: observed("cancel-all-quotes", client.cancelAllQuotes),
+          disarm: observed("disarm", client.disarm)
+        },
+        { timeout: "10 seconds", interval: "2 seconds" }
+      ).pipe(Scope.extend(scope), Effect.withScheduler(scheduler))
+      yield* TestClock.adjust("3 seconds")
+      // a signal handler's own fiber, on the default scheduler
+      const down = yield* Effect.fork(dms.shutdown)
+      yield* TestClock.adjust("5 seconds")
+      yield* Fiber.join(down)
+      assert.deepStrictEqual(seen, [
+        ["cancel-all-quotes", true],
+        ["disarm", true]
+      ])
+    })
   )
 
   it.scoped("interrupting the owning fiber takes the same path", () =>
