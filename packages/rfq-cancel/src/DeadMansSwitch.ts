@@ -7,7 +7,8 @@
  *   countdown on its own clock (`triggerTime - ts`), never more than the timeout. A failed re-arm is retried every
  *   `retryDelay` while slack remains (a 50102 re-syncs the server time first).
  * - Final errors: if the venue refuses the very first arm with an error retrying cannot fix (authentication,
- *   permission, invalid request: retry rule `"never"`), nothing is armed and the switch stops: status `Failed`,
+ *   permission, invalid request: retry rule `"never"`), nothing is armed (unless an earlier attempt went unanswered:
+ *   `mayBeArmed`) and the switch stops: status `Failed`,
  *   `awaitArmed` fails with that error. Once a countdown was armed, every failure is retried (the countdown still
  *   protects), with the error in `AtRisk` and `Expired`.
  * - Observable: `Arming`, `Armed`, `AtRisk`, `Expired`, `Failed`, `Disarmed`, as a `Stream` of changes, so a
@@ -44,7 +45,8 @@ import { RfqCancelClient, type Service as Client } from "./RfqCancelClient.js"
 import { type RfqCancelError, TransportError } from "./RfqCancelError.js"
 
 /**
- * An error retrying cannot fix (its retry rule is `"never"`) and after which nothing is armed: authentication,
+ * An error retrying cannot fix (its retry rule is `"never"`) and after which nothing is armed (unless an earlier
+ * attempt went unanswered: `Status.Failed`'s `mayBeArmed`): authentication,
  * permission, an invalid request, an unclassified code. An unreadable answer (`DecodeError`) is not one: the venue
  * may have armed the countdown, so the switch keeps re-arming and reports `AtRisk`.
  *

@@ -39,7 +39,7 @@ export class TransportError extends Schema.TaggedError<TransportError>("@okx-rfq
 }
 
 /**
- * The call's overall deadline passed before an attempt succeeded. `last` is the last attempt's error, if any.
+ * The call's overall deadline passed before an attempt succeeded. `last` is the last attempt's error message, if any.
  *
  * @since 0.1.0
  * @category errors

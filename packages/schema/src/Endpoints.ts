@@ -668,8 +668,8 @@ const readEnvelope = (body: unknown) =>
  *   `AllCancelled`, its own `"70409"` / `"70207"` → `NothingToCancel`). A missing or malformed field → `DecodeError` with
  *   the raw body.
  * - any other envelope code (2xx or not) → the error for that code (`OkxError.fromCode`).
- * - non-2xx without an envelope (or with a success code) → `OkxError.fromHttpStatus` (429 → `RateLimited`, 5xx →
- *   `Unavailable`, else `UnknownCode`), keeping the status and raw body.
+ * - non-2xx without an envelope (or with a success code) → `OkxError.fromHttpStatus` (429 → `RateLimited`, 5xx and
+ *   408 → `Unavailable`, else `UnknownCode`), keeping the status and raw body.
  * - 2xx without a readable envelope (truncated, not JSON, an HTML page) → `OutcomeUnknown` without a `code`, keeping
  *   the raw body: the venue may have acted, so the request is retried like 50004 (cancels are idempotent). An
  *   envelope with a missing or malformed field that decides something stays a `DecodeError` (never retried: the

@@ -86,8 +86,8 @@ export class RateLimited extends Schema.TaggedError<RateLimited>("@okx-rfq/schem
 }
 
 /**
- * Busy or unavailable: 50001, 50013, 50026, 70208, or HTTP 5xx without an OKX envelope (`code` absent). Retry with
- * backoff.
+ * Busy or unavailable: 50001, 50013, 50026, 70208, or HTTP 5xx or 408 without an OKX envelope (`code` absent).
+ * Retry with backoff.
  *
  * @since 0.1.0
  * @category errors
@@ -303,7 +303,7 @@ export class NothingToCancel extends Schema.TaggedError<NothingToCancel>("@okx-r
 }
 
 /**
- * A code this library does not classify, or a non-2xx HTTP status (other than 429 and 5xx) without an OKX envelope
+ * A code this library does not classify, or a non-2xx HTTP status (other than 408, 429 and 5xx) without an OKX envelope
  * (`code` absent, `body` kept). Keeps `code` and `msg`. Never retried.
  *
  * @since 0.1.0
