@@ -35,6 +35,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Fiber from "effect/Fiber"
+import * as FiberRef from "effect/FiberRef"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
@@ -673,8 +674,20 @@ export const makeWith = (
         )
       })
     ).pipe(urgent)
-    // the shutdown runs as the switch was made (its scheduler, logger, clock and tracer), whoever calls it
-    const switchRefs = yield* Effect.getFiberRefs
+    // the shutdown runs on the scheduler, clock and loggers the switch was made with, whoever calls it (a signal
+    // handler's fiber on another scheduler, say); only these are taken: copying all of the maker's fiber refs would
+    // carry its interruption state too
+    const scheduler = yield* FiberRef.get(FiberRef.currentScheduler)
+    const clock = yield* Effect.clock
+    const loggers = yield* FiberRef.get(FiberRef.currentLoggers)
+    const logLevel = yield* FiberRef.get(FiberRef.currentMinimumLogLevel)
+    const asMade = <A, E>(effect: Effect.Effect<A, E>) =>
+      effect.pipe(
+        Effect.withScheduler(scheduler),
+        Effect.withClock(clock),
+        Effect.locally(FiberRef.currentLoggers, loggers),
+        Effect.locally(FiberRef.currentMinimumLogLevel, logLevel)
+      )
     // starting it is one step a caller's interruption cannot split: once marked started, it is forked; only the wait
     // for its outcome is interruptible
     const shutdown: Effect.Effect<void, ShutdownFailed> = Effect.uninterruptibleMask((restore) =>
@@ -682,9 +695,7 @@ export const makeWith = (
         if (shutdownStarted) return restore(Deferred.await(shutdownOutcome))
         shutdownStarted = true
         return Effect.zipRight(
-          Effect.forkDaemon(
-            Effect.zipRight(Effect.setFiberRefs(switchRefs), Effect.intoDeferred(shutdownWork, shutdownOutcome))
-          ),
+          Effect.forkDaemon(asMade(Effect.intoDeferred(shutdownWork, shutdownOutcome))),
           restore(Deferred.await(shutdownOutcome))
         )
       })

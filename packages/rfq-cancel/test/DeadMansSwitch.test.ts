@@ -3,6 +3,7 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import { ServerTime } from "@okx-rfq/signing"
 import {
   DateTime,
+  Deferred,
   Duration,
   Effect,
   Exit,
@@ -17,6 +18,7 @@ import {
 } from "effect"
 import * as DeadMansSwitch from "../src/DeadMansSwitch.js"
 import * as FairScheduler from "../src/FairScheduler.js"
+import type * as RfqCancelClient from "../src/RfqCancelClient.js"
 import { clientOver, type Fault, type FakeVenue, makeFakeVenue } from "./utils/fakeVenue.js"
 import { parkingScheduler } from "./utils/parkingScheduler.js"
 import { makeVirtualClock } from "./utils/virtualClock.js"
@@ -1090,6 +1092,74 @@ describe("DeadMansSwitch shutdown", () => {
         ["cancel-all-quotes", true],
         ["disarm", true]
       ])
+    })
+  )
+
+  it.scoped("made on the default scheduler, a shutdown called from a FairScheduler runs on the default one", () =>
+    Effect.gen(function* () {
+      const venue = yield* makeFakeVenue
+      const { client } = yield* clientOver(venue)
+      const fair = new FairScheduler.FairScheduler(FairScheduler.defaultTasksPerTurn)
+      const onFair: Array<boolean> = []
+      const observed = <A, E>(effect: Effect.Effect<A, E>) =>
+        Effect.zipRight(
+          Effect.withFiberRuntime<void>((fiber) => {
+            onFair.push(fiber.currentScheduler === fair)
+            return Effect.void
+          }),
+          effect
+        )
+      const scope = yield* Scope.make()
+      const made = yield* DeadMansSwitch.makeWith(
+        { ...client, cancelAllQuotes: observed(client.cancelAllQuotes), disarm: observed(client.disarm) },
+        { timeout: "10 seconds", interval: "2 seconds" }
+      ).pipe(Scope.extend(scope))
+      yield* TestClock.adjust("3 seconds")
+      const down = yield* Effect.fork(Effect.withScheduler(made.shutdown, fair))
+      yield* TestClock.adjust("5 seconds")
+      yield* Fiber.join(down)
+      assert.deepStrictEqual(onFair, [false, false])
+    })
+  )
+
+  it.scoped("a switch made by a fiber with an interruption pending still runs its shutdown, uninterrupted", () =>
+    Effect.gen(function* () {
+      const venue = yield* makeFakeVenue
+      const { client } = yield* clientOver(venue)
+      // any Client: here one whose cancel-all-quotes has an interruptible step, as a user's wrapper may; a fiber that
+      // is interrupted is stopped there
+      const wrapped: RfqCancelClient.Service = {
+        ...client,
+        cancelAllQuotes: Effect.interruptible(client.cancelAllQuotes)
+      }
+      const scope = yield* Scope.make()
+      const gate = yield* Deferred.make<void>()
+      const made = yield* Deferred.make<DeadMansSwitch.Service>()
+      // the maker is interrupted while in an uninterruptible region (an acquireRelease's acquire, say): the
+      // interruption waits in its fiber as the switch is made
+      const maker = yield* Effect.fork(
+        Effect.uninterruptible(
+          Effect.gen(function* () {
+            yield* Deferred.await(gate)
+            const dms = yield* DeadMansSwitch.makeWith(wrapped, { timeout: "30 seconds" }).pipe(Scope.extend(scope))
+            yield* Deferred.succeed(made, dms)
+          })
+        )
+      )
+      yield* Effect.yieldNow()
+      const interrupting = yield* Effect.fork(Fiber.interrupt(maker))
+      yield* Effect.yieldNow()
+      yield* Deferred.succeed(gate, undefined)
+      yield* Fiber.join(interrupting)
+      const dms = yield* Deferred.await(made)
+      yield* TestClock.adjust("10 seconds")
+      yield* venue.clear
+      const down = yield* Effect.fork(Effect.exit(dms.shutdown))
+      yield* TestClock.adjust("5 seconds")
+      const exit = yield* Fiber.join(down)
+      assert.isTrue(Exit.isSuccess(exit), String(exit))
+      assert.deepStrictEqual(yield* venue.paths, ["/api/v5/rfq/cancel-all-quotes", armPath])
+      yield* Scope.close(scope, Exit.void)
     })
   )
 
