@@ -705,17 +705,13 @@ export const makeWith = (
     /** The status as of now: an `Armed` or `AtRisk` whose deadline has passed is `Expired`, even before the watcher ran. */
     const current = (s: Status, now: number): Status => {
       // the status's own deadline, not the latest one: a waiter may hold an Armed that a newer re-arm replaced
-      const at = (s._tag === "Armed" || s._tag === "AtRisk") && s.deadline !== undefined ? s.deadline : undefined
+      const at = s._tag === "Armed" || s._tag === "AtRisk" ? s.deadline : undefined
       return at !== undefined && now >= DateTime.toEpochMillis(at) ? expired(DateTime.toEpochMillis(at)) : s
     }
+    const asOfNow = (s: Status) => Effect.map(Clock.currentTimeMillis, (now) => current(s, now))
     // an Armed whose deadline has passed (a stalled process reading its last status) is not armed: wait for the next
     const waitArmed = status.changes.pipe(
-      Stream.filterEffect((s) =>
-        Effect.map(Clock.currentTimeMillis, (now) => {
-          const c = current(s, now)
-          return c._tag === "Armed" || c._tag === "Failed"
-        })
-      ),
+      Stream.mapEffect(asOfNow),
       Stream.filter(
         (s): s is Extract<Status, { readonly _tag: "Armed" | "Failed" }> => s._tag === "Armed" || s._tag === "Failed"
       ),
@@ -728,9 +724,7 @@ export const makeWith = (
     return {
       // a countdown whose deadline has passed is Expired from then on: read before the watcher woke (a stalled
       // process), or after the scope closed with the countdown left armed
-      status: Effect.flatMap(SubscriptionRef.get(status), (s) =>
-        Effect.map(Clock.currentTimeMillis, (now) => current(s, now))
-      ),
+      status: Effect.flatMap(SubscriptionRef.get(status), asOfNow),
       changes: status.changes,
       // already stopped: fail at once, even while the last status is still Armed
       awaitArmed: Effect.flatMap(Deferred.isDone(stopped), (isStopped) =>

@@ -34,7 +34,7 @@ import type { BatchIncomplete, RfqCancelError } from "../RfqCancelError.js"
 import * as UndiciHttpClient from "../UndiciHttpClient.js"
 import { mayHaveActed } from "./batches.js"
 import { runDemo } from "./demo.js"
-import { isHttpBaseUrl, showBaseUrl } from "./options.js"
+import { baseUrlRule, isHttpBaseUrl } from "./options.js"
 
 /**
  * The process should exit with `code` (1: the venue refused or an item failed; 2: invalid input or usage).
@@ -120,7 +120,7 @@ const settings = (o: Common) =>
           : Either.left(
               ConfigError.InvalidData(
                 [],
-                `--base-url (or OKX_BASE_URL) must be an http(s) URL without white space, a query, a fragment or credentials, such as ${RfqCancelClient.defaultBaseUrl}, got ${showBaseUrl(url)}`
+                `--base-url (or OKX_BASE_URL) must be ${baseUrlRule(RfqCancelClient.defaultBaseUrl, url)}`
               )
             )
       )

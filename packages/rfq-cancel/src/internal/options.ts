@@ -28,6 +28,14 @@ export const isHttpBaseUrl = (value: unknown): value is string => {
 }
 
 /**
+ * What a base URL must be, as both the client's options and `okx-rfq` say it: `must be ${baseUrlRule}`.
+ *
+ * @internal
+ */
+export const baseUrlRule = (example: string, value: unknown): string =>
+  `an http(s) URL without white space, a query, a fragment or credentials, such as ${example}, got ${showBaseUrl(value)}`
+
+/**
  * A base URL as an error message shows it: a password in it masked.
  *
  * @internal
@@ -95,12 +103,7 @@ export const settings = (options: Options, defaultBaseUrl: string): Either.Eithe
   Either.gen(function* () {
     const baseUrl = options.baseUrl ?? defaultBaseUrl
     if (!isHttpBaseUrl(baseUrl)) {
-      return yield* Either.left(
-        invalid(
-          "baseUrl",
-          `must be an http(s) URL without white space, a query, a fragment or credentials, such as ${defaultBaseUrl}, got ${showBaseUrl(baseUrl)}`
-        )
-      )
+      return yield* Either.left(invalid("baseUrl", `must be ${baseUrlRule(defaultBaseUrl, baseUrl)}`))
     }
     const userId = options.userId
     if (userId !== undefined && (typeof userId !== "string" || userId.trim() === "")) {
