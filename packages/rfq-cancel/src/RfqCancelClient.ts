@@ -109,6 +109,22 @@ export type BatchRfqsInput = {
 }
 
 /**
+ * Options of a batch call.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface BatchOptions<Item> {
+  /**
+   * Called with the result of each request of the batch (at most 100 ids, its items accounted for) as soon as it is
+   * answered, in order, before the next request is sent; called even if the caller is interrupted right after the
+   * answer. A caller interrupted while a long batch is on its way (a signal) still knows which ids were answered:
+   * those of the requests passed here. A failure of a request is the call's failure, not passed here.
+   */
+  readonly onAnswered?: ((answered: Endpoints.ItemsResult<Item>) => Effect.Effect<void>) | undefined
+}
+
+/**
  * The result of a single or batch quote cancel: every item, with its ids and outcome.
  *
  * @since 0.1.0
@@ -128,10 +144,16 @@ export type RfqItems = Endpoints.ItemsResult<RfqCancel.RfqCancellation>
  */
 export interface Service {
   readonly cancelQuote: (input: RfqCancel.CancelQuoteRequest) => Effect.Effect<QuoteItems, RfqCancelError>
-  readonly cancelBatchQuotes: (input: BatchQuotesInput) => Effect.Effect<QuoteItems, QuoteBatchError>
+  readonly cancelBatchQuotes: (
+    input: BatchQuotesInput,
+    options?: BatchOptions<RfqCancel.QuoteCancellation>
+  ) => Effect.Effect<QuoteItems, QuoteBatchError>
   readonly cancelAllQuotes: Effect.Effect<Endpoints.CancelAllResult, RfqCancelError>
   readonly cancelRfq: (input: RfqCancel.CancelRfqRequest) => Effect.Effect<RfqItems, RfqCancelError>
-  readonly cancelBatchRfqs: (input: BatchRfqsInput) => Effect.Effect<RfqItems, RfqBatchError>
+  readonly cancelBatchRfqs: (
+    input: BatchRfqsInput,
+    options?: BatchOptions<RfqCancel.RfqCancellation>
+  ) => Effect.Effect<RfqItems, RfqBatchError>
   readonly cancelAllRfqs: Effect.Effect<Endpoints.CancelAllResult, RfqCancelError>
   /** Arms (or re-arms) the countdown: `timeout` 0 disables, otherwise 10–120 s. */
   readonly cancelAllAfter: (
@@ -671,14 +693,16 @@ export const make = (
     /**
      * A batch cancel, split into requests of at most 100 ids, each settled by `settleItems` with `kind`: its result
      * accounts for the ids it asked for (`Endpoints.accountForQuotes`), so that the items already answered when a
-     * later request fails (`BatchIncomplete.completed`) do too.
+     * later request fails (`BatchIncomplete.completed`) do too. Each answered request's result goes to `onAnswered`
+     * before the next is sent (`BatchOptions`).
      */
     const batches = <Item extends { readonly outcome: RfqCancel.ItemOutcome }>(
       endpoint: AnyEndpoint<Endpoints.ItemsResult<Item>>,
       lists: Internal.IdLists,
       input: Readonly<Record<string, ReadonlyArray<string> | undefined>>,
       kind: ItemKind<Item>,
-      keys: readonly [string, string, string, string]
+      keys: readonly [string, string, string, string],
+      onAnswered: BatchOptions<Item>["onAnswered"]
     ): Effect.Effect<Endpoints.ItemsResult<Item>, BatchIncomplete<Item> | RfqCancelError> => {
       const shape = Endpoints.requestShapeProblem(endpoint.name, input)
       if (shape !== undefined) return Effect.fail(shape)
@@ -694,9 +718,15 @@ export const make = (
         for (let i = 0; i < prepared.length; i++) {
           const p = prepared[i]!
           if (Either.isLeft(p)) continue
-          const result = yield* Effect.either(
-            settleItems(endpoint, p.right, requested(plan.right[i]!.input, keys), kind)
-          )
+          const settled = settleItems(endpoint, p.right, requested(plan.right[i]!.input, keys), kind)
+          // an interruption that comes with the answer does not keep it from `onAnswered`
+          const result = yield* onAnswered === undefined
+            ? Effect.either(settled)
+            : Effect.uninterruptibleMask((restore) =>
+                Effect.tap(Effect.either(restore(settled)), (r) =>
+                  Either.isRight(r) ? onAnswered(r.right) : Effect.void
+                )
+              )
           if (Either.isLeft(result)) {
             if (plan.right.length === 1) return yield* result.left
             return yield* new BatchIncomplete<Item>({
@@ -729,8 +759,8 @@ export const make = (
         call(Endpoints.cancelQuote, input, (endpoint, prepared) =>
           settleItems(endpoint, prepared, requested(input, quoteKeys), quoteItem)
         ).pipe(traced("cancelQuote", Endpoints.cancelQuote.path, input)),
-      cancelBatchQuotes: (input) =>
-        batches(Endpoints.cancelBatchQuotes, quoteLists, input, quoteBatchItem, quoteKeys).pipe(
+      cancelBatchQuotes: (input, options) =>
+        batches(Endpoints.cancelBatchQuotes, quoteLists, input, quoteBatchItem, quoteKeys, options?.onAnswered).pipe(
           traced("cancelBatchQuotes", Endpoints.cancelBatchQuotes.path, input)
         ),
       cancelAllQuotes: call(Endpoints.cancelAllQuotes, {}, withRetries).pipe(
@@ -740,8 +770,8 @@ export const make = (
         call(Endpoints.cancelRfq, input, (endpoint, prepared) =>
           settleItems(endpoint, prepared, requested(input, rfqKeys), rfqItem)
         ).pipe(traced("cancelRfq", Endpoints.cancelRfq.path, input)),
-      cancelBatchRfqs: (input) =>
-        batches(Endpoints.cancelBatchRfqs, rfqLists, input, rfqBatchItem, rfqKeys).pipe(
+      cancelBatchRfqs: (input, options) =>
+        batches(Endpoints.cancelBatchRfqs, rfqLists, input, rfqBatchItem, rfqKeys, options?.onAnswered).pipe(
           traced("cancelBatchRfqs", Endpoints.cancelBatchRfqs.path, input)
         ),
       cancelAllRfqs: call(Endpoints.cancelAllRfqs, {}, withRetries).pipe(
@@ -902,8 +932,8 @@ export const cancelQuote = (input: RfqCancel.CancelQuoteRequest) =>
  * @since 0.1.0
  * @category accessors
  */
-export const cancelBatchQuotes = (input: BatchQuotesInput) =>
-  Effect.flatMap(RfqCancelClient, (client) => client.cancelBatchQuotes(input))
+export const cancelBatchQuotes = (input: BatchQuotesInput, options?: BatchOptions<RfqCancel.QuoteCancellation>) =>
+  Effect.flatMap(RfqCancelClient, (client) => client.cancelBatchQuotes(input, options))
 
 /**
  * `cancelAllQuotes` of the client in context.
@@ -928,8 +958,8 @@ export const cancelRfq = (input: RfqCancel.CancelRfqRequest) =>
  * @since 0.1.0
  * @category accessors
  */
-export const cancelBatchRfqs = (input: BatchRfqsInput) =>
-  Effect.flatMap(RfqCancelClient, (client) => client.cancelBatchRfqs(input))
+export const cancelBatchRfqs = (input: BatchRfqsInput, options?: BatchOptions<RfqCancel.RfqCancellation>) =>
+  Effect.flatMap(RfqCancelClient, (client) => client.cancelBatchRfqs(input, options))
 
 /**
  * `cancelAllRfqs` of the client in context.

@@ -693,6 +693,32 @@ describe("RfqCancelClient requests and results", () => {
     })
   )
 
+  it.scoped(
+    "onAnswered gets each answered request of a split batch, so an interrupted caller knows what was cancelled",
+    () =>
+      Effect.gen(function* () {
+        const venue = yield* makeFakeVenue
+        const { client } = yield* clientOver(venue)
+        const ids = Array.from({ length: 250 }, (_, i) => `q${i}`)
+        const answered: Array<RfqCancelClient.QuoteItems> = []
+        const fiber = yield* Effect.fork(
+          client.cancelBatchQuotes(
+            { quoteIds: ids },
+            { onAnswered: (result) => Effect.sync(() => answered.push(result)) }
+          )
+        )
+        // the batch endpoint allows 2 per 2 s: the third request waits in the lane, where the caller gives up
+        for (let i = 0; i < 10 && answered.length < 2; i++) yield* TestClock.adjust("100 millis")
+        yield* Fiber.interrupt(fiber)
+        assert.deepStrictEqual(
+          answered.map((result) => result.items.map((item) => item.quoteId)),
+          [ids.slice(0, 100), ids.slice(100, 200)]
+        )
+        assert.isTrue(answered.every((result) => result.items.every((item) => item.outcome._tag === "Cancelled")))
+        assert.strictEqual((yield* venue.seen).length, 2)
+      })
+  )
+
   it.scoped("when a later batch fails, the items already answered are kept in the error", () =>
     Effect.gen(function* () {
       const venue = yield* makeFakeVenue

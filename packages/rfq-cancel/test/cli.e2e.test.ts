@@ -216,6 +216,33 @@ describe("okx-rfq against the simulator (real process, real sockets)", () => {
     }
   })
 
+  it("a signal during a batch of more than 100 ids prints the items already answered and the ids not answered", async () => {
+    const ids = (await quotes(250)).map((q) => q.quoteId)
+    const child = start(["cancel-batch-quotes", ...ids.flatMap((id) => ["--quote-id", id]), "--json"])
+    const done = finish(child)
+    // cancel-batch-quotes allows 2 requests per 2 s: once two are answered, the third waits in the lane
+    const cancelled = async () => (await state()).quotes.filter((q) => ids.includes(q.quoteId) && q.state !== "active")
+    assert.isTrue(await waitFor(async () => (await cancelled()).length === 200))
+    child.kill("SIGINT")
+    const result = await done
+    assert.strictEqual(result.code, 1, result.stderr)
+    assert.include(result.stderr, "200 items answered, 50 ids not answered")
+    const lines = result.stdout.trim().split("\n")
+    assert.deepStrictEqual(
+      lines.filter((line) => line.endsWith(" cancelled")).map((line) => line.split(" ")[0]),
+      ids.slice(0, 200)
+    )
+    assert.deepStrictEqual(
+      lines.filter((line) => line.endsWith(" not answered (interrupted: outcome unknown)")),
+      ids.slice(200).map((id) => `${id} not answered (interrupted: outcome unknown)`)
+    )
+    const { error } = lastJson(result.stdout)
+    assert.strictEqual(error._tag, "Interrupted")
+    assert.strictEqual(error.completed.items.length, 200)
+    assert.deepStrictEqual(error.remaining, ids.slice(200))
+    assert.strictEqual((await cancelled()).length, 200)
+  })
+
   it("a signal after the result, while stdout still drains, neither kills the process nor cuts its output", async () => {
     const ids = (await quotes(600)).map((q) => q.quoteId)
     // stdout is a FIFO the test does not read until after the signal: once its 64 KiB are full, the rest of the

@@ -32,7 +32,7 @@ import * as DeadMansSwitch from "../DeadMansSwitch.js"
 import * as RfqCancelClient from "../RfqCancelClient.js"
 import type { BatchIncomplete, RfqCancelError } from "../RfqCancelError.js"
 import * as UndiciHttpClient from "../UndiciHttpClient.js"
-import { mayHaveActed } from "./batches.js"
+import { mayHaveActed, mergeItems } from "./batches.js"
 import { runDemo } from "./demo.js"
 import { baseUrlRule, isHttpBaseUrl } from "./options.js"
 
@@ -158,6 +158,12 @@ interface Asked {
 const asked = (venueIds: ReadonlyArray<string>, clientIds: ReadonlyArray<string>): Asked =>
   venueIds.length > 0 ? { byClientId: false, ids: venueIds } : { byClientId: true, ids: clientIds }
 
+/** An item's venue id and client id (a quote's or an RFQ's). */
+const itemIds = (item: Readonly<Record<string, unknown>>): readonly [string, string] => [
+  String(item.quoteId ?? item.rfqId ?? ""),
+  String(item.clQuoteId ?? item.clRfqId ?? "")
+]
+
 /**
  * Prints a result; fails with exit code 1 if any item was not cancelled. With `sent`, an item whose id the command
  * did not send (the venue answered for another id, or for none) is marked so, and does not decide the exit code:
@@ -177,8 +183,7 @@ const report = (o: Common, result: unknown, sent?: Asked): Effect.Effect<void, E
     }
     if (r._tag === "Items" && r.items !== undefined) {
       for (const item of r.items) {
-        const id = item.quoteId ?? item.rfqId ?? ""
-        const cl = item.clQuoteId ?? item.clRfqId ?? ""
+        const [id, cl] = itemIds(item)
         const stray = sent !== undefined && !sent.ids.includes(sent.byClientId ? cl : id)
         yield* Console.log(
           `${id || "-"} ${cl ? `(${cl}) ` : ""}${describeOutcome(item)}${stray ? " [not sent by this command: the venue answered for an id it was not asked]" : ""}`
@@ -289,17 +294,31 @@ const reportCountdown = (
 const unknownOutcome =
   "the venue may have acted on it before it failed: what it was to cancel may or may not be cancelled; run it again (a cancel is idempotent)"
 
+/** What a batch split into several requests had answered when a signal stopped it. */
+interface Answered {
+  readonly completed: Endpoints.ItemsResult<unknown>
+  readonly remaining: ReadonlyArray<string>
+}
+
 /**
  * Says that a signal stopped a call before it finished, and makes the program exit 1: the request may or may not have
- * taken effect, so the quotes it was to cancel may still be live. The code travels as a defect, which an interrupted
- * fiber keeps in its cause (bin/okx-rfq.ts reads it).
+ * taken effect, so the quotes it was to cancel may still be live. A batch whose first requests were answered prints
+ * their items, as a batch that failed half-way does, and the ids not answered. The code travels as a defect, which an
+ * interrupted fiber keeps in its cause (bin/okx-rfq.ts reads it).
  */
-const interrupted = (o: Common) =>
+const interrupted = (o: Common, answered?: Answered) =>
   Effect.gen(function* () {
     const message =
-      "interrupted (SIGINT/SIGTERM) before the call finished: its outcome is unknown, what it was to cancel may still be live"
+      answered === undefined
+        ? "interrupted (SIGINT/SIGTERM) before the call finished: its outcome is unknown, what it was to cancel may still be live"
+        : `interrupted (SIGINT/SIGTERM) before the batch finished: ${answered.completed.items.length} items answered, ${answered.remaining.length} ids not answered, whose outcome is unknown: they may still be live`
     yield* Console.error(`error: ${message}`)
-    if (o.json) yield* Console.log(JSON.stringify({ error: { _tag: "Interrupted", message } }))
+    if (answered !== undefined) {
+      yield* report(o, answered.completed).pipe(Effect.ignore)
+      for (const id of answered.remaining) yield* Console.log(`${id} not answered (interrupted: outcome unknown)`)
+    }
+    if (o.json)
+      yield* Console.log(JSON.stringify({ error: { _tag: "Interrupted", message, ...answered } }, jsonReplacer))
     return yield* Effect.die(new ExitWith({ code: 1 }))
   })
 
@@ -311,7 +330,8 @@ const interrupted = (o: Common) =>
 const runCall = <A>(
   o: Common,
   call: (client: RfqCancelClient.Service) => Effect.Effect<A, RfqCancelError | BatchIncomplete<unknown>>,
-  show: (result: A) => Effect.Effect<void, ExitWith> = (result) => report(o, result)
+  show: (result: A) => Effect.Effect<void, ExitWith> = (result) => report(o, result),
+  whenInterrupted: () => Effect.Effect<never> = () => interrupted(o)
 ) =>
   Effect.suspend(() => {
     let known = false
@@ -327,7 +347,7 @@ const runCall = <A>(
       Effect.provide(clientLayer(o)),
       exitOnConfigError(o),
       // outermost: a signal while the client is being built counts too
-      Effect.onInterrupt(() => (known ? Effect.void : interrupted(o)))
+      Effect.onInterrupt(() => (known ? Effect.void : whenInterrupted()))
     )
   })
 
@@ -387,21 +407,37 @@ const defined = <K extends string>(entries: ReadonlyArray<readonly [K, Option.Op
 const nonEmptyList = <K extends string>(entries: ReadonlyArray<readonly [K, ReadonlyArray<string>]>) =>
   Object.fromEntries(entries.filter(([, v]) => v.length > 0)) as Partial<Record<K, ReadonlyArray<string>>>
 
-/** A batch command: the ids given (the venue's, or the client's), sent, and reported against what was sent. */
-const runBatch = <V extends string, C extends string, A>(
+/**
+ * A batch command: the ids given (the venue's, or the client's), sent, and reported against what was sent. A signal
+ * while a batch of more than 100 ids is on its way prints the items of its requests already answered, and the ids
+ * not answered.
+ */
+const runBatch = <V extends string, C extends string, Item extends Readonly<Record<string, unknown>>>(
   o: Common,
   venueIds: readonly [V, ReadonlyArray<string>],
   clientIds: readonly [C, ReadonlyArray<string>],
   call: (
     client: RfqCancelClient.Service,
-    input: Partial<Record<V | C, ReadonlyArray<string>>>
-  ) => Effect.Effect<A, RfqCancelError | BatchIncomplete<unknown>>
+    input: Partial<Record<V | C, ReadonlyArray<string>>>,
+    options: RfqCancelClient.BatchOptions<Item>
+  ) => Effect.Effect<Endpoints.ItemsResult<Item>, RfqCancelError | BatchIncomplete<unknown>>
 ) =>
-  runCall(
-    o,
-    (c) => call(c, nonEmptyList<V | C>([venueIds, clientIds])),
-    (result) => report(o, result, asked(venueIds[1], clientIds[1]))
-  )
+  Effect.suspend(() => {
+    const sent = asked(venueIds[1], clientIds[1])
+    const answered: Array<Endpoints.ItemsResult<Item>> = []
+    const onAnswered = (result: Endpoints.ItemsResult<Item>) => Effect.sync(() => answered.push(result))
+    const whenInterrupted = () => {
+      if (answered.length === 0) return interrupted(o)
+      const done = new Set(answered.flatMap((r) => r.items.map((item) => itemIds(item)[sent.byClientId ? 1 : 0])))
+      return interrupted(o, { completed: mergeItems(answered), remaining: sent.ids.filter((id) => !done.has(id)) })
+    }
+    return runCall(
+      o,
+      (c) => call(c, nonEmptyList<V | C>([venueIds, clientIds]), { onAnswered }),
+      (result) => report(o, result, sent),
+      whenInterrupted
+    )
+  })
 
 const cancelQuote = Command.make(
   "cancel-quote",
@@ -433,7 +469,10 @@ const cancelBatchQuotes = Command.make(
     quoteIds: ids("quote-id", "a quote id (repeatable)"),
     clQuoteIds: ids("cl-quote-id", "a client quote id (repeatable)")
   },
-  (o) => runBatch(o, ["quoteIds", o.quoteIds], ["clQuoteIds", o.clQuoteIds], (c, input) => c.cancelBatchQuotes(input))
+  (o) =>
+    runBatch(o, ["quoteIds", o.quoteIds], ["clQuoteIds", o.clQuoteIds], (c, input, options) =>
+      c.cancelBatchQuotes(input, options)
+    )
 ).pipe(
   Command.withDescription(
     `Cancel many quotes (more than 100 are sent in batches of 100).${example("okx-rfq cancel-batch-quotes --quote-id 1 --quote-id 2")}`
@@ -468,7 +507,10 @@ const cancelBatchRfqs = Command.make(
     rfqIds: ids("rfq-id", "an RFQ id (repeatable)"),
     clRfqIds: ids("cl-rfq-id", "a client RFQ id (repeatable)")
   },
-  (o) => runBatch(o, ["rfqIds", o.rfqIds], ["clRfqIds", o.clRfqIds], (c, input) => c.cancelBatchRfqs(input))
+  (o) =>
+    runBatch(o, ["rfqIds", o.rfqIds], ["clRfqIds", o.clRfqIds], (c, input, options) =>
+      c.cancelBatchRfqs(input, options)
+    )
 ).pipe(Command.withDescription(`Cancel many RFQs.${example("okx-rfq cancel-batch-rfqs --rfq-id 1 --rfq-id 2")}`))
 
 const cancelAllRfqs = Command.make("cancel-all-rfqs", common, (o) => runCall(o, (c) => c.cancelAllRfqs)).pipe(
