@@ -20,6 +20,7 @@ import {
 } from "effect"
 import { OkxError } from "@okx-rfq/schema"
 import * as Direct from "../src/internal/direct.js"
+import * as Redact from "../src/internal/redact.js"
 import * as RfqCancelClient from "../src/RfqCancelClient.js"
 import { clientOver, type Fault, makeFakeVenue, syncResponse } from "./utils/fakeVenue.js"
 
@@ -358,6 +359,30 @@ describe("RfqCancelClient requests and results", () => {
       }
     })
   )
+
+  it("a passphrase echoed escaped (an HTML page, a URL, a JSON text) is scrubbed in each form", () => {
+    const passphrase = `p&<>"'/ ü+x`
+    const forms = [
+      "p&amp;&lt;&gt;&quot;&#39;/ ü+x",
+      "p&amp;&lt;&gt;&quot;&#x27;/ ü+x",
+      encodeURIComponent(passphrase),
+      JSON.stringify(passphrase).slice(1, -1),
+      passphrase
+    ]
+    for (const form of forms) {
+      const echoed = new OkxError.DecodeError({
+        endpoint: "/api/v5/rfq/cancel-quote",
+        httpStatus: 400,
+        detail: `headers: passphrase=${form};`,
+        body: { page: `<td>${form}</td>`, [form]: [form] }
+      })
+      const error = Redact.withoutEcho(echoed, passphrase)
+      const shown = `${JSON.stringify(error)} ${error.message} ${String(error)}`
+      assert.notInclude(shown, form)
+      assert.strictEqual(error.detail, "headers: passphrase=<redacted>;")
+      assert.deepStrictEqual(error.body, { page: "<td><redacted></td>", "<redacted>": ["<redacted>"] })
+    }
+  })
 
   it.scoped("bad input fails with the field named and never reaches the wire", () =>
     Effect.gen(function* () {
