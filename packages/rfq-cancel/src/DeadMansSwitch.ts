@@ -538,7 +538,7 @@ export const makeWith = (
             yield* Deferred.succeed(armedSignal, undefined)
           }
         }
-      } else if (mayHaveActed(result.left) || result.left._tag === "DecodeError") {
+      } else if (mayHaveActed(result.left)) {
         mayBeArmed = true
       }
       lastError = lastCause?.message ?? `cancel-all-after with timeOut ${Duration.toSeconds(config.timeout)} ${problem}`

@@ -125,12 +125,17 @@ export const replaceItems = <Item extends { readonly outcome: RfqCancel.ItemOutc
 
 /**
  * Whether the venue may have acted on a request that ended in `error`: the connection dropped or timed out after
- * it was sent, the answer was unreadable or said the outcome is unknown, or the deadline cut an attempt short.
+ * it was sent, the answer was unreadable (`OutcomeUnknown`) or had a deciding field missing or malformed
+ * (`DecodeError`: the venue answered, so it took the request), or said the outcome is unknown, or the deadline cut
+ * an attempt short.
  *
  * @internal
  */
 export const mayHaveActed = (error: { readonly _tag: string }): boolean =>
-  error._tag === "TransportError" || error._tag === "OutcomeUnknown" || error._tag === "DeadlineExceeded"
+  error._tag === "TransportError" ||
+  error._tag === "OutcomeUnknown" ||
+  error._tag === "DecodeError" ||
+  error._tag === "DeadlineExceeded"
 
 /**
  * `result` with the `again` items, whose re-send failed after the venue may have acted, made `Unanswered`: their
