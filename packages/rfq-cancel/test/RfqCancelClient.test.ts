@@ -897,6 +897,28 @@ describe("RfqCancelClient requests and results", () => {
       })
     )
 
+    it.scoped("a re-send answered with a deciding field malformed (DecodeError) leaves its items Unanswered", () =>
+      Effect.gen(function* () {
+        const venue = yield* makeFakeVenue
+        const { client } = yield* clientOver(venue)
+        let n = 0
+        yield* venue.setFault((seen) =>
+          n++ === 0
+            ? unavailable(idsOf(seen.body), new Set(["q1"]))
+            : { _tag: "http", status: 200, body: '{"code":"0","msg":"","data":[{"quoteId":1,"sCode":"0"}]}' }
+        )
+        const result = yield* drive(client.cancelBatchQuotes({ quoteIds: ["q0", "q1"] }))
+        // the venue took the re-send, and what it did cannot be read: q1 may be cancelled, or not
+        assert.deepStrictEqual(
+          result.items.map((item) => [item.quoteId, item.outcome._tag]),
+          [
+            ["q0", "Cancelled"],
+            ["q1", "Unanswered"]
+          ]
+        )
+      })
+    )
+
     const http = (code: string, data: ReadonlyArray<Record<string, string>>, msg = ""): Fault => ({
       _tag: "http",
       status: 200,
