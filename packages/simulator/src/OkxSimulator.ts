@@ -68,7 +68,10 @@ export interface Options {
   readonly countdownPaceMs?: number | undefined
   /** Seed of the fault draws. Default 1. */
   readonly seed?: number | undefined
-  /** Faults in force at start (and after reset). */
+  /**
+   * Faults in force at start (and after reset), validated as `setFaults` validates them: invalid ones are a defect
+   * (a `SimulatorError` naming the field) when the venue is made.
+   */
   readonly faults?: Faults | undefined
   /** Overrides of the per-endpoint limits, keyed by path. */
   readonly limits?: Readonly<Record<string, Limit>> | undefined
@@ -279,7 +282,11 @@ export interface Service {
   readonly createQuotes: (input: CreateQuotesInput) => Effect.Effect<ReadonlyArray<Quote>, SimulatorError>
   readonly createRfqs: (input: CreateRfqsInput) => Effect.Effect<ReadonlyArray<Rfq>, SimulatorError>
   readonly state: Effect.Effect<State>
-  readonly setFaults: (faults: Faults) => Effect.Effect<void>
+  /**
+   * Replaces the fault document, validated as `POST /sim/faults` validates it: a bad field, or an endpoint the venue
+   * does not serve (a typo would never fire), fails with a `SimulatorError` naming it, and changes nothing.
+   */
+  readonly setFaults: (faults: Faults) => Effect.Effect<void, SimulatorError>
   readonly faults: Effect.Effect<Faults>
   /** Back to the initial state: quotes, RFQs, countdowns, limits, request log, faults and the fault seed. */
   readonly reset: Effect.Effect<void>

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber, Random, TestClock } from "effect"
+import { Cause, Effect, Exit, Fiber, Random, TestClock } from "effect"
 import { OkxSimulator } from "@okx-rfq/simulator"
 import { sampleLatency } from "../src/internal/server.js"
 import { accounts, call, control, iso } from "./utils/okx.js"
@@ -304,6 +304,40 @@ describe("faults per endpoint", () => {
       assert.deepStrictEqual(yield* sim.faults, doc)
       yield* sim.reset
       assert.deepStrictEqual(yield* sim.faults, {})
+    })
+  )
+
+  it.scoped("in process too, a bad fault document or control input fails naming the field, and changes nothing", () =>
+    Effect.gen(function* () {
+      const sim = yield* OkxSimulator.make({ accounts })
+      const doc = { endpoints: { "/api/v5/rfq/cancel-quote": { latencyMs: 1 } } }
+      yield* sim.setFaults(doc)
+      const refused: ReadonlyArray<readonly [OkxSimulator.Faults, string]> = [
+        [{ endpoints: { "/api/v5/rfq/cancel-all-quotes": { error: { code: "0" } } } }, 'cannot be "0"'],
+        [{ endpoints: { "*": { drop: 1.5 } } }, 'faults.endpoints["*"].drop'],
+        [{ endpoints: { "*": { error: { code: "50001", probability: 2 } } } }, "probability"],
+        [{ endpoints: { "*": { latencyMs: -5 } } }, 'faults.endpoints["*"].latencyMs'],
+        // a typo would never fire
+        [{ endpoints: { "/api/v5/rfq/cancel-qoute": { drop: 1 } } }, '"/api/v5/rfq/cancel-qoute"']
+      ]
+      for (const [faults, field] of refused) {
+        const error = yield* Effect.flip(sim.setFaults(faults))
+        assert.strictEqual(error._tag, "SimulatorError")
+        assert.include(error.message, field)
+        assert.deepStrictEqual(yield* sim.faults, doc)
+        // the control API says the same, in a few words
+        const answer = yield* control<{ error: string }>(sim, "/sim/faults", faults)
+        assert.deepStrictEqual([answer.status, answer.json.error], [400, error.message])
+        assert.isBelow(answer.json.error.length, 600)
+      }
+      const quotes = yield* Effect.flip(sim.createQuotes({ count: -1 }))
+      assert.include(quotes.message, "quotes")
+      const rfqs = yield* Effect.flip(sim.createRfqs({ rfqs: [{ state: "bogus" as OkxSimulator.RfqState }] }))
+      assert.include(rfqs.message, "rfqs.rfqs[0].state")
+      assert.deepStrictEqual((yield* sim.state).quotes.length + (yield* sim.state).rfqs.length, 0)
+      // and faults given when the venue is made
+      const made = yield* Effect.exit(OkxSimulator.make({ accounts, faults: { endpoints: { "*": { drop: 2 } } } }))
+      assert.isTrue(Exit.isFailure(made) && Cause.isDie(made.cause))
     })
   )
 

@@ -1,3 +1,4 @@
+import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 
 const Probability = Schema.Number.pipe(Schema.between(0, 1))
@@ -103,3 +104,22 @@ export const CreateRfqs = Schema.Union(
   Schema.Struct({ count: Count, userId: Schema.optional(Id), validForMs: Schema.optional(ValidForMs) }),
   Schema.Struct({ rfqs: Schema.Array(RfqSpec) })
 )
+
+const step = (key: PropertyKey): string =>
+  typeof key === "number"
+    ? `[${key}]`
+    : typeof key === "string" && /^[A-Za-z_$][\w$]*$/.test(key)
+      ? `.${key}`
+      : `[${JSON.stringify(String(key))}]`
+
+/**
+ * A control input's parse error in a few words: each issue as `<field>: <message>`, the field named from `root`
+ * (`faults.endpoints["*"].drop`), at most three.
+ *
+ * @internal
+ */
+export const problemOf = (root: string, error: ParseResult.ParseError): string => {
+  const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
+  const shown = issues.slice(0, 3).map(({ message, path }) => `${root}${path.map(step).join("")}: ${message}`)
+  return issues.length > 3 ? `${shown.join("; ")}; and ${issues.length - 3} more` : shown.join("; ")
+}

@@ -8,14 +8,11 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
-import * as ParseResult from "effect/ParseResult"
-import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Http from "node:http"
 import type * as OkxSimulator from "../OkxSimulator.js"
 import { authenticate } from "./auth.js"
-import * as internalSchema from "./schema.js"
-import { makeVenue, type Venue } from "./venue.js"
+import { makeVenue, type SimulatorError, type Venue } from "./venue.js"
 import { drift, envelope, error, httpStatusOf, messageOf, type Reply } from "./wire.js"
 
 const json = (body: unknown, status = 200) =>
@@ -100,10 +97,6 @@ const closing = (response: HttpServerResponse.HttpServerResponse) =>
 const isLoopback = (address: string) =>
   address === "::1" || address.startsWith("127.") || address.startsWith("::ffff:127.")
 
-const decodeFaults = Schema.decodeUnknownEither(internalSchema.Faults)
-const decodeQuotes = Schema.decodeUnknownEither(internalSchema.CreateQuotes)
-const decodeRfqs = Schema.decodeUnknownEither(internalSchema.CreateRfqs)
-
 const badRequest = (message: string) => json({ error: message }, 400)
 
 const control = (
@@ -136,41 +129,26 @@ const control = (
         }
       }
     )
-    const withBody = <A>(
-      decode: (u: unknown) => Either.Either<A, ParseResult.ParseError>,
-      f: (a: A) => Effect.Effect<HttpServerResponse.HttpServerResponse>
-    ) =>
-      Effect.flatMap(readJson, (body) => {
-        if (Either.isLeft(body)) return Effect.succeed(body.left)
-        const decoded = decode(body.right)
-        if (Either.isLeft(decoded)) {
-          return Effect.succeed(badRequest(ParseResult.TreeFormatter.formatErrorSync(decoded.left)))
-        }
-        return f(decoded.right)
-      })
+    /** The body given to `f`, which validates it: its `SimulatorError` (naming the field) is a 400. */
+    const withBody = (f: (body: unknown) => Effect.Effect<HttpServerResponse.HttpServerResponse, SimulatorError>) =>
+      Effect.flatMap(readJson, (body) =>
+        Either.isLeft(body)
+          ? Effect.succeed(body.left)
+          : Effect.catchAll(f(body.right), (e) => Effect.succeed(badRequest(e.message)))
+      )
     switch (route) {
       case "GET /sim/state": {
         const n = query.get("requests")
         return json(yield* venue.state(n !== null && /^\d+$/.test(n) ? Number(n) : undefined))
       }
       case "POST /sim/quotes":
-        return yield* withBody(decodeQuotes, (input) =>
-          venue.createQuotes(input).pipe(
-            Effect.map((quotes) => json({ quotes })),
-            Effect.catchAll((e) => Effect.succeed(badRequest(e.message)))
-          )
-        )
+        return yield* withBody((input) => Effect.map(venue.createQuotes(input), (quotes) => json({ quotes })))
       case "POST /sim/rfqs":
-        return yield* withBody(decodeRfqs, (input) =>
-          venue.createRfqs(input).pipe(
-            Effect.map((rfqs) => json({ rfqs })),
-            Effect.catchAll((e) => Effect.succeed(badRequest(e.message)))
-          )
-        )
+        return yield* withBody((input) => Effect.map(venue.createRfqs(input), (rfqs) => json({ rfqs })))
       case "GET /sim/faults":
         return json(venue.faults())
       case "POST /sim/faults":
-        return yield* withBody(decodeFaults, (faults) => Effect.as(venue.setFaults(faults), json(faults)))
+        return yield* withBody((faults) => Effect.map(venue.setFaults(faults), () => json(venue.faults())))
       case "POST /sim/reset":
         yield* venue.reset
         return json({ ok: true })

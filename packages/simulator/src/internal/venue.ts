@@ -2,16 +2,30 @@ import * as Clock from "effect/Clock"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as FiberMap from "effect/FiberMap"
 import * as FiberSet from "effect/FiberSet"
 import * as Random from "effect/Random"
+import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import type * as OkxSimulator from "../OkxSimulator.js"
 import type { AccountRecord } from "./auth.js"
+import * as internalSchema from "./schema.js"
 import { envelope, error, messageOf, type Reply } from "./wire.js"
 
 /** @internal */
 export class SimulatorError extends Data.TaggedError("SimulatorError")<{ readonly message: string }> {}
+
+/** `input` decoded by `schema`, or a `SimulatorError` naming its bad fields from `root`. */
+const checked = <A, I>(schema: Schema.Schema<A, I>, root: string) => {
+  const decode = Schema.decodeUnknownEither(schema)
+  return (input: unknown): Either.Either<A, SimulatorError> =>
+    Either.mapLeft(decode(input), (e) => new SimulatorError({ message: internalSchema.problemOf(root, e) }))
+}
+
+const checkFaults = checked(internalSchema.Faults, "faults")
+const checkQuotes = checked(internalSchema.CreateQuotes, "quotes")
+const checkRfqs = checked(internalSchema.CreateRfqs, "rfqs")
 
 /** @internal */
 export const defaultValidForMs = 7 * 86_400_000
@@ -157,17 +171,16 @@ export interface Venue {
   readonly routes: Readonly<Record<string, Route>>
   readonly clock: Effect.Effect<{ readonly raw: number; readonly venue: number }>
   readonly faults: () => OkxSimulator.Faults
-  readonly setFaults: (faults: OkxSimulator.Faults) => Effect.Effect<void>
+  /** Validates `faults` (its fields, and its endpoints: paths the venue serves, or `"*"`), then sets it. */
+  readonly setFaults: (faults: unknown) => Effect.Effect<void, SimulatorError>
   readonly endpointFaults: (path: string) => OkxSimulator.EndpointFaults
   readonly random: Effect.Effect<number>
   readonly overLimit: (key: string, limit: Limit, at: number) => boolean
   readonly log: (entry: OkxSimulator.RequestLogEntry) => void
-  readonly createQuotes: (
-    input: OkxSimulator.CreateQuotesInput
-  ) => Effect.Effect<ReadonlyArray<OkxSimulator.Quote>, SimulatorError>
-  readonly createRfqs: (
-    input: OkxSimulator.CreateRfqsInput
-  ) => Effect.Effect<ReadonlyArray<OkxSimulator.Rfq>, SimulatorError>
+  /** Validates `input`, then creates the quotes (all or none). */
+  readonly createQuotes: (input: unknown) => Effect.Effect<ReadonlyArray<OkxSimulator.Quote>, SimulatorError>
+  /** Validates `input`, then creates the RFQs (all or none). */
+  readonly createRfqs: (input: unknown) => Effect.Effect<ReadonlyArray<OkxSimulator.Rfq>, SimulatorError>
   readonly state: (requests?: number) => Effect.Effect<OkxSimulator.State>
   readonly reset: Effect.Effect<void>
 }
@@ -241,8 +254,11 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
       validUntil: String(r.validUntil)
     })
 
-    const createQuotes = (input: OkxSimulator.CreateQuotesInput) =>
+    const createQuotes = (unchecked: unknown) =>
       Effect.flatMap(venueNow, (now) => {
+        const valid = checkQuotes(unchecked)
+        if (Either.isLeft(valid)) return Effect.fail(valid.left)
+        const input = valid.right
         const specs: ReadonlyArray<OkxSimulator.QuoteSpec> =
           "quotes" in input
             ? input.quotes
@@ -277,8 +293,11 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
         return Effect.succeed(created.map(quoteView))
       })
 
-    const createRfqs = (input: OkxSimulator.CreateRfqsInput) =>
+    const createRfqs = (unchecked: unknown) =>
       Effect.flatMap(venueNow, (now) => {
+        const valid = checkRfqs(unchecked)
+        if (Either.isLeft(valid)) return Effect.fail(valid.left)
+        const input = valid.right
         const specs: ReadonlyArray<OkxSimulator.RfqSpec> =
           "rfqs" in input
             ? input.rfqs
@@ -847,6 +866,23 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
     })
     yield* initialise
 
+    /** A fault document decoded, each endpoint it names one the venue serves (a typo would never fire). */
+    const validFaults = (input: unknown): Either.Either<OkxSimulator.Faults, SimulatorError> =>
+      Either.flatMap(checkFaults(input), (valid) => {
+        const unknown = Object.keys(valid.endpoints ?? {}).find((path) => path !== "*" && !(path in routes))
+        return unknown === undefined
+          ? Either.right(valid)
+          : Either.left(
+              new SimulatorError({
+                message: `faults.endpoints[${JSON.stringify(unknown)}]: not an endpoint of the venue; one of ${Object.keys(routes).join(", ")}, or "*" for every one`
+              })
+            )
+      })
+    if (options.faults !== undefined) {
+      const valid = validFaults(options.faults)
+      if (Either.isLeft(valid)) return yield* Effect.die(valid.left)
+    }
+
     // every OKX request first sees what expired by its arrival
     const expiringRoutes: Record<string, Route> = Object.fromEntries(
       Object.entries(routes).map(([path, route]) => [
@@ -867,8 +903,11 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
       routes: expiringRoutes,
       clock,
       faults: () => faults,
-      setFaults: (next) =>
+      setFaults: (unchecked) =>
         Effect.suspend(() => {
+          const valid = validFaults(unchecked)
+          if (Either.isLeft(valid)) return Effect.fail(valid.left)
+          const next = valid.right
           const moved = (next.clockOffsetMs ?? 0) !== (faults.clockOffsetMs ?? 0)
           faults = next
           // the countdowns run to a venue time: a moved venue clock moves them
