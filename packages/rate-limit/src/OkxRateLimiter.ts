@@ -58,7 +58,7 @@ export class RateLimitExceeded extends Schema.TaggedError<RateLimitExceeded>("@o
  * - `margin`: extra time added to the window (default 0), to absorb the spread of network latency between the
  *   client's start and the venue's arrival time. An absolute duration: the spread does not grow with the window.
  * - `key`: the lane's key in the store (default `"default"`); limiters with the same key and store share
- *   one budget.
+ *   one budget (their starts), each deciding by its own `limit` and window.
  * - `store`: where the budget lives (default: a fresh in-memory store).
  *
  * @since 0.1.0
@@ -104,7 +104,8 @@ export interface Permit {
   /**
    * Marks the request as written to the wire: at `at` (Clock milliseconds), or now on the Clock of the fiber that
    * reserved. Synchronous, so a transport can call it from its own callback. The first mark counts; a mark before
-   * the grant counts as the grant; a mark after the holding effect ended is ignored.
+   * the grant counts as the grant, one after now (or not a finite number) as now; a mark after the holding effect
+   * ended is ignored.
    */
   readonly sent: (at?: number) => void
 }
@@ -184,6 +185,15 @@ export const metrics = {
 
 const invalid = (message: string) => Effect.die(new Cause.IllegalArgumentException(message))
 
+/**
+ * The largest `limit` a limiter takes: its store keeps that many start times per lane (8 MB at this bound; OKX's
+ * limits are in the tens).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const maxLimit = 1_000_000
+
 const marginProblem = (margin: unknown) =>
   Option.isNone(DurationInput.decodeNonNegative(margin))
     ? { field: "margin" as const, message: `must be a non-negative finite duration, got ${DurationInput.show(margin)}` }
@@ -195,8 +205,8 @@ const ruleProblem = (
   window: unknown,
   margin: unknown
 ): { readonly field: "limit" | "window" | "margin"; readonly message: string } | undefined => {
-  if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 1) {
-    return { field: "limit", message: `must be a positive integer, got ${String(limit)}` }
+  if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 1 || limit > maxLimit) {
+    return { field: "limit", message: `must be a positive integer up to ${maxLimit}, got ${String(limit)}` }
   }
   const windowDuration = DurationInput.decodeNonNegative(window)
   if (Option.isNone(windowDuration) || Duration.toMillis(windowDuration.value) <= 0) {
@@ -254,44 +264,55 @@ const unsafeMake = (options: Options, store: RateLimitStore.Service): Limiter =>
 
   /** Permits of this limiter held and not yet settled. */
   let holding = 0
+  /** How many held permits of this limiter have been settled: a decision asked for before a settlement is stale. */
+  let settlements = 0
   /** Resumes the head when it waits on a decision that a settled permit can change. */
   let wakeHead: (() => void) | undefined
-  const holdSettled: Effect.Effect<void> = Effect.async<void>((resume) => {
-    const wake = () => resume(Effect.void)
-    wakeHead = wake
-    return Effect.sync(() => {
-      if (wakeHead === wake) wakeHead = undefined
+  /** Until a held permit is settled after the `seen`-th settlement (at once if one already was). */
+  const holdSettled = (seen: number): Effect.Effect<void> =>
+    Effect.async<void>((resume) => {
+      if (settlements !== seen) return resume(Effect.void)
+      const wake = () => resume(Effect.void)
+      wakeHead = wake
+      return Effect.sync(() => {
+        if (wakeHead === wake) wakeHead = undefined
+      })
     })
-  })
 
   /**
-   * How the head waits for a denied decision: until `retryAt`, or until one of this limiter's held permits is
-   * settled (which can move `retryAt` earlier); a lane filled by holds of another process is polled once a window.
+   * How the head waits for a decision denied after `seen` settlements: until `retryAt`, or until one of this
+   * limiter's held permits is settled (which can move `retryAt` earlier), not at all if one was settled while the
+   * decision was asked for (a store may answer later); a lane filled by holds of another process is polled once a
+   * window.
    */
-  const waitFor = (retryAt: number, clock: Clock.Clock): Effect.Effect<void> => {
+  const waitFor = (retryAt: number, clock: Clock.Clock, seen: number): Effect.Effect<void> => {
+    if (settlements !== seen) return Effect.void
     const delay =
       retryAt === Number.POSITIVE_INFINITY ? windowMillis : Math.max(1, retryAt - clock.unsafeCurrentTimeMillis())
     if (holding === 0) return Effect.sleep(delay)
-    return retryAt === Number.POSITIVE_INFINITY ? holdSettled : Effect.raceFirst(Effect.sleep(delay), holdSettled)
+    return retryAt === Number.POSITIVE_INFINITY
+      ? holdSettled(seen)
+      : Effect.raceFirst(Effect.sleep(delay), holdSettled(seen))
   }
 
   const drive = (waiter: Waiters.Waiter, clock: Clock.Clock, restore: Restore, hold: boolean): Effect.Effect<number> =>
-    Effect.flatMap(
-      Effect.suspend(() =>
-        store.acquire({ key, limit, windowMillis, cost: waiter.cost, now: clock.unsafeCurrentTimeMillis(), hold })
-      ),
-      (decision) => {
-        if (decision._tag === "Granted") {
-          granted(waiter, decision.at)
-          if (hold) holding += waiter.cost
-          return Effect.succeed(decision.at)
+    Effect.suspend(() => {
+      const seen = settlements
+      return Effect.flatMap(
+        store.acquire({ key, limit, windowMillis, cost: waiter.cost, now: clock.unsafeCurrentTimeMillis(), hold }),
+        (decision) => {
+          if (decision._tag === "Granted") {
+            granted(waiter, decision.at)
+            if (hold) holding += waiter.cost
+            return Effect.succeed(decision.at)
+          }
+          return Effect.matchCauseEffect(restore(waitFor(decision.retryAt, clock, seen)), {
+            onFailure: (cause) => leave(waiter, cause),
+            onSuccess: () => drive(waiter, clock, restore, hold)
+          })
         }
-        return Effect.matchCauseEffect(restore(waitFor(decision.retryAt, clock)), {
-          onFailure: (cause) => leave(waiter, cause),
-          onSuccess: () => drive(waiter, clock, restore, hold)
-        })
-      }
-    )
+      )
+    })
 
   const validCost = (cost: number): Effect.Effect<never, RateLimitExceeded> | undefined => {
     if (!Number.isInteger(cost) || cost < 1) return invalid(`cost must be a positive integer, got ${cost}`)
@@ -335,6 +356,7 @@ const unsafeMake = (options: Options, store: RateLimitStore.Service): Limiter =>
   /** After a held permit settled: one fewer held, and a waiting head looks again. */
   const afterSettle = (cost: number): void => {
     holding -= cost
+    settlements++
     const wake = wakeHead
     wakeHead = undefined
     wake?.()
@@ -360,7 +382,9 @@ const unsafeMake = (options: Options, store: RateLimitStore.Service): Limiter =>
       grantedAt,
       sent: (at) => {
         if (settled || sentAt !== undefined) return
-        sentAt = Math.max(at ?? clock.unsafeCurrentTimeMillis(), grantedAt)
+        const now = clock.unsafeCurrentTimeMillis()
+        // a request is written now or before: a later or non-finite mark would move the lane's log past the wire
+        sentAt = Math.max(at !== undefined && Number.isFinite(at) && at < now ? at : now, grantedAt)
       }
     }
     /** Settles the permit in the store, then answers `next()`. */
@@ -459,8 +483,8 @@ const unsafeMake = (options: Options, store: RateLimitStore.Service): Limiter =>
 }
 
 /**
- * Makes a limiter. Invalid options (a non-integer or non-positive `limit`, a non-positive `window`, a
- * negative or infinite `margin`) are defects.
+ * Makes a limiter. Invalid options (a non-integer or non-positive `limit`, or one above {@link maxLimit}, a
+ * non-positive `window`, a negative or infinite `margin`) are defects.
  *
  * ```ts
  * import * as Effect from "effect/Effect"
@@ -649,7 +673,11 @@ export const makeLanes = (
   Effect.flatMap(RateLimitStore.RateLimitStore, (store) => {
     const problem = lanesProblem(options)
     if (problem !== undefined) return invalid(`lanes: ${problem.field} ${problem.message}`)
-    const limits: Readonly<Record<string, LaneRule>> = { ...okxRfqLimits, ...options.limits }
+    // a rule given as undefined (a JavaScript caller's) is no rule, as `lanesProblem` reads it
+    const limits: Readonly<Record<string, LaneRule>> = {
+      ...okxRfqLimits,
+      ...Object.fromEntries(Object.entries(options.limits ?? {}).filter(([, rule]) => rule !== undefined))
+    }
     const margin = options.margin ?? defaultMargin
     const fallback = options.fallback ?? defaultFallback
     const prefix = options.keyPrefix ?? "okx-rfq:"

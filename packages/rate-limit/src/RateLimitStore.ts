@@ -90,7 +90,8 @@ export class RateLimitStore extends Context.Tag("@okx-rfq/rate-limit/RateLimitSt
 /**
  * A store in process memory: one ring buffer of the last `limit` start times per key and a count of held permits,
  * so a decision costs O(1), a commit O(limit) at worst (a start committed after later ones), and memory is O(limit)
- * per lane.
+ * per lane. Limiters with different limits on one key share its starts, each deciding by its own limit (the buffer
+ * keeps as many as the largest asks for).
  *
  * @since 0.1.0
  * @category constructors
@@ -98,24 +99,17 @@ export class RateLimitStore extends Context.Tag("@okx-rfq/rate-limit/RateLimitSt
 export const makeMemory = (): Service => {
   const logs = new Map<string, SlidingWindow.Log>()
   const logFor = (key: string, limit: number): SlidingWindow.Log => {
-    let log = logs.get(key)
-    if (log === undefined || log.times.length !== limit) {
-      const fresh = SlidingWindow.make(limit)
-      if (log !== undefined) {
-        fresh.pausedUntil = log.pausedUntil
-        fresh.held = log.held
-      }
-      log = fresh
-      logs.set(key, log)
-    }
-    return log
+    const log = logs.get(key)
+    const fit = log === undefined ? SlidingWindow.make(limit) : SlidingWindow.withRoomFor(log, limit)
+    if (fit !== log) logs.set(key, fit)
+    return fit
   }
   return RateLimitStore.of({
     acquire: (request) =>
       Effect.sync((): Decision => {
         const log = logFor(request.key, request.limit)
         const now = Math.max(request.now, log.last)
-        const at = SlidingWindow.earliest(log, request.windowMillis, request.cost)
+        const at = SlidingWindow.earliest(log, request.limit, request.windowMillis, request.cost)
         if (at > now) return { _tag: "Denied", retryAt: at }
         if (request.hold === true) log.held += request.cost
         else SlidingWindow.record(log, request.cost, now)

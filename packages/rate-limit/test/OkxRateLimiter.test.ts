@@ -1,6 +1,6 @@
 import { OkxRateLimiter, RateLimitStore } from "@okx-rfq/rate-limit"
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Clock, Duration, Effect, Exit, Fiber, Metric, Option, TestClock } from "effect"
+import { Cause, Clock, Deferred, Duration, Effect, Exit, Fiber, Metric, Option, TestClock } from "effect"
 
 const now = Clock.currentTimeMillis
 
@@ -133,6 +133,64 @@ describe("OkxRateLimiter.make", () => {
     })
   )
 
+  it.effect("a permit given back just as the head is denied still wakes it: the head starts at once", () =>
+    Effect.gen(function* () {
+      // limit 2: one start and one held permit; the head is denied (the hold counts) and goes to wait until the
+      // start leaves the window (1000) or the hold settles; the hold is given back in the same step
+      const limiter = yield* OkxRateLimiter.make({ limit: 2, window: "1 second" })
+      yield* limiter.take()
+      const release = yield* Deferred.make<void>()
+      const held = yield* Effect.fork(limiter.reserve()(() => Deferred.await(release)))
+      yield* Effect.yieldNow()
+      const { fibers, starts } = yield* startTimes(limiter, [1])
+      yield* Deferred.succeed(release, undefined)
+      yield* Fiber.join(held)
+      for (let i = 0; i < 10; i++) yield* Effect.yieldNow()
+      assert.deepStrictEqual(starts, [0], "a slot was free from 0")
+      yield* Fiber.joinAll(fibers)
+    })
+  )
+
+  it.effect("a store that answers later: a permit settled while the head's decision is on its way wakes it", () =>
+    Effect.gen(function* () {
+      // a shared store's round trip (10 ms): both slots held, the head asks at 20 and is denied (held permits fill
+      // the lane, retry at Infinity); one hold is given back at 25, before the answer arrives at 30
+      const memory = RateLimitStore.makeMemory()
+      const store = RateLimitStore.RateLimitStore.of({
+        ...memory,
+        acquire: (request) => Effect.zipLeft(memory.acquire(request), Effect.sleep("10 millis"))
+      })
+      const limiter = yield* OkxRateLimiter.make({ limit: 2, window: "1 second", store })
+      const releaseA = yield* Deferred.make<void>()
+      const releaseB = yield* Deferred.make<void>()
+      const a = yield* Effect.fork(limiter.reserve()(() => Deferred.await(releaseA)))
+      const b = yield* Effect.fork(limiter.reserve()(() => Deferred.await(releaseB)))
+      yield* TestClock.adjust("20 millis")
+      const { fibers, starts } = yield* startTimes(limiter, [1])
+      yield* TestClock.adjust("5 millis")
+      yield* Deferred.succeed(releaseA, undefined)
+      yield* Fiber.join(a)
+      yield* TestClock.adjust("100 millis")
+      assert.deepStrictEqual(starts, [40], "asked again when the stale answer came (30), granted a round trip later")
+      yield* Deferred.succeed(releaseB, undefined)
+      yield* Fiber.join(b)
+      yield* Fiber.joinAll(fibers)
+    })
+  )
+
+  it.effect("a mark that is not a finite number, or later than now, counts as now", () =>
+    Effect.gen(function* () {
+      for (const mark of [Number.NaN, Number.POSITIVE_INFINITY, 60_000]) {
+        const limiter = yield* OkxRateLimiter.make({ limit: 1, window: "1 second" })
+        yield* TestClock.adjust("1 second")
+        yield* limiter.reserve()((permit) => Effect.sync(() => permit.sent(mark)))
+        assert.isFalse(yield* limiter.tryTake(), `${mark}: the request was written, the lane is full`)
+        yield* TestClock.adjust("1 second")
+        assert.isTrue(yield* limiter.tryTake(), `${mark}: counted now, one window ago`)
+      }
+    })
+  )
+
   it.effect("tryReserve uses a permit only when one may start now and nobody is queued", () =>
     Effect.gen(function* () {
       const limiter = yield* OkxRateLimiter.make({ limit: 2, window: "1 second" })
@@ -180,6 +238,9 @@ describe("OkxRateLimiter.make", () => {
         if (Exit.isFailure(marginExit))
           assert.include(String(Cause.squash(marginExit.cause)), "margin must be", String(margin))
       }
+      // a limit the store could not keep the starts of
+      const hugeExit = yield* Effect.exit(OkxRateLimiter.make({ limit: Number.MAX_SAFE_INTEGER, window: "1 second" }))
+      assert.isTrue(Exit.isFailure(hugeExit) && String(Cause.squash(hugeExit.cause)).includes("limit must be"))
       const limiter = yield* OkxRateLimiter.make({ limit: 1, window: "1 second" })
       const costExit = yield* Effect.exit(limiter.take(0.5))
       assert.isTrue(Exit.isFailure(costExit) && Cause.isDie(costExit.cause))
@@ -304,6 +365,20 @@ describe("OkxRateLimiter.make", () => {
     })
   )
 
+  it.effect("limiters with different limits on one key and store each decide by their own limit over all starts", () =>
+    Effect.gen(function* () {
+      const store = RateLimitStore.makeMemory()
+      const two = yield* OkxRateLimiter.make({ limit: 2, window: "1 second", key: "uid", store })
+      const three = yield* OkxRateLimiter.make({ limit: 3, window: "1 second", key: "uid", store })
+      const granted: Array<boolean> = []
+      for (let i = 0; i < 8; i++) granted.push(yield* (i % 2 === 0 ? two : three).tryTake())
+      // two, three, then only three's third slot: 3 starts at 0, never a fresh budget
+      assert.deepStrictEqual(granted, [true, true, false, true, false, false, false, false])
+      yield* TestClock.adjust("1 second")
+      assert.deepStrictEqual([yield* two.tryTake(), yield* two.tryTake(), yield* two.tryTake()], [true, true, false])
+    })
+  )
+
   it.effect("stats and metrics: permits granted, wait time, queue length", () =>
     Effect.gen(function* () {
       const limiter = yield* OkxRateLimiter.make({ limit: 2, window: "1 second", key: "metrics-lane" })
@@ -368,6 +443,17 @@ describe("OkxRateLimiter.Lanes", () => {
         OkxRateLimiter.layer({ limits: { "/api/v5/rfq/cancel-rfq": { limit: 9, window: "3 seconds", margin: 0 } } })
       )
     )
+  )
+
+  it.effect("a rule given as undefined (a JavaScript caller's) is no rule: the table's applies", () =>
+    Effect.gen(function* () {
+      const options = { limits: { "/api/v5/rfq/cancel-quote": undefined } } as unknown as OkxRateLimiter.LanesOptions
+      assert.isUndefined(OkxRateLimiter.lanesProblem(options))
+      const lanes = yield* OkxRateLimiter.makeLanes(options).pipe(Effect.provide(RateLimitStore.layerMemory))
+      assert.strictEqual(lanes.rule("/api/v5/rfq/cancel-quote").limit, 50)
+      const limiter = yield* lanes.lane({ user: "u", endpoint: "/api/v5/rfq/cancel-quote" })
+      assert.strictEqual(limiter.limit, 50)
+    })
   )
 
   it.effect("the lanes' margin is one duration for every window; a rule's own margin wins", () =>

@@ -1,6 +1,7 @@
 /**
- * The exact sliding-window log: the last `limit` start times of one lane in a ring buffer, oldest first, and the
- * permits held (granted, not yet started: their requests are not on the wire yet).
+ * The exact sliding-window log: the last start times of one lane in a ring buffer, oldest first, as many as the
+ * largest limit it was asked about (limiters with different limits may share a lane: each decides by its own), and
+ * the permits held (granted, not yet started: their requests are not on the wire yet).
  *
  * A permit of cost `c` may start at `t` iff, with `h` permits held, the `(limit - h - c + 1)`-th most recent start
  * is at or before `t - window`. A held permit counts as a start at every instant until it is committed (at its
@@ -31,19 +32,33 @@ export const make = (limit: number): Log => ({
 })
 
 /**
- * The earliest instant at which a permit of `cost` may start, ignoring `now`: `Number.NEGATIVE_INFINITY` when the
- * log leaves room right away, `Number.POSITIVE_INFINITY` when held permits fill the lane (it changes only when one
- * of them is committed or released).
+ * `log` able to keep the last `limit` starts: itself when it already can, else a copy with room for them (its
+ * starts, holds and pause kept).
  *
  * @internal
  */
-export const earliest = (log: Log, windowMillis: number, cost: number): number => {
-  const limit = log.times.length
+export const withRoomFor = (log: Log, limit: number): Log => {
+  const capacity = log.times.length
+  if (capacity >= limit) return log
+  const times = new Float64Array(limit)
+  for (let i = 0; i < log.size; i++) times[i] = log.times[(log.start + i) % capacity]!
+  return { times, start: 0, size: log.size, last: log.last, held: log.held, pausedUntil: log.pausedUntil }
+}
+
+/**
+ * The earliest instant at which a permit of `cost` may start under `limit` (at most the log's capacity), ignoring
+ * `now`: `Number.NEGATIVE_INFINITY` when the log leaves room right away, `Number.POSITIVE_INFINITY` when held
+ * permits fill the lane (it changes only when one of them is committed or released).
+ *
+ * @internal
+ */
+export const earliest = (log: Log, limit: number, windowMillis: number, cost: number): number => {
+  const capacity = log.times.length
   let at = Number.NEGATIVE_INFINITY
   if (log.size + log.held + cost > limit) {
     const k = limit - log.held - cost + 1
     if (k <= 0) return Number.POSITIVE_INFINITY
-    const index = (log.start + log.size - k) % limit
+    const index = (log.start + log.size - k) % capacity
     at = log.times[index] + windowMillis
   }
   return Math.max(at, log.pausedUntil)
