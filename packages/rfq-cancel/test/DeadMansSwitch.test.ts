@@ -248,6 +248,21 @@ describe("DeadMansSwitch", () => {
     })
   )
 
+  it.scoped("a countdown shorter than asked is a failed re-arm (AtRisk) that says so, at the venue's deadline", () =>
+    Effect.gen(function* () {
+      const venue = yield* makeFakeVenue
+      // asked 10 s, the venue arms 3 s (or an answer in seconds read as milliseconds): quotes go sooner than planned
+      yield* answerArms(venue, { triggerTime: "1587971403", ts: "1587971400" })
+      const { dms } = yield* start(venue, { timeout: "10 seconds", interval: "2 seconds", onExit: "leave-armed" })
+      yield* TestClock.adjust("1 second")
+      const status = yield* dms.status
+      if (status._tag !== "AtRisk") return assert.fail(status._tag)
+      assert.include(status.lastError, "armed a shorter countdown")
+      const deadline = status.deadline === undefined ? 0 : DateTime.toEpochMillis(status.deadline)
+      assert.isAtMost(deadline, 3000)
+    })
+  )
+
   it.scoped("a countdown longer than asked is a failed re-arm (AtRisk), never Armed at the shorter deadline", () =>
     Effect.gen(function* () {
       const venue = yield* makeFakeVenue

@@ -696,8 +696,8 @@ export const countdownMillis = (data: CancelAllAfterData): number =>
     : Math.max(0, DateTime.toEpochMillis(data.triggerTime) - DateTime.toEpochMillis(data.ts))
 
 /**
- * How much longer than asked the venue's countdown may be in {@link countdownProblem}: its `triggerTime` and `ts`
- * may be whole seconds.
+ * How much longer or shorter than asked the venue's countdown may be in {@link countdownProblem}: its `triggerTime`
+ * and `ts` may be whole seconds.
  *
  * @since 0.1.0
  * @category cancel-all-after
@@ -706,10 +706,11 @@ export const countdownSlackMillis = 1000
 
 /**
  * Why a cancel-all-after answer does not show the countdown asked for, if it does not (`undefined` when it does).
- * Asked 0 (disable): `triggerTime` must be `"0"`. Asked more: `triggerTime` must be after the venue's own `ts` and at
- * most `askedMillis` (plus {@link countdownSlackMillis}) after it; a longer countdown would leave the quotes live
- * for longer than asked if nothing re-arms it. The reason reads after the request's name ("cancel-all-after
- * --timeout 30 did not arm the countdown: …").
+ * Asked 0 (disable): `triggerTime` must be `"0"`. Asked more: `triggerTime` must be `askedMillis` after the venue's
+ * own `ts`, give or take {@link countdownSlackMillis}. A longer countdown would leave the quotes live for longer than
+ * asked if nothing re-arms it; a shorter one cancels them sooner than planned (and is what an answer in seconds read
+ * as milliseconds looks like). The reason reads after the request's name ("cancel-all-after --timeout 30 did not
+ * arm the countdown: …").
  *
  * @example
  * ```ts
@@ -740,8 +741,11 @@ export const countdownProblem = (askedMillis: number, data: CancelAllAfterData):
   if (left <= 0) {
     return `did not arm the countdown: the venue answered triggerTime ${DateTime.formatIso(trigger)}, not after its own ts ${ts}`
   }
-  return left > askedMillis + countdownSlackMillis
-    ? `armed a longer countdown: the venue answered triggerTime ${DateTime.formatIso(trigger)}, ${left / 1000} s after its own ts ${ts}`
+  if (left > askedMillis + countdownSlackMillis) {
+    return `armed a longer countdown: the venue answered triggerTime ${DateTime.formatIso(trigger)}, ${left / 1000} s after its own ts ${ts}`
+  }
+  return left < askedMillis - countdownSlackMillis
+    ? `armed a shorter countdown: the venue answered triggerTime ${DateTime.formatIso(trigger)}, ${left / 1000} s after its own ts ${ts} (in ${data.unit})`
     : undefined
 }
 

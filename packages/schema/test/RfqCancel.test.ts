@@ -101,6 +101,10 @@ describe("documented examples round-trip", () => {
     // a second of rounding is allowed
     assert.isUndefined(problem(10_000, "1697026394085", "1697026383085"))
     assert.include(problem(10_000, "1587971460", "1587971400"), "armed a longer countdown")
+    assert.include(problem(60_000, "1587971410", "1587971400"), "armed a shorter countdown")
+    assert.isUndefined(problem(10_000, "1697026392085", "1697026383085"))
+    // seconds read as milliseconds (a clock at 0, as the TestClock's): "10" after "0" is 10 ms, not the 10 s asked
+    assert.include(problem(10_000, "10", "0"), "armed a shorter countdown")
     assert.include(problem(10_000, "0", "1587971400"), 'did not arm the countdown: the venue answered triggerTime "0"')
     assert.include(problem(10_000, "1587971400", "1587971400"), "not after its own ts")
     assert.include(problem(0, "1587971460", "1587971400"), "did not disable the countdown")
