@@ -9,7 +9,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { OkxRateLimiter } from "@okx-rfq/rate-limit"
 import { DeadMansSwitch, RfqCancelClient, UndiciHttpClient } from "@okx-rfq/rfq-cancel"
 import { OkxSimulator } from "@okx-rfq/simulator"
-import { Clock, DateTime, Effect, Fiber, Layer, Stream, TestClock } from "effect"
+import { Clock, DateTime, Effect, Exit, Fiber, Layer, Option, Scope, Stream, TestClock, TestServices } from "effect"
 // #endregion
 
 // #region setup
@@ -51,6 +51,20 @@ const awaitStatus = <Tag extends DeadMansSwitch.Status["_tag"]>(
     Stream.runHead,
     Effect.flatten
   )
+
+// A scope whose finalizers wait on the clock (the switch's shutdown: a permit of a lane, or the attempt timeout of a
+// re-arm still on its way) closes only while the clock moves. Close it in a fiber and move the TestClock in small
+// steps until it is closed, giving each step a few real milliseconds first, so that a request the shutdown sent
+// over the loopback is answered before the clock moves past its attempt timeout.
+const closeMovingClock = (scope: Scope.CloseableScope) =>
+  Effect.gen(function* () {
+    const closing = yield* Effect.fork(Scope.close(scope, Exit.void))
+    while (Option.isNone(yield* Fiber.poll(closing))) {
+      yield* TestServices.provideLive(Effect.sleep("5 millis"))
+      yield* TestClock.adjust("50 millis")
+    }
+    yield* Fiber.join(closing)
+  })
 // #endregion
 
 describe("docs/testing.md recipes", () => {
@@ -143,6 +157,28 @@ describe("docs/testing.md recipes", () => {
           ["/api/v5/rfq/cancel-all-after", "0"]
         ]
       )
+      assert.strictEqual((yield* dms.status)._tag, "Disarmed")
+    }).pipe(Effect.provide(Venue))
+  )
+  // #endregion
+
+  // #region switch-shutdown-any-time
+  it.effect("a shutdown at any moment: close the switch's scope while the clock moves", () =>
+    Effect.gen(function* () {
+      const sim = yield* OkxSimulator.OkxSimulator
+      const scope = yield* Scope.make()
+      const dms = yield* DeadMansSwitch.make({ timeout: "10 seconds", interval: "2 seconds" }).pipe(Scope.extend(scope))
+      yield* dms.awaitArmed
+      yield* TestClock.adjust("2 seconds") // t = 2 s: the re-arm
+      yield* awaitStatus(dms, "Armed", (armed) => DateTime.toEpochMillis(armed.lastAck) >= 2000)
+      yield* TestClock.adjust("300 millis") // t = 2.3 s: the disarm's permit is free at 3.05 s
+      yield* closeMovingClock(scope) // cancel-then-disarm (the default policy)
+      const state = yield* sim.state
+      assert.deepStrictEqual(
+        state.quotes.map((q) => q.state),
+        ["canceled", "canceled", "canceled"]
+      )
+      assert.strictEqual(state.cancelAllAfter.triggerTime, "0")
       assert.strictEqual((yield* dms.status)._tag, "Disarmed")
     }).pipe(Effect.provide(Venue))
   )
