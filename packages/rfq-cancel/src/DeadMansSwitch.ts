@@ -74,10 +74,11 @@ const isFinal = (error: RfqCancelError): error is FinalError => finalTags.has(er
  *
  * - `Arming`: started, no acknowledgement yet.
  * - `Armed`: the venue acknowledged; it will cancel every quote at `deadline` unless re-armed. `slack` is the time
- *   left at the acknowledgement, `roundTrip` the re-arm's round trip.
+ *   left at the acknowledgement, `roundTrip` the re-arm's round trip (from its request's send: a wait in the lane is
+ *   not in it).
  * - `AtRisk`: re-arming is failing; `slack` is the time left before the last known deadline (if any); `lastError`
  *   and `error` say why (`error` is undefined when the venue's answer showed another countdown than asked:
- *   disabled, not after its `ts`, or longer than the timeout).
+ *   disabled, not after its `ts`, or longer or shorter than the timeout).
  * - `Expired`: the last known deadline passed without an acknowledged re-arm: the venue may be cancelling (or have
  *   cancelled) every quote. Stop quoting. It is announced from the switch's own deadline, which is early, never
  *   late: a re-arm whose answer was lost may have moved the venue's countdown later. `lastError` and `error`: the
@@ -405,6 +406,7 @@ export const makeWith = (
     // One watcher for the whole life of the switch: it sleeps until the current deadline and, if no
     // acknowledgement moved it meanwhile, publishes Expired (and, optionally, fires cancel-all-quotes earlier).
     // A single long-lived sleeper keeps the clock's timer queue small: re-arming does not add a timer.
+    const clock = yield* Effect.clock
     const armedSignal = yield* Deferred.make<void>()
     // done when the shutdown starts: nothing re-arms or fires after it, and awaitArmed fails
     const stopped = yield* Deferred.make<void>()
@@ -456,8 +458,11 @@ export const makeWith = (
      * attempt still waiting for its lane's permit has sent nothing: the shutdown interrupts it.
      */
     let inFlight = false
+    /** When the current attempt's request went to the transport: its round trip counts from there, not the lane. */
+    let sentAt: number | undefined
     const onSend = () => {
       inFlight = true
+      sentAt = clock.unsafeCurrentTimeMillis()
     }
 
     /**
@@ -470,6 +475,7 @@ export const makeWith = (
       // the process may have stalled past the deadline (a blocked event loop, a paused VM): the lapse is announced
       // before anything else, whichever of this beat and the watcher wakes first
       if (deadline !== undefined && started >= deadline) yield* announceExpired(deadline)
+      sentAt = undefined
       const result = yield* client.cancelAllAfterOnce(config.timeout, config.attemptTimeout, onSend).pipe(
         // a defect (a transport or middleware that throws) must not end the heartbeat in silence: it is a failed
         // attempt whose outcome is unknown, like a transport failure, and the next beat tries again
@@ -517,7 +523,7 @@ export const makeWith = (
             deadline: utc(at),
             slack: Duration.millis(Math.max(0, at - now)),
             lastAck: utc(now),
-            roundTrip: Duration.millis(now - started)
+            roundTrip: Duration.millis(now - (sentAt ?? started))
           })
         )
         return "armed" as const
@@ -678,7 +684,6 @@ export const makeWith = (
     // handler's fiber on another scheduler, say); only these are taken: copying all of the maker's fiber refs would
     // carry its interruption state too
     const scheduler = yield* FiberRef.get(FiberRef.currentScheduler)
-    const clock = yield* Effect.clock
     const loggers = yield* FiberRef.get(FiberRef.currentLoggers)
     const logLevel = yield* FiberRef.get(FiberRef.currentMinimumLogLevel)
     const asMade = <A, E>(effect: Effect.Effect<A, E>) =>

@@ -248,6 +248,24 @@ describe("DeadMansSwitch", () => {
     })
   )
 
+  it.scoped("roundTrip counts from the request's send: a wait in the lane is not in it", () =>
+    Effect.gen(function* () {
+      const venue = yield* makeFakeVenue
+      // the first arm is refused (50001); the retry 250 ms later waits in cancel-all-after's lane until 1.05 s,
+      // and the venue answers at once
+      let n = 0
+      yield* venue.setFault((s) =>
+        s.path === armPath && n++ === 0 ? { _tag: "code", code: "50001", httpStatus: 503 } : undefined
+      )
+      const { dms } = yield* start(venue, { timeout: "10 seconds", interval: "2 seconds", onExit: "leave-armed" })
+      yield* TestClock.adjust("1100 millis")
+      const status = yield* dms.status
+      if (status._tag !== "Armed") return assert.fail(status._tag)
+      assert.strictEqual(DateTime.toEpochMillis(status.lastAck), 1050)
+      assert.strictEqual(Duration.toMillis(status.roundTrip), 0)
+    })
+  )
+
   it.scoped("a countdown shorter than asked is a failed re-arm (AtRisk) that says so, at the venue's deadline", () =>
     Effect.gen(function* () {
       const venue = yield* makeFakeVenue
