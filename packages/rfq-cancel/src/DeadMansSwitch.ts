@@ -730,7 +730,9 @@ export const makeWith = (
       // a countdown whose deadline has passed is Expired from then on: read before the watcher woke (a stalled
       // process), or after the scope closed with the countdown left armed
       status: Effect.flatMap(SubscriptionRef.get(status), asOfNow),
-      changes: status.changes,
+      // each status as of when it is read: a subscriber that starts after a lapse the watcher could not publish (the
+      // scope closed, the process stalled) gets Expired first, not the lapsed Armed
+      changes: Stream.mapEffect(status.changes, asOfNow),
       // already stopped: fail at once, even while the last status is still Armed
       awaitArmed: Effect.flatMap(Deferred.isDone(stopped), (isStopped) =>
         isStopped

@@ -975,6 +975,21 @@ describe("DeadMansSwitch shutdown", () => {
         yield* TestClock.adjust("30 seconds")
         assert.strictEqual((yield* dms.status)._tag, "Expired", policy)
       }
+      // the scope closed before the deadline (nothing publishes any more): a subscriber that starts after it gets
+      // Expired first, as status says, not the lapsed Armed
+      {
+        const venue = yield* makeFakeVenue
+        const { dms, scope } = yield* start(venue, {
+          timeout: "10 seconds",
+          interval: "2 seconds",
+          onExit: "leave-armed"
+        })
+        const armed = yield* dms.awaitArmed
+        yield* Scope.close(scope, Exit.void)
+        yield* TestClock.setTime(DateTime.toEpochMillis(armed.deadline) + 1)
+        const first = yield* Stream.runHead(dms.changes)
+        assert.strictEqual(Option.getOrUndefined(first)?._tag, "Expired")
+      }
       // disarmed: stays Disarmed, and awaitArmed does not wait for ever
       const venue = yield* makeFakeVenue
       const { dms } = yield* start(venue, { timeout: "10 seconds", interval: "2 seconds", onExit: "disarm-only" })
