@@ -16,14 +16,19 @@ export const EndpointFaults = Schema.Struct({
   latencyMs: Schema.optional(Latency),
   error: Schema.optional(
     Schema.Struct({
-      // "0" would answer a success the venue did not perform
-      code: Schema.String.pipe(
-        Schema.filter((code) => code !== "0" || 'an injected error\'s code cannot be "0" (that is a success)')
-      ),
+      code: Schema.String,
       probability: Schema.optional(Probability),
       msg: Schema.optional(Schema.String),
       httpStatus: Schema.optional(Schema.Int)
-    })
+    }).pipe(
+      // "0" with a 2xx status would answer a success the venue did not perform (with a 502, it is a gateway's page)
+      Schema.filter(
+        (error) =>
+          error.code !== "0" ||
+          (error.httpStatus !== undefined && (error.httpStatus < 200 || error.httpStatus > 299)) ||
+          'an injected error\'s code cannot be "0" with a 2xx status (that is a success the venue did not perform)'
+      )
+    )
   ),
   itemError: Schema.optional(
     Schema.Struct({
