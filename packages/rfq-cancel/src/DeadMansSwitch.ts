@@ -318,7 +318,7 @@ export const settings = (options: Options): Either.Either<Settings, OkxError.Inv
       return yield* Either.left(
         invalid(
           "interval",
-          `must be below half the timeout (${Duration.format(timeout)}), got ${Duration.format(interval)}`
+          `must be below half the timeout (${Duration.format(timeout)}: below ${Duration.format(Duration.millis(Duration.toMillis(timeout) / 2))}), got ${Duration.format(interval)}`
         )
       )
     }

@@ -330,6 +330,11 @@ describe("faults per endpoint", () => {
         assert.deepStrictEqual([answer.status, answer.json.error], [400, error.message])
         assert.isBelow(answer.json.error.length, 600)
       }
+      // an injected error's default text has its placeholders left empty, without a double space
+      yield* sim.setFaults({ endpoints: { "/api/v5/rfq/cancel-quote": { error: { code: "51000" } } } })
+      const injected = yield* call(sim, "/api/v5/rfq/cancel-quote", { body: { quoteId: "1" } })
+      assert.deepStrictEqual([injected.json.code, injected.json.msg], ["51000", "Parameter error"])
+      yield* sim.setFaults(doc)
       const quotes = yield* Effect.flip(sim.createQuotes({ count: -1 }))
       assert.include(quotes.message, "quotes")
       const rfqs = yield* Effect.flip(sim.createRfqs({ rfqs: [{ state: "bogus" as OkxSimulator.RfqState }] }))

@@ -44,9 +44,13 @@ export const messages: Record<string, string> = {
 /** @internal */
 export const messageOf = (code: string, params: ReadonlyArray<string> = []): string => {
   const template = messages[code] ?? `Error ${code}`
-  return template.replace(/\{(?:param(\d)|rfqState)\}/g, (_, index: string | undefined) =>
-    index === undefined ? (params[0] ?? "") : (params[Number(index)] ?? "")
-  )
+  // a placeholder without a value (an injected error names no parameter) leaves no double space behind
+  return template
+    .replace(/\{(?:param(\d)|rfqState)\}/g, (_, index: string | undefined) =>
+      index === undefined ? (params[0] ?? "") : (params[Number(index)] ?? "")
+    )
+    .replace(/ {2,}/g, " ")
+    .replace(/ ([.,])/g, "$1")
 }
 
 /** @internal */
