@@ -679,7 +679,7 @@ const guard = Command.make(
     ).pipe(Options.optional),
     onExit: Options.choice("on-exit", DeadMansSwitch.shutdownPolicies).pipe(
       Options.withDefault("cancel-then-disarm" as const),
-      Options.withDescription("what to do on SIGINT/SIGTERM")
+      Options.withDescription("what to do on SIGINT/SIGTERM (default cancel-then-disarm)")
     )
   },
   (o) =>
@@ -780,7 +780,9 @@ const demo = Command.make("demo", {}, () => runDemo).pipe(
 )
 
 const command = Command.make("okx-rfq").pipe(
-  Command.withDescription("Cancel quotes safely on OKX's block-trading (RFQ) venue."),
+  Command.withDescription(
+    "Cancel quotes safely on OKX's block-trading (RFQ) venue. Anywhere on the command line, --log-level LEVEL (or OKX_LOG_LEVEL) sets the minimum log level: all, trace, debug, info (the default), warning, error, fatal or none."
+  ),
   Command.withSubcommands([
     cancelQuote,
     cancelBatchQuotes,
@@ -828,20 +830,23 @@ const idFlags = ["--quote-id", "--cl-quote-id", "--rfq-id", "--cl-rfq-id"]
 /**
  * Rejects an id flag without a value, an empty id, or one with white space around it, before @effect/cli sees them:
  * a repeated option silently drops a missing or empty value and trims the others, so `--rfq-id ""` in a batch would
- * cancel fewer ids than given.
+ * cancel fewer ids than given. A value that is a flag (`--quote-id --json`) is a missing value too: @effect/cli
+ * would take `--json` as the id and send it (no id of OKX's starts with "-").
  */
 const checkIds = (args: ReadonlyArray<string>) => {
   const at = args.findIndex((arg, i) => {
     if (!idFlags.includes(arg)) return false
     const value = args[i + 1]
-    return value === undefined || value === "" || value !== value.trim()
+    return value === undefined || value === "" || value !== value.trim() || value.startsWith("-")
   })
   if (at < 0) return Effect.void
   const value = args[at + 1]
   return usageError(
     value === undefined
       ? `${args[at]} needs a value`
-      : `${args[at]} must be a non-empty id without surrounding white space, got ${JSON.stringify(value)}`
+      : value.startsWith("-")
+        ? `${args[at]} needs a value, got the flag ${JSON.stringify(value)}`
+        : `${args[at]} must be a non-empty id without surrounding white space, got ${JSON.stringify(value)}`
   )
 }
 

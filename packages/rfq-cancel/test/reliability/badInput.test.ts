@@ -269,6 +269,9 @@ describe("bad input to okx-rfq (generated; real processes against the simulator)
       [["cancel-all-after", "--timeout", "ten"], "--timeout"],
       [["guard", "--timeout", "30", "--interval", "1e3"], "--interval"],
       [["cancel-batch-rfqs", "--rfq-id", ""], "--rfq-id"],
+      // the value left out before another flag: that flag is not taken as the id (and sent)
+      [["cancel-quote", "--quote-id"], "--quote-id"],
+      [["cancel-batch-quotes", "--quote-id", "1", "--quote-id"], "--quote-id"],
       [["cancel-all-quotes", "--log-level", "loud"], "--log-level"]
     ]
     const results = await inParallel(
