@@ -633,7 +633,7 @@ const endpointPath = (endpoint: string): string => {
  * import { OkxRateLimiter } from "@okx-rfq/rate-limit"
  *
  * OkxRateLimiter.lanesProblem({ limits: { "/api/v5/rfq/cancel-quote": { limit: 0, window: "2 seconds" } } })
- * // { field: 'limits["/api/v5/rfq/cancel-quote"].limit', message: "must be a positive integer, got 0" }
+ * // { field: 'limits["/api/v5/rfq/cancel-quote"].limit', message: "must be a positive integer up to 1000000, got 0" }
  * ```
  *
  * @since 0.1.0

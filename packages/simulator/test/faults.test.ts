@@ -317,8 +317,9 @@ describe("faults per endpoint", () => {
         [{ endpoints: { "*": { drop: 1.5 } } }, 'faults.endpoints["*"].drop'],
         [{ endpoints: { "*": { error: { code: "50001", probability: 2 } } } }, "probability"],
         [{ endpoints: { "*": { latencyMs: -5 } } }, 'faults.endpoints["*"].latencyMs'],
-        // a typo would never fire
-        [{ endpoints: { "/api/v5/rfq/cancel-qoute": { drop: 1 } } }, '"/api/v5/rfq/cancel-qoute"']
+        // a typo would never fire; nor would a name every object has
+        [{ endpoints: { "/api/v5/rfq/cancel-qoute": { drop: 1 } } }, '"/api/v5/rfq/cancel-qoute"'],
+        [{ endpoints: { toString: { drop: 1 } } }, '"toString"']
       ]
       for (const [faults, field] of refused) {
         const error = yield* Effect.flip(sim.setFaults(faults))
@@ -343,6 +344,9 @@ describe("faults per endpoint", () => {
       // and faults given when the venue is made
       const made = yield* Effect.exit(OkxSimulator.make({ accounts, faults: { endpoints: { "*": { drop: 2 } } } }))
       assert.isTrue(Exit.isFailure(made) && Cause.isDie(made.cause))
+      // the control API's bound on a count (100,000) is not seedQuotes's
+      const seeded = yield* OkxSimulator.make({ accounts, seedQuotes: 100_001 })
+      assert.strictEqual((yield* seeded.state).quotes.length, 100_001)
     })
   )
 

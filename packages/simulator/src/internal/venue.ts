@@ -255,10 +255,14 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
     })
 
     const createQuotes = (unchecked: unknown) =>
-      Effect.flatMap(venueNow, (now) => {
+      Effect.suspend(() => {
         const valid = checkQuotes(unchecked)
-        if (Either.isLeft(valid)) return Effect.fail(valid.left)
-        const input = valid.right
+        return Either.isLeft(valid) ? Effect.fail(valid.left) : createValidQuotes(valid.right)
+      })
+
+    /** Creates quotes from an input already checked (the control API's bounds do not apply to `seedQuotes`). */
+    const createValidQuotes = (input: OkxSimulator.CreateQuotesInput) =>
+      Effect.flatMap(venueNow, (now) => {
         const specs: ReadonlyArray<OkxSimulator.QuoteSpec> =
           "quotes" in input
             ? input.quotes
@@ -862,14 +866,14 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
       random = Random.make(seed)
       quoteSeq = 0
       rfqSeq = 0
-      if (seedQuotes > 0) yield* Effect.orDie(createQuotes({ count: seedQuotes }))
+      if (seedQuotes > 0) yield* Effect.orDie(createValidQuotes({ count: seedQuotes }))
     })
     yield* initialise
 
     /** A fault document decoded, each endpoint it names one the venue serves (a typo would never fire). */
     const validFaults = (input: unknown): Either.Either<OkxSimulator.Faults, SimulatorError> =>
       Either.flatMap(checkFaults(input), (valid) => {
-        const unknown = Object.keys(valid.endpoints ?? {}).find((path) => path !== "*" && !(path in routes))
+        const unknown = Object.keys(valid.endpoints ?? {}).find((path) => path !== "*" && !Object.hasOwn(routes, path))
         return unknown === undefined
           ? Either.right(valid)
           : Either.left(
