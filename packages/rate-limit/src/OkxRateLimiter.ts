@@ -282,17 +282,14 @@ const unsafeMake = (options: Options, store: RateLimitStore.Service): Limiter =>
   /**
    * How the head waits for a decision denied after `seen` settlements: until `retryAt`, or until one of this
    * limiter's held permits is settled (which can move `retryAt` earlier), not at all if one was settled while the
-   * decision was asked for (a store may answer later); a lane filled by holds of another process is polled once a
-   * window.
+   * decision was asked for (a store may answer later). Holds that fill the lane (`retryAt` Infinity) are polled once
+   * a window too: some may be another limiter's or process's, whose settlement wakes nobody here.
    */
   const waitFor = (retryAt: number, clock: Clock.Clock, seen: number): Effect.Effect<void> => {
     if (settlements !== seen) return Effect.void
     const delay =
       retryAt === Number.POSITIVE_INFINITY ? windowMillis : Math.max(1, retryAt - clock.unsafeCurrentTimeMillis())
-    if (holding === 0) return Effect.sleep(delay)
-    return retryAt === Number.POSITIVE_INFINITY
-      ? holdSettled(seen)
-      : Effect.raceFirst(Effect.sleep(delay), holdSettled(seen))
+    return holding === 0 ? Effect.sleep(delay) : Effect.raceFirst(Effect.sleep(delay), holdSettled(seen))
   }
 
   const drive = (waiter: Waiters.Waiter, clock: Clock.Clock, restore: Restore, hold: boolean): Effect.Effect<number> =>

@@ -379,6 +379,49 @@ describe("OkxRateLimiter.make", () => {
     })
   )
 
+  it.effect("a larger limit on a key a smaller one used first counts the starts the smaller log dropped", () =>
+    Effect.gen(function* () {
+      const store = RateLimitStore.makeMemory()
+      const small = yield* OkxRateLimiter.make({ limit: 1, window: "1 second", key: "k", store })
+      const big = yield* OkxRateLimiter.make({ limit: 3, window: "10 seconds", key: "k", store })
+      // three starts in 2 s, of which the small log keeps the last
+      for (let i = 0; i < 3; i++) {
+        assert.isTrue(yield* small.tryTake())
+        yield* TestClock.adjust("1 second")
+      }
+      assert.isFalse(yield* big.tryTake(), "a 4th start in 10 s on a limit of 3 per 10 s")
+      // counted at 2 s, the latest they can have been: free again at 12 s
+      yield* TestClock.adjust("8999 millis")
+      assert.isFalse(yield* big.tryTake())
+      yield* TestClock.adjust("1 millis")
+      assert.isTrue(yield* big.tryTake())
+    })
+  )
+
+  it.effect("holds of another limiter on the key, given back, are noticed within a window", () =>
+    Effect.gen(function* () {
+      const store = RateLimitStore.makeMemory()
+      const a = yield* OkxRateLimiter.make({ limit: 2, window: "1 second", key: "k", store })
+      const b = yield* OkxRateLimiter.make({ limit: 2, window: "1 second", key: "k", store })
+      const releaseA = yield* Deferred.make<void>()
+      const releaseB = yield* Deferred.make<void>()
+      // both slots held, one by each; a's head waits on a lane full of holds
+      const heldA = yield* Effect.fork(a.reserve()(() => Deferred.await(releaseA)))
+      const heldB = yield* Effect.fork(b.reserve()(() => Deferred.await(releaseB)))
+      yield* Effect.yieldNow()
+      const { fibers, starts } = yield* startTimes(a, [1])
+      yield* Effect.yieldNow()
+      // b's hold is given back: only a's own settlements wake a's head, so it looks again after a window
+      yield* Deferred.succeed(releaseB, undefined)
+      yield* Fiber.join(heldB)
+      yield* TestClock.adjust("1 second")
+      assert.deepStrictEqual(starts, [1000])
+      yield* Deferred.succeed(releaseA, undefined)
+      yield* Fiber.join(heldA)
+      yield* Fiber.joinAll(fibers)
+    })
+  )
+
   it.effect("stats and metrics: permits granted, wait time, queue length", () =>
     Effect.gen(function* () {
       const limiter = yield* OkxRateLimiter.make({ limit: 2, window: "1 second", key: "metrics-lane" })

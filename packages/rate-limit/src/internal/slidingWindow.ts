@@ -19,6 +19,8 @@ export interface Log {
   last: number
   held: number
   pausedUntil: number
+  /** Whether a start was ever dropped (the log was full): there may be starts older than the oldest it keeps. */
+  truncated: boolean
 }
 
 /** @internal */
@@ -28,12 +30,15 @@ export const make = (limit: number): Log => ({
   size: 0,
   last: Number.NEGATIVE_INFINITY,
   held: 0,
-  pausedUntil: Number.NEGATIVE_INFINITY
+  pausedUntil: Number.NEGATIVE_INFINITY,
+  truncated: false
 })
 
 /**
  * `log` able to keep the last `limit` starts: itself when it already can, else a copy with room for them (its
- * starts, holds and pause kept).
+ * starts, holds and pause kept). Starts a smaller log dropped are not known any more: if it dropped any, the new
+ * room is filled with starts at its oldest kept one, the latest instant they can have been, so that a larger
+ * limit counts them late (it waits longer, never lets more through).
  *
  * @internal
  */
@@ -41,8 +46,18 @@ export const withRoomFor = (log: Log, limit: number): Log => {
   const capacity = log.times.length
   if (capacity >= limit) return log
   const times = new Float64Array(limit)
-  for (let i = 0; i < log.size; i++) times[i] = log.times[(log.start + i) % capacity]!
-  return { times, start: 0, size: log.size, last: log.last, held: log.held, pausedUntil: log.pausedUntil }
+  const filled = log.truncated ? limit - log.size : 0
+  for (let i = 0; i < filled; i++) times[i] = log.times[log.start]!
+  for (let i = 0; i < log.size; i++) times[filled + i] = log.times[(log.start + i) % capacity]!
+  return {
+    times,
+    start: 0,
+    size: filled + log.size,
+    last: log.last,
+    held: log.held,
+    pausedUntil: log.pausedUntil,
+    truncated: log.truncated
+  }
 }
 
 /**
@@ -77,7 +92,9 @@ export const record = (log: Log, cost: number, at: number): void => {
       log.size++
     } else if (at >= log.times[log.start]) {
       log.start = (log.start + 1) % limit
+      log.truncated = true
     } else {
+      log.truncated = true
       continue
     }
     // shift the later starts up by one and put `at` in its place
