@@ -730,9 +730,12 @@ export const makeWith = (
       // a countdown whose deadline has passed is Expired from then on: read before the watcher woke (a stalled
       // process), or after the scope closed with the countdown left armed
       status: Effect.flatMap(SubscriptionRef.get(status), asOfNow),
-      // each status as of when it is read: a subscriber that starts after a lapse the watcher could not publish (the
-      // scope closed, the process stalled) gets Expired first, not the lapsed Armed
-      changes: Stream.mapEffect(status.changes, asOfNow),
+      // the current status as of when it is read: a subscriber that starts after a lapse the watcher could not
+      // publish (the scope closed, the process stalled) gets Expired first, not the lapsed Armed; a status already
+      // followed by another (a slow consumer's backlog) is history, and stays as it was published
+      changes: Stream.mapEffect(status.changes, (s) =>
+        Effect.flatMap(SubscriptionRef.get(status), (latest) => (latest === s ? asOfNow(s) : Effect.succeed(s)))
+      ),
       // already stopped: fail at once, even while the last status is still Armed
       awaitArmed: Effect.flatMap(Deferred.isDone(stopped), (isStopped) =>
         isStopped

@@ -248,6 +248,33 @@ describe("DeadMansSwitch", () => {
     })
   )
 
+  it.scoped(
+    "a consumer of changes that lags sees the statuses as they were, never an Expired that did not happen",
+    () =>
+      Effect.gen(function* () {
+        const venue = yield* makeFakeVenue
+        const { dms } = yield* start(venue, { timeout: "10 seconds", interval: "2 seconds", onExit: "leave-armed" })
+        const seen: Array<string> = []
+        // a handler that takes 13 s over its first status: the Armed statuses queue behind it meanwhile, the next one
+        // with a deadline (12 s) passed by the time it is read
+        const consumer = yield* dms.changes.pipe(
+          Stream.runForEach((status) =>
+            Effect.suspend(() => {
+              seen.push(status._tag)
+              return seen.length === 1 ? Effect.sleep("13 seconds") : Effect.void
+            })
+          ),
+          Effect.fork
+        )
+        yield* Effect.yieldNow()
+        for (let i = 0; i < 30; i++) yield* TestClock.adjust("500 millis")
+        assert.strictEqual((yield* dms.status)._tag, "Armed")
+        yield* Fiber.interrupt(consumer)
+        assert.isAbove(seen.length, 2)
+        assert.notInclude(seen, "Expired")
+      })
+  )
+
   it.scoped("roundTrip counts from the request's send: a wait in the lane is not in it", () =>
     Effect.gen(function* () {
       const venue = yield* makeFakeVenue
