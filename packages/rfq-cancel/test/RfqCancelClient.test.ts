@@ -361,12 +361,22 @@ describe("RfqCancelClient requests and results", () => {
   )
 
   it("a passphrase echoed escaped (an HTML page, a URL, a JSON text) is scrubbed in each form", () => {
-    const passphrase = `p&<>"'/ ü+x`
+    const passphrase = `p&<>"'/ ü+x(1)!`
     const forms = [
-      "p&amp;&lt;&gt;&quot;&#39;/ ü+x",
-      "p&amp;&lt;&gt;&quot;&#x27;/ ü+x",
+      "p&amp;&lt;&gt;&quot;&#39;/ ü+x(1)!",
+      "p&amp;&lt;&gt;&quot;&#x27;/ ü+x(1)!",
+      // Go's html.EscapeString, and numeric entities
+      "p&amp;&lt;&gt;&#34;&#39;/ ü+x(1)!",
+      "p&#38;&#60;&#62;&#34;&#39;/ ü+x(1)!",
+      "p&#x26;&#x3c;&#x3e;&#x22;&#x27;/ ü+x(1)!",
       encodeURIComponent(passphrase),
+      // RFC 3986 (!'()* too), a form body (URLSearchParams: space as +), lower-case hex
+      "p%26%3C%3E%22%27%2F%20%C3%BC%2Bx%281%29%21",
+      "p%26%3C%3E%22%27%2F+%C3%BC%2Bx%281%29%21",
+      "p%26%3c%3e%22%27%2f+%c3%bc%2bx%281%29%21",
       JSON.stringify(passphrase).slice(1, -1),
+      // JSON with the non-ASCII escaped
+      String.raw`p&<>\"'/ \u00fc+x(1)!`,
       passphrase
     ]
     for (const form of forms) {

@@ -10,10 +10,34 @@ export const headerValue = (headers: Readonly<Record<string, string>>, name: str
 
 const redacted = "<redacted>"
 
-const htmlEscapes: ReadonlyArray<Readonly<Record<string, string>>> = [
-  { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" },
-  { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;" }
+const code = (c: string, radix: 10 | 16) => c.codePointAt(0)!.toString(radix)
+
+/** The entity spellings of `&<>"'` in use: named (with `'` as `&#39;` or `&#x27;`), decimal (Go's `&#34;`), hex. */
+const htmlEscapes: ReadonlyArray<(c: string) => string> = [
+  (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!,
+  (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;" })[c]!,
+  (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;" })[c]!,
+  (c) => `&#${code(c, 10)};`,
+  (c) => `&#x${code(c, 16)};`,
+  (c) => `&#x${code(c, 16).toUpperCase()};`
 ]
+
+/** Percent-encodings: `encodeURIComponent`'s, RFC 3986's (`!'()*` too), and a form body's (space as `+`). */
+const percentForms = (secret: string): ReadonlyArray<string> => {
+  const component = encodeURIComponent(secret)
+  const strict = component.replace(/[!'()*]/g, (c) => `%${code(c, 16).toUpperCase()}`)
+  const form = new URLSearchParams({ x: secret }).toString().slice(2)
+  // the same with lower-case hex digits, as some encoders write them
+  const lower = (text: string) => text.replace(/%[0-9A-F]{2}/g, (e) => e.toLowerCase())
+  return [component, strict, form, lower(component), lower(strict), lower(form)]
+}
+
+/** JSON string escapes: `JSON.stringify`'s, and with every non-ASCII character as `\uXXXX` (either case). */
+const jsonForms = (secret: string): ReadonlyArray<string> => {
+  const plain = JSON.stringify(secret).slice(1, -1)
+  const ascii = plain.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)
+  return [plain, ascii, ascii.replace(/\\u[0-9a-f]{4}/g, (e) => `\\u${e.slice(2).toUpperCase()}`)]
+}
 
 /**
  * The ways a secret can appear in a text that echoes it: as it is, HTML-escaped (an error page), percent-encoded (a
@@ -22,9 +46,9 @@ const htmlEscapes: ReadonlyArray<Readonly<Record<string, string>>> = [
 const echoForms = (secret: string): ReadonlyArray<string> => {
   const forms = new Set([
     secret,
-    ...htmlEscapes.map((escapes) => secret.replace(/[&<>"']/g, (c) => escapes[c]!)),
-    encodeURIComponent(secret),
-    JSON.stringify(secret).slice(1, -1)
+    ...htmlEscapes.map((entity) => secret.replace(/[&<>"']/g, entity)),
+    ...percentForms(secret),
+    ...jsonForms(secret)
   ])
   return [...forms].sort((a, b) => b.length - a.length)
 }
