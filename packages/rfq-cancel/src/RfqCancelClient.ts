@@ -116,12 +116,14 @@ export type BatchRfqsInput = {
  */
 export interface BatchOptions<Item> {
   /**
-   * Called with the result of each request of the batch (at most 100 ids, its items accounted for) as soon as it is
-   * answered, in order, before the next request is sent; called even if the caller is interrupted right after the
-   * answer. A caller interrupted while a long batch is on its way (a signal) still knows which ids were answered:
-   * those of the requests passed here. A failure of a request is the call's failure, not passed here.
+   * Called with the result of the `index`-th request of the batch (0-based; at most 100 ids each, its items accounted
+   * for) as soon as it is answered, before anything else happens (even if the caller is interrupted right after
+   * the answer); called again for the same `index` when items it refused for a passing reason were sent again and
+   * answered: the later result replaces the earlier. Requests go in order, one at a time. A caller interrupted while
+   * a long batch is on its way (a signal) still knows which ids were answered: those of the latest result of each
+   * index. A request that fails is the call's failure, not passed here.
    */
-  readonly onAnswered?: ((answered: Endpoints.ItemsResult<Item>) => Effect.Effect<void>) | undefined
+  readonly onAnswered?: ((answered: Endpoints.ItemsResult<Item>, index: number) => Effect.Effect<void>) | undefined
 }
 
 /**
@@ -589,15 +591,26 @@ export const make = (
      * is still live, so the call does not hand it back while it may still cancel it. When the budget runs out, the
      * refused items keep their `Rejected`; when a re-send fails, they keep it if the venue cannot have acted, and
      * become `Unanswered` (state unknown) if it may have (a dropped connection, a timeout, an unreadable answer).
+     * `progress`, if given, gets the result each time it changes (the first answer, each re-send's), in the same
+     * uninterruptible step as the answer that changed it.
      */
     const settleItems = <Item extends { readonly outcome: RfqCancel.ItemOutcome }>(
       endpoint: AnyEndpoint<Endpoints.ItemsResult<Item>>,
       prepared: Endpoints.PreparedRequest,
       requested: Endpoints.Requested,
-      items: ItemKind<Item>
+      items: ItemKind<Item>,
+      progress?: (result: Endpoints.ItemsResult<Item>) => Effect.Effect<void>
     ): Effect.Effect<Endpoints.ItemsResult<Item>, RfqCancelError> =>
       Effect.clockWith((clock) => {
         const budget = newBudget(clock)
+        /** `answer` (an exchange, interruptible), then the result it gives, told to `progress` before anything else. */
+        const reported = <A, E>(
+          answer: Effect.Effect<A, E>,
+          resultOf: (a: A) => Endpoints.ItemsResult<Item>
+        ): Effect.Effect<A, E> =>
+          progress === undefined
+            ? answer
+            : Effect.uninterruptibleMask((restore) => Effect.tap(restore(answer), (a) => progress(resultOf(a))))
         const send = (req: Endpoints.PreparedRequest, ids: Endpoints.Requested) =>
           Effect.map(withRetries(endpoint, req, budget), (result) => items.account(result, ids))
         const keyOf = (item: Item) => items.key(item, requested.byClientId)
@@ -625,23 +638,37 @@ export const make = (
                       delay
                     }),
                     Effect.zipRight(Effect.sleep(Duration.millis(delay))),
-                    Effect.zipRight(Effect.either(send(resend, ids))),
-                    Effect.flatMap((sent) =>
-                      Either.isRight(sent)
-                        ? settle(items.whole ? sent.right : Internal.replaceItems(result, sent.right, keyOf))
+                    Effect.zipRight(
+                      reported(
+                        Effect.map(
+                          Effect.either(send(resend, ids)),
+                          (sent): readonly [Endpoints.ItemsResult<Item>, RfqCancelError | undefined] =>
+                            Either.isRight(sent)
+                              ? [items.whole ? sent.right : Internal.replaceItems(result, sent.right, keyOf), undefined]
+                              : [
+                                  Internal.mayHaveActed(sent.left)
+                                    ? Internal.unanswered(result, again, items.withOutcome, sent.left.message)
+                                    : result,
+                                  sent.left
+                                ]
+                        ),
+                        ([next]) => next
+                      )
+                    ),
+                    Effect.flatMap(([next, error]) =>
+                      error === undefined
+                        ? settle(next)
                         : // the re-send's error is final, or its budget is spent: the call ends with what is known
-                          Effect.as(
-                            Effect.logDebug("re-send failed", sent.left.message),
-                            Internal.mayHaveActed(sent.left)
-                              ? Internal.unanswered(result, again, items.withOutcome, sent.left.message)
-                              : result
-                          )
+                          Effect.as(Effect.logDebug("re-send failed", error.message), next)
                     )
                   )
             )
           )
         }
-        return Effect.flatMap(send(prepared, requested), settle)
+        return Effect.flatMap(
+          reported(send(prepared, requested), (result) => result),
+          settle
+        )
       })
 
     const call = <Result>(
@@ -718,15 +745,15 @@ export const make = (
         for (let i = 0; i < prepared.length; i++) {
           const p = prepared[i]!
           if (Either.isLeft(p)) continue
-          const settled = settleItems(endpoint, p.right, requested(plan.right[i]!.input, keys), kind)
-          // an interruption that comes with the answer does not keep it from `onAnswered`
-          const result = yield* onAnswered === undefined
-            ? Effect.either(settled)
-            : Effect.uninterruptibleMask((restore) =>
-                Effect.tap(Effect.either(restore(settled)), (r) =>
-                  Either.isRight(r) ? onAnswered(r.right) : Effect.void
-                )
-              )
+          const result = yield* Effect.either(
+            settleItems(
+              endpoint,
+              p.right,
+              requested(plan.right[i]!.input, keys),
+              kind,
+              onAnswered === undefined ? undefined : (answered) => onAnswered(answered, i)
+            )
+          )
           if (Either.isLeft(result)) {
             if (plan.right.length === 1) return yield* result.left
             return yield* new BatchIncomplete<Item>({

@@ -907,6 +907,39 @@ describe("RfqCancelClient requests and results", () => {
       })
     )
 
+    it.scoped("onAnswered gets a request's answer before its refused items are sent again, then the new result", () =>
+      Effect.gen(function* () {
+        const venue = yield* makeFakeVenue
+        const { client } = yield* clientOver(venue)
+        let n = 0
+        let refused = new Set(["q5"])
+        yield* venue.setFault((seen) => (n++ === 0 ? unavailable(idsOf(seen.body), refused) : undefined))
+        const ids = Array.from({ length: 150 }, (_, i) => `q${i}`)
+        const calls: Array<readonly [number, number]> = []
+        const onAnswered = (result: RfqCancelClient.QuoteItems, index: number) =>
+          Effect.sync(() => {
+            calls.push([index, result.items.filter((item) => item.outcome._tag === "Cancelled").length])
+          })
+        // interrupted while q5 waits for its re-send: the 99 cancels of the first request are known
+        const interrupted = yield* Effect.fork(client.cancelBatchQuotes({ quoteIds: ids }, { onAnswered }))
+        for (let i = 0; i < 20; i++) yield* Effect.yieldNow()
+        assert.strictEqual((yield* venue.seen).length, 1)
+        yield* Fiber.interrupt(interrupted)
+        assert.deepStrictEqual(calls, [[0, 99]])
+        // not interrupted: request 0 again once q5 is cancelled too, then request 1
+        calls.length = 0
+        n = 0
+        refused = new Set(["q5b"])
+        yield* venue.clear
+        yield* drive(client.cancelBatchQuotes({ quoteIds: ids.map((id) => `${id}b`) }, { onAnswered }))
+        assert.deepStrictEqual(calls, [
+          [0, 99],
+          [0, 100],
+          [1, 50]
+        ])
+      })
+    )
+
     it.scoped("a re-send answered with a deciding field malformed (DecodeError) leaves its items Unanswered", () =>
       Effect.gen(function* () {
         const venue = yield* makeFakeVenue

@@ -424,9 +424,14 @@ const runBatch = <V extends string, C extends string, Item extends Readonly<Reco
 ) =>
   Effect.suspend(() => {
     const sent = asked(venueIds[1], clientIds[1])
-    const answered: Array<Endpoints.ItemsResult<Item>> = []
-    const onAnswered = (result: Endpoints.ItemsResult<Item>) => Effect.sync(() => answered.push(result))
+    // the latest result of each request: a re-send of refused items replaces its request's result
+    const latest: Array<Endpoints.ItemsResult<Item>> = []
+    const onAnswered = (result: Endpoints.ItemsResult<Item>, index: number) =>
+      Effect.sync(() => {
+        latest[index] = result
+      })
     const whenInterrupted = () => {
+      const answered = latest.filter((result) => result !== undefined)
       if (answered.length === 0) return interrupted(o)
       const done = new Set(answered.flatMap((r) => r.items.map((item) => itemIds(item)[sent.byClientId ? 1 : 0])))
       return interrupted(o, { completed: mergeItems(answered), remaining: sent.ids.filter((id) => !done.has(id)) })
