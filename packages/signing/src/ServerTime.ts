@@ -1,7 +1,8 @@
 /**
  * The offset between this process's clock and the venue's, measured from `GET /api/v5/public/time`.
  *
- * Each sync takes several samples, corrects each by half its round trip, and keeps the median. The offset is
+ * Each sync takes several samples, corrects each by half its round trip, and keeps the median; a `ts` in seconds, or
+ * one that cannot be the venue's time (0 to a real clock, microseconds, past the year 2200), is not used. The offset is
  * refreshed on a schedule and on demand (after a `50102` "timestamp expired"); concurrent on-demand resyncs
  * share one sync. The first sync runs in a fiber of the layer's scope, and a request waits for it at most
  * `initialWait`: a venue whose time endpoint hangs delays the first request by that much, not by the whole sync, and
@@ -120,6 +121,14 @@ export const path = "/api/v5/public/time"
  */
 const inSeconds = (ts: number) => ts >= 1e9 && ts < 1e12
 
+/**
+ * Whether a venue's `ts` (milliseconds) can be its time, `local` being this machine's: not past the year 2200 (a `ts`
+ * in microseconds, or garbage digits; past the year 275760 no timestamp could even be formatted), and not a virtual
+ * clock's small value (below `1e9`) unless the local clock is virtual too (a venue answering 0 to a real clock). A
+ * venue far from a virtual local clock (a simulator at a real epoch under the TestClock) is kept.
+ */
+const plausible = (ts: number, local: number) => ts <= 7_258_118_400_000 && (ts >= 1e9 || local < 1e12)
+
 const median = (sorted: ReadonlyArray<{ readonly offset: number; readonly rtt: number }>) =>
   sorted[Math.floor((sorted.length - 1) / 2)]!
 
@@ -175,14 +184,18 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
     const sync = Effect.gen(function* () {
       const results = yield* Effect.forEach(Array.from({ length: samples }), () => sample)
       const answered = results.flatMap((r) => (Option.isSome(r) ? [r.value] : []))
-      const ok = answered.filter((r) => !inSeconds(r.ts)).sort((a, b) => a.offset - b.offset)
+      const ok = answered
+        .filter((r) => !inSeconds(r.ts) && plausible(r.ts, r.ts - r.offset))
+        .sort((a, b) => a.offset - b.offset)
       if (ok.length === 0) {
-        const seconds = answered[0]
+        const first = answered[0]
         return yield* new ServerTimeError({
           description:
-            seconds === undefined
+            first === undefined
               ? `no valid answer from ${url} in ${samples} samples`
-              : `the time from ${url} (ts ${seconds.ts}) is in seconds, not the milliseconds OKX sends: not used`
+              : inSeconds(first.ts)
+                ? `the time from ${url} (ts ${first.ts}) is in seconds, not the milliseconds OKX sends: not used`
+                : `the time from ${url} (ts ${first.ts}) cannot be the venue's time in milliseconds: not used`
         })
       }
       const kept = median(ok)

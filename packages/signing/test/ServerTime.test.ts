@@ -103,6 +103,24 @@ describe("ServerTime", () => {
     })
   )
 
+  it.scoped("a ts that cannot be the venue's time (0 to a real clock, microseconds, past 2200) is not used", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(1_795_000_000_000)
+      for (const ts of ["0", "123456789", "99999999999999", "1735689600000000", "9999999999999999"]) {
+        const venue = yield* fakeClient(() => Effect.succeed(Response.json({ code: "0", msg: "", data: [{ ts }] })))
+        const time = yield* ServerTime.make({ baseUrl, samples: 2, initialSync: "lazy" }).pipe(
+          Effect.provide(venue.layer)
+        )
+        const result = yield* Effect.either(time.resync)
+        if (Either.isRight(result)) return assert.fail(`${ts}: the sync succeeded`)
+        assert.include(result.left.message, "cannot be the venue's time in milliseconds", ts)
+        assert.strictEqual(yield* time.offsetMillis, 0, ts)
+        // signing still works: the timestamp is the local clock's
+        assert.strictEqual(yield* time.currentTimeMillis, 1_795_000_000_000, ts)
+      }
+    })
+  )
+
   it.scoped("a ts in seconds is not used: the offset stays 0 and the error says why; a large offset in ms is", () =>
     Effect.gen(function* () {
       yield* TestClock.setTime(1_795_000_000_000)
