@@ -14,12 +14,15 @@ import * as Headers from "@effect/platform/Headers"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as UrlParams from "@effect/platform/UrlParams"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Inspectable from "effect/Inspectable"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+import * as Stream from "effect/Stream"
 import { type Credentials, OkxCredentials } from "./OkxCredentials.js"
 import { sign } from "./OkxSignature.js"
 import { ServerTime } from "./ServerTime.js"
@@ -79,7 +82,8 @@ export interface SignatureInput {
  */
 export class OkxSigner extends Context.Tag("@okx-rfq/signing/OkxSigner")<OkxSigner, Service>() {}
 
-const decoder = new TextDecoder()
+// the signature covers the bytes sent: a BOM is kept, and bytes that are not UTF-8 cannot be signed as text
+const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true })
 const methodsWithBody = new Set(["POST", "PUT", "PATCH"])
 
 const encodeError = (request: HttpClientRequest.HttpClientRequest, description: string) =>
@@ -96,7 +100,11 @@ const bodyOf = (
         ? Either.right({ text: "{}", request: HttpClientRequest.bodyText(request, "{}", "application/json") })
         : Either.right({ text: "", request })
     case "Uint8Array":
-      return Either.right({ text: decoder.decode(body.body), request })
+      try {
+        return Either.right({ text: decoder.decode(body.body), request })
+      } catch {
+        return Either.left("a body that is not UTF-8 cannot be signed; send JSON text")
+      }
     case "Raw":
       return typeof body.body === "string"
         ? Either.right({ text: body.body, request })
@@ -180,14 +188,49 @@ const scrub = (request: HttpClientRequest.HttpClientRequest): HttpClientRequest.
     : HttpClientRequest.setHeaders(request, Object.fromEntries(present.map((name) => [name, "<redacted>"])))
 }
 
-const scrubError = (error: HttpClientError.HttpClientError): HttpClientError.HttpClientError =>
-  error._tag === "RequestError"
+/** The response's members that read its body, and make their errors from it. */
+const bodyReaders = ["json", "text", "arrayBuffer", "formData", "urlParamsBody"] as const
+
+/**
+ * `response` whose `request` is scrubbed: the response hands its request to every error made from it later
+ * (`filterStatusOk`, a body that does not decode), so it must not hold the signing headers. The response itself is
+ * the prototype of the copy: its body and methods are the original's.
+ */
+const scrubResponse = (response: HttpClientResponse.HttpClientResponse): HttpClientResponse.HttpClientResponse => {
+  const request = scrub(response.request)
+  const shown = () => ({ ...(response.toJSON() as object), request: request.toJSON() })
+  return request === response.request
+    ? response
+    : (Object.create(response, {
+        request: { value: request, enumerable: true },
+        // what inspecting it shows (the platform's wrappers render the response they wrap, not themselves)
+        toJSON: { value: shown },
+        [Inspectable.NodeInspectSymbol]: { value: shown },
+        // the body readers make their errors from the response they belong to: the original, with its request
+        ...Object.fromEntries(
+          bodyReaders.map((name) => [name, { get: () => Effect.mapError(response[name], scrubError) }])
+        ),
+        stream: { get: () => Stream.mapError(response.stream, scrubError) }
+      }) as HttpClientResponse.HttpClientResponse)
+}
+
+/** `error` whose request (and response, for a `ResponseError`) holds no signing header. */
+function scrubError(error: HttpClientError.ResponseError): HttpClientError.ResponseError
+function scrubError(error: HttpClientError.HttpClientError): HttpClientError.HttpClientError
+function scrubError(error: HttpClientError.HttpClientError): HttpClientError.HttpClientError {
+  return error._tag === "RequestError"
     ? new HttpClientError.RequestError({ ...error, request: scrub(error.request) })
-    : new HttpClientError.ResponseError({ ...error, request: scrub(error.request) })
+    : new HttpClientError.ResponseError({
+        ...error,
+        request: scrub(error.request),
+        response: scrubResponse(error.response)
+      })
+}
 
 /**
  * Wraps a client so that every execution (each retry included) is signed afresh, the signing headers are
- * redacted in the platform's spans and logs, and errors carry a request without them.
+ * redacted in the platform's spans and logs, and neither its errors nor its responses (whose errors, such as
+ * `filterStatusOk`'s, are made from them later) carry a request with them.
  *
  * @since 0.1.0
  * @category combinators
@@ -200,6 +243,7 @@ export const signedClient = <E, R>(
     HttpClient.mapRequestEffect(signer.signRequest),
     HttpClient.transformResponse((response) =>
       response.pipe(
+        Effect.map(scrubResponse),
         Effect.mapError((error) => (HttpClientError.isHttpClientError(error) ? scrubError(error) : error)),
         Effect.locallyWith(Headers.currentRedactedNames, (names) => [...names, ...redactedHeaderNames])
       )

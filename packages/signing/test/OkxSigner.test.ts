@@ -147,6 +147,54 @@ describe("OkxSigner", () => {
     }).pipe(Effect.provide(FetchHttpClient.layer))
   )
 
+  it.effect("responses, and the errors made from them later, carry no signing header", () =>
+    Effect.gen(function* () {
+      const venue = yield* fakeClient(() => Effect.succeed(new Response("<html>no</html>", { status: 401 })))
+      const client = OkxSigner.signedClient(venue.client, signer())
+      const request = HttpClientRequest.post(`${base}/api/v5/rfq/cancel-all-quotes`)
+      const response = yield* client.execute(request)
+      // a status check outside the signed client, and a body that does not decode, both made from the response
+      const errors = [
+        yield* Effect.flip(HttpClient.filterStatusOk(client).execute(request)),
+        yield* Effect.flip(response.json),
+        yield* Effect.flip(
+          HttpClient.filterStatusOk(venue.client)
+            .pipe((c) => OkxSigner.signedClient(c, signer()))
+            .execute(request)
+        )
+      ]
+      const sign = (yield* venue.seen)[0]!.headers["ok-access-sign"]!
+      for (const [i, value] of [response, ...errors].entries()) {
+        for (const text of [String(value), JSON.stringify(value), inspect(value, { depth: 10 })]) {
+          assert.notInclude(text, passphrase, `${i}: ${text.slice(0, 600)}`)
+          assert.notInclude(text, sign)
+        }
+      }
+      // the response still reads as the original
+      assert.strictEqual(response.status, 401)
+      assert.strictEqual(yield* response.text, "<html>no</html>")
+    })
+  )
+
+  it.effect("signs a byte body as sent: a BOM is kept; bytes that are not UTF-8 are refused, not signed as text", () =>
+    Effect.gen(function* () {
+      const venue = yield* fakeClient(ok)
+      const client = OkxSigner.signedClient(venue.client, signer())
+      const path = "/api/v5/rfq/cancel-quote"
+      const bom = new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode('{"quoteId":"1"}')])
+      yield* client.execute(HttpClientRequest.post(`${base}${path}`).pipe(HttpClientRequest.bodyUint8Array(bom)))
+      const sent = (yield* venue.seen)[0]!
+      const ts = sent.headers["ok-access-timestamp"]!
+      assert.strictEqual(sent.headers["ok-access-sign"], expectedSignature(ts, "POST", path, '\ufeff{"quoteId":"1"}'))
+      const invalid = new Uint8Array([0x7b, 0xff, 0x7d])
+      const refused = yield* Effect.flip(
+        client.execute(HttpClientRequest.post(`${base}${path}`).pipe(HttpClientRequest.bodyUint8Array(invalid)))
+      )
+      assert.include(refused.message, "not UTF-8")
+      assert.lengthOf(yield* venue.seen, 1)
+    })
+  )
+
   it.live("a verifier written from the OKX spec accepts what it sends over a real socket", () =>
     Effect.gen(function* () {
       const verdicts: Array<string> = []
