@@ -30,6 +30,7 @@ import * as UrlParams from "@effect/platform/UrlParams"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as FiberRef from "effect/FiberRef"
 import * as Inspectable from "effect/Inspectable"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -166,6 +167,23 @@ const requestError = (
   })
 
 /**
+ * `request` as its errors and its response show it: the headers named in `names` (the platform's
+ * `Headers.currentRedactedNames`, where the client adds the signing headers) read `<redacted>`. A span or a log that
+ * keeps the error object itself would otherwise hold them.
+ */
+const shownRequest = (
+  request: HttpClientRequest.HttpClientRequest,
+  names: ReadonlyArray<string | RegExp>
+): HttpClientRequest.HttpClientRequest => {
+  const hidden = Object.keys(request.headers).filter((key) =>
+    names.some((name) => (typeof name === "string" ? name.toLowerCase() === key.toLowerCase() : name.test(key)))
+  )
+  return hidden.length === 0
+    ? request
+    : HttpClientRequest.setHeaders(request, Object.fromEntries(hidden.map((key) => [key, "<redacted>"])))
+}
+
+/**
  * The reason a request failed, for the error's message: undici's message and code (`other side closed
  * (UND_ERR_SOCKET)`, `connect ECONNREFUSED 127.0.0.1:9 (ECONNREFUSED)`). Its errors carry no request headers.
  */
@@ -286,21 +304,24 @@ export const make = (options: Options = {}): Effect.Effect<HttpClient.HttpClient
       return pool
     }
     const send = (request: HttpClientRequest.HttpClientRequest, url: URL, body: string | Uint8Array | undefined) =>
-      Effect.async<HttpClientResponse.HttpClientResponse, HttpClientError.RequestError>((resume) => {
-        const abort = start(
-          poolFor(url.origin),
-          {
-            origin: url.origin,
-            path: url.pathname + url.search,
-            method: request.method,
-            headers: request.headers,
-            body
-          },
-          maxResponseBytes,
-          (status, headers, buffer) => resume(Effect.succeed(new UndiciResponse(request, status, headers, buffer))),
-          (cause, description) => resume(Effect.fail(requestError(request, "Transport", cause, description)))
-        )
-        return Effect.sync(abort)
+      Effect.flatMap(FiberRef.get(Headers.currentRedactedNames), (names) => {
+        const shown = shownRequest(request, names)
+        return Effect.async<HttpClientResponse.HttpClientResponse, HttpClientError.RequestError>((resume) => {
+          const abort = start(
+            poolFor(url.origin),
+            {
+              origin: url.origin,
+              path: url.pathname + url.search,
+              method: request.method,
+              headers: request.headers,
+              body
+            },
+            maxResponseBytes,
+            (status, headers, buffer) => resume(Effect.succeed(new UndiciResponse(shown, status, headers, buffer))),
+            (cause, description) => resume(Effect.fail(requestError(shown, "Transport", cause, description)))
+          )
+          return Effect.sync(abort)
+        })
       })
     const client = HttpClient.make((request, url) => {
       const body = request.body

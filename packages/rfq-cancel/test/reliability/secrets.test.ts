@@ -21,6 +21,7 @@ import {
 } from "effect"
 import { inspect } from "node:util"
 import * as RfqCancelClient from "../../src/RfqCancelClient.js"
+import * as UndiciHttpClient from "../../src/UndiciHttpClient.js"
 import { finish, inParallel, useSimulator, waitFor } from "../utils/cliProcess.js"
 
 // Distinctive secrets; the test looks for their middle parts, so a truncated or re-cased copy is caught as well.
@@ -278,6 +279,37 @@ describe("RfqCancelClient with a wrong secret: logs, spans and errors (tracing o
       assertNoSecret(logText, "logs")
       assertNoSecret(spanText, "spans")
       for (const [i, text] of errors.entries()) assertNoSecret(text, `error ${i}`)
+    })
+  )
+
+  it.scopedLive("a venue that cannot be reached, HTTP spans on: the failed spans' causes hold no secret", () =>
+    Effect.gen(function* () {
+      const { logs, run, spans } = capturing(
+        Effect.gen(function* () {
+          // this library's transport, through the platform's execute path (HTTP spans on): nothing listens on port 9
+          const client = yield* Effect.map(
+            Layer.build(
+              RfqCancelClient.layer({
+                baseUrl: "http://127.0.0.1:9",
+                credentials: { apiKey: account.apiKey, secretKey: venueSecret, passphrase },
+                serverTime: { fixedOffsetMillis: 0 },
+                httpSpans: true,
+                retry: { maxAttempts: 2, baseDelay: "10 millis" }
+              }).pipe(Layer.provide(UndiciHttpClient.layer))
+            ),
+            Context.get(RfqCancelClient.RfqCancelClient)
+          )
+          const error = yield* Effect.flip(client.cancelAllQuotes)
+          assert.strictEqual(error._tag, "TransportError")
+          return renderError(error)
+        }).pipe(Effect.scoped)
+      )
+      const printed = yield* run
+      const failed = spans.filter((s) => s.name.startsWith("http.client") && s.render().includes("RequestError"))
+      assert.isAbove(failed.length, 0, "no failed HTTP span was captured")
+      assertNoSecret(spans.map((s) => s.render()).join("\n"), "spans")
+      assertNoSecret(logs.join("\n"), "logs")
+      assertNoSecret(printed, "error")
     })
   )
 
