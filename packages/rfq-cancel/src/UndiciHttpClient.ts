@@ -30,7 +30,6 @@ import * as UrlParams from "@effect/platform/UrlParams"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import * as FiberRef from "effect/FiberRef"
 import * as Inspectable from "effect/Inspectable"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -38,6 +37,7 @@ import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type { IncomingHttpHeaders } from "node:http"
 import { type Dispatcher, Pool } from "undici"
+import { OkxSigner } from "@okx-rfq/signing"
 import * as Direct from "./internal/direct.js"
 
 /**
@@ -167,17 +167,13 @@ const requestError = (
   })
 
 /**
- * `request` as its errors and its response show it: the headers named in `names` (the platform's
- * `Headers.currentRedactedNames`, where the client adds the signing headers) read `<redacted>`. A span or a log that
- * keeps the error object itself would otherwise hold them.
+ * `request` as its errors and its response show it: OKX's signing headers (`OkxSigner.redactedHeaderNames`) read
+ * `<redacted>`, so that a span or a log that keeps the error object itself cannot hold the passphrase. Only those: a
+ * request re-sent from an error goes through the signer again, which signs it afresh, while any other header (an
+ * `authorization` of another API) must reach the wire as it was.
  */
-const shownRequest = (
-  request: HttpClientRequest.HttpClientRequest,
-  names: ReadonlyArray<string | RegExp>
-): HttpClientRequest.HttpClientRequest => {
-  const hidden = Object.keys(request.headers).filter((key) =>
-    names.some((name) => (typeof name === "string" ? name.toLowerCase() === key.toLowerCase() : name.test(key)))
-  )
+const shownRequest = (request: HttpClientRequest.HttpClientRequest): HttpClientRequest.HttpClientRequest => {
+  const hidden = Object.keys(request.headers).filter((key) => OkxSigner.redactedHeaderNames.includes(key))
   return hidden.length === 0
     ? request
     : HttpClientRequest.setHeaders(request, Object.fromEntries(hidden.map((key) => [key, "<redacted>"])))
@@ -304,8 +300,8 @@ export const make = (options: Options = {}): Effect.Effect<HttpClient.HttpClient
       return pool
     }
     const send = (request: HttpClientRequest.HttpClientRequest, url: URL, body: string | Uint8Array | undefined) =>
-      Effect.flatMap(FiberRef.get(Headers.currentRedactedNames), (names) => {
-        const shown = shownRequest(request, names)
+      Effect.suspend(() => {
+        const shown = shownRequest(request)
         return Effect.async<HttpClientResponse.HttpClientResponse, HttpClientError.RequestError>((resume) => {
           const abort = start(
             poolFor(url.origin),

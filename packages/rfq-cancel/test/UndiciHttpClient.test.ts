@@ -101,6 +101,27 @@ describe("UndiciHttpClient", () => {
     })
   )
 
+  it.scoped("its responses and errors hide OKX's signing headers only: a request re-sent from an error is whole", () =>
+    Effect.gen(function* () {
+      const { seen, url } = yield* server((_req, res) => {
+        res.statusCode = seen.length === 1 ? 503 : 200
+        res.end("ok")
+      })
+      const client = HttpClient.filterStatusOk(yield* UndiciHttpClient.make())
+      const request = HttpClientRequest.get(`${url}/x`).pipe(
+        HttpClientRequest.setHeaders({ "x-api-key": "the-key", "ok-access-passphrase": "the-passphrase" })
+      )
+      const error = yield* Effect.flip(client.execute(request))
+      if (error._tag !== "ResponseError") return assert.fail(error._tag)
+      assert.strictEqual(error.request.headers["ok-access-passphrase"], "<redacted>")
+      assert.strictEqual(error.response.request.headers["ok-access-passphrase"], "<redacted>")
+      // a caller's retry from the error: any other header reaches the wire as it was
+      yield* client.execute(error.request)
+      assert.strictEqual(seen[1]!.headers["x-api-key"], "the-key")
+      assert.strictEqual(seen[0]!.headers["ok-access-passphrase"], "the-passphrase")
+    })
+  )
+
   it.scoped("keeps connections alive: sequential requests reuse their sockets", () =>
     Effect.gen(function* () {
       const { seen, url } = yield* server(echo)
