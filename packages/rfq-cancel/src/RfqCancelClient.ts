@@ -118,8 +118,9 @@ export interface BatchOptions<Item> {
   /**
    * Called with the result of the `index`-th request of the batch (0-based; at most 100 ids each, its items accounted
    * for) as soon as it is answered, before anything else happens (even if the caller is interrupted right after
-   * the answer); called again for the same `index` when items it refused for a passing reason were sent again and
-   * answered: the later result replaces the earlier. Requests go in order, one at a time. A caller interrupted while
+   * the answer); called again for the same `index` when items it refused for a passing reason are sent again (just
+   * before the re-send goes out, with those items `Unanswered`) and when the re-send is answered: the later result
+   * replaces the earlier. Requests go in order, one at a time. A caller interrupted while
    * a long batch is on its way (a signal) still knows which ids were answered: those of the latest result of each
    * index. A request that fails is the call's failure, not passed here.
    */
@@ -638,6 +639,15 @@ export const make = (
                       delay
                     }),
                     Effect.zipRight(Effect.sleep(Duration.millis(delay))),
+                    // from here the venue may act on the re-send: if the call ends before its answer, what
+                    // `progress` last heard must not say those items are still refused for sure
+                    Effect.zipRight(
+                      progress === undefined
+                        ? Effect.void
+                        : progress(
+                            Internal.unanswered(result, again, items.withOutcome, "the call ended before its answer")
+                          )
+                    ),
                     Effect.zipRight(
                       reported(
                         Effect.map(

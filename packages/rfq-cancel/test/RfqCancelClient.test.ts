@@ -913,29 +913,47 @@ describe("RfqCancelClient requests and results", () => {
         const { client } = yield* clientOver(venue)
         let n = 0
         let refused = new Set(["q5"])
-        yield* venue.setFault((seen) => (n++ === 0 ? unavailable(idsOf(seen.body), refused) : undefined))
+        let resend: Fault | undefined
+        yield* venue.setFault((seen) => (n++ === 0 ? unavailable(idsOf(seen.body), refused) : resend))
         const ids = Array.from({ length: 150 }, (_, i) => `q${i}`)
-        const calls: Array<readonly [number, number]> = []
+        const calls: Array<readonly [number, number, string]> = []
         const onAnswered = (result: RfqCancelClient.QuoteItems, index: number) =>
           Effect.sync(() => {
-            calls.push([index, result.items.filter((item) => item.outcome._tag === "Cancelled").length])
+            const cancelled = result.items.filter((item) => item.outcome._tag === "Cancelled").length
+            const refusedItem = result.items.find((item) => refused.has(item.quoteId))
+            calls.push([index, cancelled, refusedItem?.outcome._tag ?? "-"])
           })
-        // interrupted while q5 waits for its re-send: the 99 cancels of the first request are known
-        const interrupted = yield* Effect.fork(client.cancelBatchQuotes({ quoteIds: ids }, { onAnswered }))
+        // interrupted while q5 waits for its re-send: the 99 cancels of the first request are known, q5 still refused
+        const waiting = yield* Effect.fork(client.cancelBatchQuotes({ quoteIds: ids }, { onAnswered }))
         for (let i = 0; i < 20; i++) yield* Effect.yieldNow()
         assert.strictEqual((yield* venue.seen).length, 1)
-        yield* Fiber.interrupt(interrupted)
-        assert.deepStrictEqual(calls, [[0, 99]])
+        yield* Fiber.interrupt(waiting)
+        assert.deepStrictEqual(calls, [[0, 99, "Rejected"]])
+        // interrupted while the re-send is on its way (the venue may act on it): q5's outcome is unknown
+        calls.length = 0
+        n = 0
+        resend = { _tag: "hang" }
+        yield* venue.clear
+        const sending = yield* Effect.fork(client.cancelBatchQuotes({ quoteIds: ids }, { onAnswered }))
+        for (let i = 0; i < 40 && (yield* venue.seen).length < 2; i++) yield* TestClock.adjust("100 millis")
+        assert.strictEqual((yield* venue.seen).length, 2)
+        yield* Fiber.interrupt(sending)
+        assert.deepStrictEqual(calls, [
+          [0, 99, "Rejected"],
+          [0, 99, "Unanswered"]
+        ])
         // not interrupted: request 0 again once q5 is cancelled too, then request 1
         calls.length = 0
         n = 0
+        resend = undefined
         refused = new Set(["q5b"])
         yield* venue.clear
         yield* drive(client.cancelBatchQuotes({ quoteIds: ids.map((id) => `${id}b`) }, { onAnswered }))
         assert.deepStrictEqual(calls, [
-          [0, 99],
-          [0, 100],
-          [1, 50]
+          [0, 99, "Rejected"],
+          [0, 99, "Unanswered"],
+          [0, 100, "Cancelled"],
+          [1, 50, "-"]
         ])
       })
     )
