@@ -344,9 +344,11 @@ describe("faults per endpoint", () => {
       // and faults given when the venue is made
       const made = yield* Effect.exit(OkxSimulator.make({ accounts, faults: { endpoints: { "*": { drop: 2 } } } }))
       assert.isTrue(Exit.isFailure(made) && Cause.isDie(made.cause))
-      // the control API's bound on a count (100,000) is not seedQuotes's
-      const seeded = yield* OkxSimulator.make({ accounts, seedQuotes: 100_001 })
-      assert.strictEqual((yield* seeded.state).quotes.length, 100_001)
+      // seedQuotes: a whole number, without the control API's bound on a count (100,000)
+      for (const seedQuotes of [2.5, -1, Number.POSITIVE_INFINITY]) {
+        const refused = yield* Effect.exit(OkxSimulator.make({ accounts, seedQuotes }))
+        assert.isTrue(Exit.isFailure(refused) && Cause.pretty(refused.cause).includes("seedQuotes"), String(seedQuotes))
+      }
     })
   )
 

@@ -852,6 +852,11 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
       })
 
     const seedQuotes = options.seedQuotes ?? 0
+    if (!Number.isSafeInteger(seedQuotes) || seedQuotes < 0) {
+      return yield* Effect.die(
+        new SimulatorError({ message: `seedQuotes: must be a whole number of quotes, got ${String(seedQuotes)}` })
+      )
+    }
     const initialise = Effect.gen(function* () {
       yield* FiberMap.clear(countdowns)
       yield* FiberSet.clear(lapses)
