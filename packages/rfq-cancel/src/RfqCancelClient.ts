@@ -118,9 +118,9 @@ export interface BatchOptions<Item> {
   /**
    * Called with the result of the `index`-th request of the batch (0-based; at most 100 ids each, its items accounted
    * for) as soon as it is answered, before anything else happens (even if the caller is interrupted right after
-   * the answer); called again for the same `index` when items it refused for a passing reason are sent again (just
-   * before the re-send goes out, with those items `Unanswered`) and when the re-send is answered: the later result
-   * replaces the earlier. Requests go in order, one at a time. A caller interrupted while
+   * the answer); called again for the same `index` when items it refused for a passing reason were sent again and
+   * answered, or, if the call ends while such a re-send is on its way, with those items `Unanswered`: the later
+   * result replaces the earlier. Requests go in order, one at a time. A caller interrupted while
    * a long batch is on its way (a signal) still knows which ids were answered: those of the latest result of each
    * index. A request that fails is the call's failure, not passed here.
    */
@@ -523,18 +523,27 @@ export const make = (
     const withRetries = <Result>(
       endpoint: AnyEndpoint<Result>,
       prepared: Endpoints.PreparedRequest,
-      budget?: Budget
+      budget?: Budget,
+      onSend?: () => void
     ): Effect.Effect<Result, RfqCancelError> =>
       Effect.clockWith((clock) => {
         const spent = budget ?? newBudget(clock)
         const { deadlineAt } = spent
         let last: RfqCancelError | undefined
+        // whether the venue may have acted: a request is on its way, or one failed without a definite answer
+        let inFlight = false
+        let unknown = false
+        const sending = () => {
+          inFlight = true
+          onSend?.()
+        }
         const exceeded = () =>
           new DeadlineExceeded({
             endpoint: endpoint.name,
             deadlineMillis: retry.deadline,
             attempts: spent.attempts,
-            ...(last === undefined ? {} : { last: last.message })
+            ...(last === undefined ? {} : { last: last.message }),
+            mayHaveActed: inFlight || unknown
           })
         const untilDeadline = <A, E>(effect: Effect.Effect<A, E>) =>
           Effect.suspend(() =>
@@ -550,10 +559,12 @@ export const make = (
             if (clock.unsafeCurrentTimeMillis() >= deadlineAt) return Effect.fail(exceeded())
             spent.attempts++
             spent.tries = n + 1
-            return attempt(endpoint, prepared, retry.attemptTimeout, clock, deadlineAt, exceeded)
+            return attempt(endpoint, prepared, retry.attemptTimeout, clock, deadlineAt, exceeded, sending)
           }).pipe(
             Effect.catchAll((error: RfqCancelError) => {
+              inFlight = false
               if (error._tag === "DeadlineExceeded") return Effect.fail(error)
+              if (Internal.mayHaveActed(error)) unknown = true
               last = error
               if (error.retry === "resync-then-retry-once" && !spent.resynced) {
                 spent.resynced = true
@@ -612,8 +623,8 @@ export const make = (
           progress === undefined
             ? answer
             : Effect.uninterruptibleMask((restore) => Effect.tap(restore(answer), (a) => progress(resultOf(a))))
-        const send = (req: Endpoints.PreparedRequest, ids: Endpoints.Requested) =>
-          Effect.map(withRetries(endpoint, req, budget), (result) => items.account(result, ids))
+        const send = (req: Endpoints.PreparedRequest, ids: Endpoints.Requested, onSend?: () => void) =>
+          Effect.map(withRetries(endpoint, req, budget, onSend), (result) => items.account(result, ids))
         const keyOf = (item: Item) => items.key(item, requested.byClientId)
         const settle = (result: Endpoints.ItemsResult<Item>): Effect.Effect<Endpoints.ItemsResult<Item>> => {
           // the common case, nothing refused for a passing reason, costs one pass over the items
@@ -639,31 +650,50 @@ export const make = (
                       delay
                     }),
                     Effect.zipRight(Effect.sleep(Duration.millis(delay))),
-                    // from here the venue may act on the re-send: if the call ends before its answer, what
-                    // `progress` last heard must not say those items are still refused for sure
                     Effect.zipRight(
-                      progress === undefined
-                        ? Effect.void
-                        : progress(
-                            Internal.unanswered(result, again, items.withOutcome, "the call ended before its answer")
+                      Effect.suspend(() => {
+                        // once the re-send is on its way the venue may act on it: a call that ends before its answer
+                        // leaves `progress` with those items' outcome unknown, not refused for sure
+                        let resent = false
+                        let answered = false
+                        return reported(
+                          Effect.map(
+                            Effect.either(
+                              send(resend, ids, () => {
+                                resent = true
+                              })
+                            ),
+                            (sent): readonly [Endpoints.ItemsResult<Item>, RfqCancelError | undefined] => {
+                              answered = true
+                              return Either.isRight(sent)
+                                ? [
+                                    items.whole ? sent.right : Internal.replaceItems(result, sent.right, keyOf),
+                                    undefined
+                                  ]
+                                : [
+                                    Internal.mayHaveActed(sent.left)
+                                      ? Internal.unanswered(result, again, items.withOutcome, sent.left.message)
+                                      : result,
+                                    sent.left
+                                  ]
+                            }
+                          ),
+                          ([next]) => next
+                        ).pipe(
+                          Effect.onInterrupt(() =>
+                            resent && !answered && progress !== undefined
+                              ? progress(
+                                  Internal.unanswered(
+                                    result,
+                                    again,
+                                    items.withOutcome,
+                                    "the call ended before its answer"
+                                  )
+                                )
+                              : Effect.void
                           )
-                    ),
-                    Effect.zipRight(
-                      reported(
-                        Effect.map(
-                          Effect.either(send(resend, ids)),
-                          (sent): readonly [Endpoints.ItemsResult<Item>, RfqCancelError | undefined] =>
-                            Either.isRight(sent)
-                              ? [items.whole ? sent.right : Internal.replaceItems(result, sent.right, keyOf), undefined]
-                              : [
-                                  Internal.mayHaveActed(sent.left)
-                                    ? Internal.unanswered(result, again, items.withOutcome, sent.left.message)
-                                    : result,
-                                  sent.left
-                                ]
-                        ),
-                        ([next]) => next
-                      )
+                        )
+                      })
                     ),
                     Effect.flatMap(([next, error]) =>
                       error === undefined

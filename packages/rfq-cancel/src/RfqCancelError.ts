@@ -50,7 +50,13 @@ export class DeadlineExceeded extends Schema.TaggedError<DeadlineExceeded>("@okx
     endpoint: Schema.String,
     deadlineMillis: Schema.Number,
     attempts: Schema.Number,
-    last: Schema.optional(Schema.String)
+    last: Schema.optional(Schema.String),
+    /**
+     * Whether the venue may have acted on one of the call's requests: one was on its way when the deadline came, or
+     * an attempt failed without a definite answer. `false` when every request was answered with a refusal, or none
+     * left the lane. Default `true`.
+     */
+    mayHaveActed: Schema.optionalWith(Schema.Boolean, { default: () => true })
   }
 ) {
   /**

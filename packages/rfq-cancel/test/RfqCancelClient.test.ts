@@ -951,10 +951,50 @@ describe("RfqCancelClient requests and results", () => {
         yield* drive(client.cancelBatchQuotes({ quoteIds: ids.map((id) => `${id}b`) }, { onAnswered }))
         assert.deepStrictEqual(calls, [
           [0, 99, "Rejected"],
-          [0, 99, "Unanswered"],
           [0, 100, "Cancelled"],
           [1, 50, "-"]
         ])
+      })
+    )
+
+    it.scoped("a re-send that never left the lane leaves its items Rejected: at the deadline, or on a signal", () =>
+      Effect.gen(function* () {
+        const venue = yield* makeFakeVenue
+        // one request a minute: the re-send of q1 waits for a permit past the call's 5 s deadline
+        const { client } = yield* clientOver(
+          venue,
+          { retry: { deadline: "5 seconds", attemptTimeout: "1 second" } },
+          { limits: { "/api/v5/rfq/cancel-batch-quotes": { limit: 1, window: "60 seconds" } } }
+        )
+        yield* venue.setFault((seen) => unavailable(idsOf(seen.body), new Set(["q1"])))
+        const latest: Array<string> = []
+        const onAnswered = (result: RfqCancelClient.QuoteItems) =>
+          Effect.sync(() => latest.push(result.items[1]!.outcome._tag))
+        const result = yield* drive(client.cancelBatchQuotes({ quoteIds: ["q0", "q1"] }, { onAnswered }))
+        assert.lengthOf(yield* venue.seen, 1)
+        assert.deepStrictEqual([result.items[1]!.outcome._tag, latest.at(-1)], ["Rejected", "Rejected"])
+        // a signal while a re-send waits for its permit (OKX's 2 per 2 s; the batch's two requests took them)
+        const other = yield* makeFakeVenue
+        const second = yield* clientOver(other)
+        let n = 0
+        yield* other.setFault((seen) => (n++ === 1 ? unavailable(idsOf(seen.body), new Set(["q120"])) : undefined))
+        const ids = Array.from({ length: 150 }, (_, i) => `q${i}`)
+        const byIndex: Array<string> = []
+        const waiting = yield* Effect.fork(
+          second.client.cancelBatchQuotes(
+            { quoteIds: ids },
+            {
+              onAnswered: (result, index) =>
+                Effect.sync(() => {
+                  byIndex[index] = result.items.find((item) => item.quoteId === "q120")?.outcome._tag ?? "-"
+                })
+            }
+          )
+        )
+        for (let i = 0; i < 10; i++) yield* TestClock.adjust("100 millis")
+        assert.lengthOf(yield* other.seen, 2)
+        yield* Fiber.interrupt(waiting)
+        assert.deepStrictEqual(byIndex, ["-", "Rejected"])
       })
     )
 

@@ -126,8 +126,9 @@ export const replaceItems = <Item extends { readonly outcome: RfqCancel.ItemOutc
 /**
  * Whether the venue may have acted on a request that ended in `error`: the connection dropped or timed out after
  * it was sent, the answer was unreadable (`OutcomeUnknown`) or had a deciding field missing or malformed
- * (`DecodeError`: the venue answered, so it took the request), or said the outcome is unknown, or the deadline cut
- * an attempt short.
+ * (`DecodeError`: the venue answered, so it took the request), or said the outcome is unknown, or the deadline came
+ * while the outcome of a request was not known (`DeadlineExceeded.mayHaveActed`; not when every request was
+ * refused, or none left the lane).
  *
  * @internal
  */
@@ -135,7 +136,7 @@ export const mayHaveActed = (error: { readonly _tag: string }): boolean =>
   error._tag === "TransportError" ||
   error._tag === "OutcomeUnknown" ||
   error._tag === "DecodeError" ||
-  error._tag === "DeadlineExceeded"
+  (error._tag === "DeadlineExceeded" && (error as { readonly mayHaveActed?: unknown }).mayHaveActed !== false)
 
 /**
  * `result` with the `again` items, whose re-send failed after the venue may have acted, made `Unanswered`: their
