@@ -345,7 +345,7 @@ describe("faults per endpoint", () => {
       const made = yield* Effect.exit(OkxSimulator.make({ accounts, faults: { endpoints: { "*": { drop: 2 } } } }))
       assert.isTrue(Exit.isFailure(made) && Cause.isDie(made.cause))
       // seedQuotes: a whole number, without the control API's bound on a count (100,000)
-      for (const seedQuotes of [2.5, -1, Number.POSITIVE_INFINITY]) {
+      for (const seedQuotes of [2.5, -1, Number.POSITIVE_INFINITY, 2 ** 32]) {
         const refused = yield* Effect.exit(OkxSimulator.make({ accounts, seedQuotes }))
         assert.isTrue(Exit.isFailure(refused) && Cause.pretty(refused.cause).includes("seedQuotes"), String(seedQuotes))
       }

@@ -852,9 +852,11 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
       })
 
     const seedQuotes = options.seedQuotes ?? 0
-    if (!Number.isSafeInteger(seedQuotes) || seedQuotes < 0) {
+    if (!Number.isSafeInteger(seedQuotes) || seedQuotes < 0 || seedQuotes > 1_000_000) {
       return yield* Effect.die(
-        new SimulatorError({ message: `seedQuotes: must be a whole number of quotes, got ${String(seedQuotes)}` })
+        new SimulatorError({
+          message: `seedQuotes: must be a whole number of quotes up to 1,000,000, got ${String(seedQuotes)}`
+        })
       )
     }
     const initialise = Effect.gen(function* () {
