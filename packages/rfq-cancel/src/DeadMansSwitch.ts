@@ -385,6 +385,8 @@ export const makeWith = (
      */
     let mayBeArmed = false
     let failures = 0
+    // the Clock the switch was made with: read synchronously by `onSend`, and given to the shutdown (`asMade`)
+    const clock = yield* Effect.clock
     let lastError: string | undefined
     let lastCause: RfqCancelError | undefined
     const expired = (at: number) => Status.Expired({ deadline: utc(at), failures, lastError, error: lastCause })
@@ -406,7 +408,6 @@ export const makeWith = (
     // One watcher for the whole life of the switch: it sleeps until the current deadline and, if no
     // acknowledgement moved it meanwhile, publishes Expired (and, optionally, fires cancel-all-quotes earlier).
     // A single long-lived sleeper keeps the clock's timer queue small: re-arming does not add a timer.
-    const clock = yield* Effect.clock
     const armedSignal = yield* Deferred.make<void>()
     // done when the shutdown starts: nothing re-arms or fires after it, and awaitArmed fails
     const stopped = yield* Deferred.make<void>()

@@ -604,7 +604,8 @@ export const make = (
      * refused items keep their `Rejected`; when a re-send fails, they keep it if the venue cannot have acted, and
      * become `Unanswered` (state unknown) if it may have (a dropped connection, a timeout, an unreadable answer).
      * `progress`, if given, gets the result each time it changes (the first answer, each re-send's), in the same
-     * uninterruptible step as the answer that changed it.
+     * uninterruptible step as the answer that changed it, and, when the call ends while a re-send is on its way,
+     * with the re-sent items `Unanswered`.
      */
     const settleItems = <Item extends { readonly outcome: RfqCancel.ItemOutcome }>(
       endpoint: AnyEndpoint<Endpoints.ItemsResult<Item>>,
@@ -638,6 +639,33 @@ export const make = (
           const ids = items.whole ? requested : { ids: again.map(keyOf), byClientId: requested.byClientId }
           const resend = items.whole ? prepared : items.resend(endpoint, ids)
           if (resend === undefined) return Effect.succeed(result)
+          const unknownAfter = (reason: string) => Internal.unanswered(result, again, items.withOutcome, reason)
+          // the re-send, then what it leads to and its error if it failed. Once it is on its way the venue may act on
+          // it: a call that ends before its answer leaves `progress` with those items' outcome unknown
+          const resent = Effect.suspend(() => {
+            let sent = false
+            let answered = false
+            const outcome = Effect.map(
+              Effect.either(
+                send(resend, ids, () => {
+                  sent = true
+                })
+              ),
+              (r): readonly [Endpoints.ItemsResult<Item>, RfqCancelError | undefined] => {
+                answered = true
+                if (Either.isRight(r))
+                  return [items.whole ? r.right : Internal.replaceItems(result, r.right, keyOf), undefined]
+                return [Internal.mayHaveActed(r.left) ? unknownAfter(r.left.message) : result, r.left]
+              }
+            )
+            return reported(outcome, ([next]) => next).pipe(
+              Effect.onInterrupt(() =>
+                sent && !answered && progress !== undefined
+                  ? progress(unknownAfter("the call ended before its answer"))
+                  : Effect.void
+              )
+            )
+          })
           return backoff(budget.tries - 1).pipe(
             Effect.flatMap((delay) =>
               clock.unsafeCurrentTimeMillis() + delay >= budget.deadlineAt
@@ -650,51 +678,7 @@ export const make = (
                       delay
                     }),
                     Effect.zipRight(Effect.sleep(Duration.millis(delay))),
-                    Effect.zipRight(
-                      Effect.suspend(() => {
-                        // once the re-send is on its way the venue may act on it: a call that ends before its answer
-                        // leaves `progress` with those items' outcome unknown, not refused for sure
-                        let resent = false
-                        let answered = false
-                        return reported(
-                          Effect.map(
-                            Effect.either(
-                              send(resend, ids, () => {
-                                resent = true
-                              })
-                            ),
-                            (sent): readonly [Endpoints.ItemsResult<Item>, RfqCancelError | undefined] => {
-                              answered = true
-                              return Either.isRight(sent)
-                                ? [
-                                    items.whole ? sent.right : Internal.replaceItems(result, sent.right, keyOf),
-                                    undefined
-                                  ]
-                                : [
-                                    Internal.mayHaveActed(sent.left)
-                                      ? Internal.unanswered(result, again, items.withOutcome, sent.left.message)
-                                      : result,
-                                    sent.left
-                                  ]
-                            }
-                          ),
-                          ([next]) => next
-                        ).pipe(
-                          Effect.onInterrupt(() =>
-                            resent && !answered && progress !== undefined
-                              ? progress(
-                                  Internal.unanswered(
-                                    result,
-                                    again,
-                                    items.withOutcome,
-                                    "the call ended before its answer"
-                                  )
-                                )
-                              : Effect.void
-                          )
-                        )
-                      })
-                    ),
+                    Effect.zipRight(resent),
                     Effect.flatMap(([next, error]) =>
                       error === undefined
                         ? settle(next)

@@ -167,19 +167,6 @@ const requestError = (
   })
 
 /**
- * `request` as its errors and its response show it: OKX's signing headers (`OkxSigner.redactedHeaderNames`) read
- * `<redacted>`, so that a span or a log that keeps the error object itself cannot hold the passphrase. Only those: a
- * request re-sent from an error goes through the signer again, which signs it afresh, while any other header (an
- * `authorization` of another API) must reach the wire as it was.
- */
-const shownRequest = (request: HttpClientRequest.HttpClientRequest): HttpClientRequest.HttpClientRequest => {
-  const hidden = Object.keys(request.headers).filter((key) => OkxSigner.redactedHeaderNames.includes(key))
-  return hidden.length === 0
-    ? request
-    : HttpClientRequest.setHeaders(request, Object.fromEntries(hidden.map((key) => [key, "<redacted>"])))
-}
-
-/**
  * The reason a request failed, for the error's message: undici's message and code (`other side closed
  * (UND_ERR_SOCKET)`, `connect ECONNREFUSED 127.0.0.1:9 (ECONNREFUSED)`). Its errors carry no request headers.
  */
@@ -301,7 +288,8 @@ export const make = (options: Options = {}): Effect.Effect<HttpClient.HttpClient
     }
     const send = (request: HttpClientRequest.HttpClientRequest, url: URL, body: string | Uint8Array | undefined) =>
       Effect.suspend(() => {
-        const shown = shownRequest(request)
+        // what its errors and response carry: a request re-sent from one goes through the signer again
+        const shown = OkxSigner.withoutSigningHeaders(request)
         return Effect.async<HttpClientResponse.HttpClientResponse, HttpClientError.RequestError>((resume) => {
           const abort = start(
             poolFor(url.origin),

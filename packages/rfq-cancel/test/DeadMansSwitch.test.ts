@@ -49,6 +49,13 @@ const start = (venue: FakeVenue, options: DeadMansSwitch.Options, serverTime?: S
     return { dms, scope, history: Effect.sync(() => history), client, resyncs }
   })
 
+/** A 10 s countdown re-armed every 2 s, left armed when the test's scope closes (nothing sent then). */
+const tenSecondsLeftArmed: DeadMansSwitch.Options = {
+  timeout: "10 seconds",
+  interval: "2 seconds",
+  onExit: "leave-armed"
+}
+
 const arms = (venue: FakeVenue) =>
   Effect.map(venue.seen, (seen) => seen.filter((s) => s.path === armPath && s.body.timeOut !== "0"))
 
@@ -169,7 +176,7 @@ describe("DeadMansSwitch", () => {
     Effect.gen(function* () {
       const venue = yield* makeFakeVenue
       yield* venue.setFault((s) => (s.path === armPath && s.at < 4500 ? { _tag: "code", code: "50001" } : undefined))
-      const { dms } = yield* start(venue, { timeout: "10 seconds", interval: "2 seconds", onExit: "leave-armed" })
+      const { dms } = yield* start(venue, tenSecondsLeftArmed)
       yield* TestClock.adjust("20 seconds")
       assert.strictEqual((yield* dms.status)._tag, "Armed")
       const at = (yield* arms(venue)).map((s) => s.at)
@@ -188,7 +195,7 @@ describe("DeadMansSwitch", () => {
   it.scoped("a fault longer than the slack publishes Expired no later than the deadline", () =>
     Effect.gen(function* () {
       const venue = yield* makeFakeVenue
-      const { history } = yield* start(venue, { timeout: "10 seconds", interval: "2 seconds", onExit: "leave-armed" })
+      const { history } = yield* start(venue, tenSecondsLeftArmed)
       yield* TestClock.adjust("9 seconds")
       const lastAck = (yield* arms(venue)).at(-1)!
       yield* venue.setFault((s) => (s.path === armPath ? { _tag: "drop" } : undefined))
@@ -239,7 +246,7 @@ describe("DeadMansSwitch", () => {
     Effect.gen(function* () {
       const venue = yield* makeFakeVenue
       yield* answerArms(venue, { triggerTime: "1587971410500", ts: "1587971400000" })
-      const { dms } = yield* start(venue, { timeout: "10 seconds", interval: "2 seconds", onExit: "leave-armed" })
+      const { dms } = yield* start(venue, tenSecondsLeftArmed)
       yield* TestClock.adjust("5 seconds")
       const status = yield* dms.status
       if (status._tag !== "Armed") return assert.fail(status._tag)
@@ -253,7 +260,7 @@ describe("DeadMansSwitch", () => {
     () =>
       Effect.gen(function* () {
         const venue = yield* makeFakeVenue
-        const { dms } = yield* start(venue, { timeout: "10 seconds", interval: "2 seconds", onExit: "leave-armed" })
+        const { dms } = yield* start(venue, tenSecondsLeftArmed)
         const seen: Array<string> = []
         // a handler that takes 13 s over its first status: the Armed statuses queue behind it meanwhile, the next one
         // with a deadline (12 s) passed by the time it is read
@@ -284,7 +291,7 @@ describe("DeadMansSwitch", () => {
       yield* venue.setFault((s) =>
         s.path === armPath && n++ === 0 ? { _tag: "code", code: "50001", httpStatus: 503 } : undefined
       )
-      const { dms } = yield* start(venue, { timeout: "10 seconds", interval: "2 seconds", onExit: "leave-armed" })
+      const { dms } = yield* start(venue, tenSecondsLeftArmed)
       yield* TestClock.adjust("1100 millis")
       const status = yield* dms.status
       if (status._tag !== "Armed") return assert.fail(status._tag)
@@ -298,7 +305,7 @@ describe("DeadMansSwitch", () => {
       const venue = yield* makeFakeVenue
       // asked 10 s, the venue arms 3 s (or an answer in seconds read as milliseconds): quotes go sooner than planned
       yield* answerArms(venue, { triggerTime: "1587971403", ts: "1587971400" })
-      const { dms } = yield* start(venue, { timeout: "10 seconds", interval: "2 seconds", onExit: "leave-armed" })
+      const { dms } = yield* start(venue, tenSecondsLeftArmed)
       yield* TestClock.adjust("1 second")
       const status = yield* dms.status
       if (status._tag !== "AtRisk") return assert.fail(status._tag)
@@ -475,7 +482,7 @@ describe("DeadMansSwitch", () => {
   it.scoped("a final error once armed: AtRisk and Expired carry it, re-arming goes on and recovers", () =>
     Effect.gen(function* () {
       const venue = yield* makeFakeVenue
-      const { history } = yield* start(venue, { timeout: "10 seconds", interval: "2 seconds", onExit: "leave-armed" })
+      const { history } = yield* start(venue, tenSecondsLeftArmed)
       yield* TestClock.adjust("3 seconds")
       // the key is rejected from t = 3 s to t = 20 s: longer than the countdown
       yield* venue.setFault((s) =>
@@ -688,7 +695,7 @@ describe("DeadMansSwitch", () => {
             ? undefined
             : { _tag: "drop" }
       })
-      const { history } = yield* start(venue, { timeout: "10 seconds", interval: "2 seconds", onExit: "leave-armed" })
+      const { history } = yield* start(venue, tenSecondsLeftArmed)
       yield* TestClock.adjust("20 seconds")
       // announced at that deadline, and every later failure publishes it again with its own error
       const expired = (yield* history).flatMap((h) =>

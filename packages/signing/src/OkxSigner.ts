@@ -87,7 +87,7 @@ const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true })
 const methodsWithBody = new Set(["POST", "PUT", "PATCH"])
 
 const encodeError = (request: HttpClientRequest.HttpClientRequest, description: string) =>
-  new HttpClientError.RequestError({ request: scrub(request), reason: "Encode", description })
+  new HttpClientError.RequestError({ request: withoutSigningHeaders(request), reason: "Encode", description })
 
 /** The body as it will be sent, or `{}` for a body-less POST; an error for bodies that cannot be signed. */
 const bodyOf = (
@@ -181,7 +181,16 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, OkxCr
 export const layer = (options: Options = {}): Layer.Layer<OkxSigner, never, OkxCredentials | ServerTime> =>
   Layer.effect(OkxSigner, make(options))
 
-const scrub = (request: HttpClientRequest.HttpClientRequest): HttpClientRequest.HttpClientRequest => {
+/**
+ * `request` with the signing headers ({@link redactedHeaderNames}) set to `<redacted>`, as errors and responses show
+ * it: a span or a log that keeps such an object cannot hold the passphrase. Any other header is left as it is.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const withoutSigningHeaders = (
+  request: HttpClientRequest.HttpClientRequest
+): HttpClientRequest.HttpClientRequest => {
   const present = Object.keys(request.headers).filter((name) => redactedHeaderNames.includes(name))
   return present.length === 0
     ? request
@@ -197,7 +206,7 @@ const bodyReaders = ["json", "text", "arrayBuffer", "formData", "urlParamsBody"]
  * the prototype of the copy: its body and methods are the original's.
  */
 const scrubResponse = (response: HttpClientResponse.HttpClientResponse): HttpClientResponse.HttpClientResponse => {
-  const request = scrub(response.request)
+  const request = withoutSigningHeaders(response.request)
   const shown = () => ({ ...(response.toJSON() as object), request: request.toJSON() })
   return request === response.request
     ? response
@@ -219,10 +228,10 @@ function scrubError(error: HttpClientError.ResponseError): HttpClientError.Respo
 function scrubError(error: HttpClientError.HttpClientError): HttpClientError.HttpClientError
 function scrubError(error: HttpClientError.HttpClientError): HttpClientError.HttpClientError {
   return error._tag === "RequestError"
-    ? new HttpClientError.RequestError({ ...error, request: scrub(error.request) })
+    ? new HttpClientError.RequestError({ ...error, request: withoutSigningHeaders(error.request) })
     : new HttpClientError.ResponseError({
         ...error,
-        request: scrub(error.request),
+        request: withoutSigningHeaders(error.request),
         response: scrubResponse(error.response)
       })
 }
