@@ -153,6 +153,7 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
   }
 }
 
+/** A request error, carrying the request without OKX's signing headers (a caller may log or re-send it). */
 const requestError = (
   request: HttpClientRequest.HttpClientRequest,
   reason: "Transport" | "Encode",
@@ -160,7 +161,7 @@ const requestError = (
   description?: string
 ) =>
   new HttpClientError.RequestError({
-    request,
+    request: OkxSigner.withoutSigningHeaders(request),
     reason,
     cause,
     ...(description === undefined ? {} : { description })
@@ -288,7 +289,7 @@ export const make = (options: Options = {}): Effect.Effect<HttpClient.HttpClient
     }
     const send = (request: HttpClientRequest.HttpClientRequest, url: URL, body: string | Uint8Array | undefined) =>
       Effect.suspend(() => {
-        // what its errors and response carry: a request re-sent from one goes through the signer again
+        // what its response carries: a request re-sent from it goes through the signer again
         const shown = OkxSigner.withoutSigningHeaders(request)
         return Effect.async<HttpClientResponse.HttpClientResponse, HttpClientError.RequestError>((resume) => {
           const abort = start(
@@ -302,7 +303,7 @@ export const make = (options: Options = {}): Effect.Effect<HttpClient.HttpClient
             },
             maxResponseBytes,
             (status, headers, buffer) => resume(Effect.succeed(new UndiciResponse(shown, status, headers, buffer))),
-            (cause, description) => resume(Effect.fail(requestError(shown, "Transport", cause, description)))
+            (cause, description) => resume(Effect.fail(requestError(request, "Transport", cause, description)))
           )
           return Effect.sync(abort)
         })

@@ -330,10 +330,18 @@ describe("UndiciHttpClient", () => {
       const { seen, url } = yield* server(echo)
       const client = yield* UndiciHttpClient.make()
       const form = yield* Effect.flip(
-        client.execute(HttpClientRequest.post(url).pipe(HttpClientRequest.bodyFormData(new FormData())))
+        client.execute(
+          HttpClientRequest.post(url).pipe(
+            HttpClientRequest.setHeaders({ "x-trace": "t", "ok-access-passphrase": "the-passphrase" }),
+            HttpClientRequest.bodyFormData(new FormData())
+          )
+        )
       )
       assert.strictEqual(form._tag, "RequestError")
       assert.strictEqual(form.reason, "Encode")
+      // the error hides the signing headers, as a transport error does
+      assert.strictEqual(form.request.headers["ok-access-passphrase"], "<redacted>")
+      assert.strictEqual(form.request.headers["x-trace"], "t")
       const stream = yield* Effect.flip(
         client.execute(HttpClientRequest.post(url).pipe(HttpClientRequest.bodyStream(Stream.make(new Uint8Array(1)))))
       )
