@@ -871,6 +871,35 @@ describe("DeadMansSwitch shutdown", () => {
     })
   )
 
+  it.scoped("a shutdown failing before the first arm keeps AtRisk without a deadline, and says nothing was armed", () =>
+    Effect.gen(function* () {
+      const venue = yield* makeFakeVenue
+      // every arm is refused with a definite transient answer (nothing armed), and so is the shutdown's cancel
+      yield* venue.setFault((s) =>
+        s.path === armPath || s.path === "/api/v5/rfq/cancel-all-quotes"
+          ? { _tag: "code", code: "50001", httpStatus: 503 }
+          : undefined
+      )
+      const { dms } = yield* start(venue, { timeout: "30 seconds", interval: "3 seconds" })
+      yield* TestClock.adjust("10 seconds")
+      const shuttingDown = yield* Effect.fork(Effect.either(dms.shutdown))
+      yield* TestClock.adjust("10 seconds")
+      const outcome = yield* Fiber.join(shuttingDown)
+      if (outcome._tag !== "Left") return assert.fail("the shutdown succeeded")
+      assert.strictEqual(outcome.left.step, "cancel-all-quotes")
+      assert.isFalse(outcome.left.armed)
+      assert.include(outcome.left.message, "never armed")
+      // no deadline to turn Expired at: the status stays as it was, for good, and nothing more is sent
+      const sent = (yield* venue.seen).length
+      yield* TestClock.adjust("5 minutes")
+      const status = yield* dms.status
+      if (status._tag !== "AtRisk") return assert.fail(status._tag)
+      assert.isUndefined(status.deadline)
+      assert.strictEqual((yield* venue.seen).length, sent)
+      assert.strictEqual((yield* Effect.flip(dms.awaitArmed))._tag, "SwitchStopped")
+    })
+  )
+
   for (const explicit of [false, true]) {
     const how = explicit ? "shutdown, then the scope's close" : "the scope's close"
     it.scoped(`${how}: the policy runs once and shutdown reports its outcome`, () =>
