@@ -80,9 +80,9 @@ for (const entry of entries) {
   checkModule(moduleSymbol, `${path.basename(path.dirname(path.dirname(entry)))}: `)
 }
 
-for (const problem of problems) console.error(`no JSDoc: ${problem}`)
+for (const problem of problems) process.stderr.write(`no JSDoc: ${problem}\n`)
 if (problems.size > 0) {
-  console.error(`${problems.size} public export(s) without JSDoc`)
+  process.stderr.write(`${problems.size} public export(s) without JSDoc\n`)
   process.exit(1)
 }
-console.log(`JSDoc: all ${checked} public exports of ${entries.length} packages are documented`)
+process.stdout.write(`check-jsdoc: all ${checked} public exports of ${entries.length} packages have JSDoc\n`)
