@@ -204,14 +204,6 @@ export const defaultBaseUrl = "https://www.okx.com"
 // biome-ignore lint/suspicious/noExplicitAny: the endpoint's schema types are carried by its own type parameters
 type AnyEndpoint<Result> = Endpoints.Endpoint<string, Endpoints.Method, string, any, any, Result>
 
-const decodeBody = (text: string): unknown => {
-  try {
-    return JSON.parse(text)
-  } catch {
-    return text
-  }
-}
-
 /**
  * A countdown timeout as given by a caller, checked before it is decoded: `Duration.decode` turns a negative or NaN
  * input into zero, which on cancel-all-after would silently disarm the countdown.
@@ -365,8 +357,11 @@ export const make = (
     const direct = options.httpSpans === true ? undefined : directPath(httpClient, baseUrl)
     const transportError = (endpoint: string, error: HttpClientError.HttpClientError) =>
       new TransportError({ endpoint, reason: "Transport", description: error.message })
-    /** The passphrase the signer sends, read from its first request's headers: errors never carry it (`withoutEcho`). */
-    let passphrase: string | undefined
+    /**
+     * The echoes of the passphrase the signer sends (`Redact.echoForms`), from its first request's headers: nothing
+     * made of an answer carries it (`Redact.readAnswer`).
+     */
+    let echoes: ReadonlyArray<string> | undefined
 
     /**
      * Signs one request with the exact path and body it sends, and sends it within `millis`, or a `TransportError`.
@@ -388,7 +383,7 @@ export const make = (
           body: prepared.method === "POST" ? prepared.body : ""
         }),
         (headers) => {
-          if (passphrase === undefined) passphrase = Redact.headerValue(headers, "ok-access-passphrase")
+          if (echoes === undefined) echoes = Redact.echoForms(Redact.headerValue(headers, "ok-access-passphrase"))
           if (direct !== undefined) {
             const request: Direct.Request = {
               origin: direct.origin,
@@ -487,10 +482,10 @@ export const make = (
               Effect.flatMap((answer): Effect.Effect<Result, RfqCancelError> => {
                 const outcome = Endpoints.interpret(endpoint, {
                   httpStatus: answer.status,
-                  body: decodeBody(answer.body)
+                  body: Redact.readAnswer(answer.body, echoes ?? [])
                 })
                 if (Either.isRight(outcome)) return Effect.succeed(outcome.right)
-                const error = Redact.withoutEcho(outcome.left, passphrase)
+                const error = outcome.left
                 return error._tag === "RateLimited"
                   ? Effect.zipRight(lane.pauseFor(lane.window), Effect.fail(error))
                   : Effect.fail(error)

@@ -357,6 +357,41 @@ describe("RfqCancelClient requests and results", () => {
         assert.notInclude(shown, passphrase, echo.body)
         assert.include(shown, "<redacted>", echo.body)
       }
+      // nor into a result: an item's sMsg, the envelope's msg
+      yield* venue.setFault(() => ({
+        _tag: "http",
+        status: 200,
+        body: JSON.stringify({
+          code: "1",
+          msg: `failed for ${passphrase}`,
+          data: [{ quoteId: "1", clQuoteId: "", sCode: "70001", sMsg: `no quote (key ${passphrase})` }]
+        })
+      }))
+      const result = yield* client.cancelQuote({ quoteId: "1" })
+      assert.notInclude(JSON.stringify(result), passphrase)
+      assert.strictEqual(result.items[0]?.outcome.sMsg, "no quote (key <redacted>)")
+    })
+  )
+
+  it.scoped("an answer nested thousands of levels deep is an unreadable answer (retried), not a defect", () =>
+    Effect.gen(function* () {
+      const venue = yield* makeFakeVenue
+      const { client } = yield* clientOver(venue, { retry: { maxAttempts: 2 } })
+      const deep = `${"[".repeat(5000)}${"]".repeat(5000)}`
+      for (const [status, body, tag] of [
+        [200, `{"code":"0","msg":"","data":${deep}}`, "OutcomeUnknown"],
+        [200, deep, "OutcomeUnknown"],
+        [500, deep, "Unavailable"]
+      ] as const) {
+        yield* venue.clear
+        yield* venue.setFault(() => ({ _tag: "http", status, body }))
+        const error = yield* Effect.flip(drive(client.cancelQuote({ quoteId: "1" })))
+        assert.strictEqual(error._tag, tag)
+        // the error keeps the text, and shows it without walking it
+        assert.isString(JSON.stringify(error))
+        assert.isString(String(error))
+        assert.strictEqual((yield* venue.paths).length, 2, "retried as an unreadable answer is")
+      }
     })
   )
 
@@ -379,19 +414,20 @@ describe("RfqCancelClient requests and results", () => {
       String.raw`p&<>\"'/ \u00fc+x(1)!`,
       passphrase
     ]
+    const echoes = Redact.echoForms(passphrase)
     for (const form of forms) {
-      const echoed = new OkxError.DecodeError({
-        endpoint: "/api/v5/rfq/cancel-quote",
-        httpStatus: 400,
-        detail: `headers: passphrase=${form};`,
-        body: { page: `<td>${form}</td>`, [form]: [form] }
+      // a text answer, and a JSON one with the echo in a value and a key
+      assert.strictEqual(Redact.readAnswer(`headers: passphrase=${form};`, echoes), "headers: passphrase=<redacted>;")
+      const json = JSON.stringify({ page: `<td>${form}</td>`, [form]: [form] })
+      assert.deepStrictEqual(Redact.readAnswer(json, echoes), {
+        page: "<td><redacted></td>",
+        "<redacted>": ["<redacted>"]
       })
-      const error = Redact.withoutEcho(echoed, passphrase)
-      const shown = `${JSON.stringify(error)} ${error.message} ${String(error)}`
-      assert.notInclude(shown, form)
-      assert.strictEqual(error.detail, "headers: passphrase=<redacted>;")
-      assert.deepStrictEqual(error.body, { page: "<td><redacted></td>", "<redacted>": ["<redacted>"] })
     }
+    // JSON may escape any character (`\/`, `\u0070`): the parsed strings are scrubbed, not only the text
+    assert.deepStrictEqual(Redact.readAnswer(String.raw`{"msg":"\u0070&<>\"'\/ \u00fc+x(1)!"}`, echoes), {
+      msg: "<redacted>"
+    })
   })
 
   it.scoped("bad input fails with the field named and never reaches the wire", () =>

@@ -170,10 +170,11 @@ const itemsEndpoint = <
       if (isBatchCode(code)) {
         return Either.map(decode(envelope), (items): ItemsResult<A> => ({ _tag: "Items", code, msg, items }))
       }
-      // an item's code for the whole request: whatever items came with it (usually none), and the code
+      // an item's code for the whole request: whatever items came with it (usually none: absent, null or []), and
+      // the code
       return itemCodes.includes(code)
         ? Either.map(
-            envelope.data === undefined ? Either.right([]) : decode(envelope),
+            envelope.data === undefined || envelope.data === null ? Either.right([]) : decode(envelope),
             (items): ItemsResult<A> => ({ _tag: "Items", code: "1", msg, items, topLevel: { code, msg } })
           )
         : Either.left(`unexpected code ${code}`)
@@ -654,10 +655,21 @@ export interface HttpResponse {
   readonly body: unknown
 }
 
-const readEnvelope = (body: unknown) =>
-  typeof body === "string"
-    ? Schema.decodeUnknownEither(OkxEnvelope.RawEnvelopeFromJson)(body)
-    : Schema.decodeUnknownEither(OkxEnvelope.RawEnvelope)(body)
+const decodeRawEnvelope = Schema.decodeUnknownEither(OkxEnvelope.RawEnvelope)
+
+/** The envelope of a body (parsed JSON, or text to parse), or why there is none. */
+const readEnvelope = (body: unknown): Either.Either<OkxEnvelope.RawEnvelope, string> => {
+  let value = body
+  if (typeof body === "string") {
+    try {
+      value = JSON.parse(body)
+    } catch (error) {
+      return Either.left(error instanceof Error ? error.message : String(error))
+    }
+  }
+  if (OkxEnvelope.tooDeep(value)) return Either.left(`nested deeper than ${OkxEnvelope.maxDepth} levels`)
+  return Either.mapLeft(decodeRawEnvelope(value), (error) => formatIssues(error))
+}
 
 /**
  * Interprets a response. Total: never throws, every failure is a typed `OkxError`.
@@ -709,7 +721,7 @@ export const interpret = <
         ? new OkxError.OutcomeUnknown({
             endpoint: endpoint.name,
             httpStatus,
-            msg: `not an OKX envelope: ${formatIssues(raw.left)}`,
+            msg: `not an OKX envelope: ${raw.left}`,
             body
           })
         : OkxError.fromHttpStatus({ endpoint: endpoint.name, httpStatus, body })

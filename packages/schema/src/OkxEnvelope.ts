@@ -76,3 +76,40 @@ export const BatchCode = Schema.Literal("0", "1", "2")
  * @category models
  */
 export type BatchCode = typeof BatchCode.Type
+
+/**
+ * The deepest nesting of arrays and objects an answer is read at. OKX's answers nest five levels at most (the
+ * envelope, `data[]`, an item, its `legs[]`, a leg); a deeper body is no OKX answer, and is read as an unreadable one
+ * rather than walked (decoding, formatting or scrubbing a body thousands of levels deep overflows the stack).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const maxDepth = 32
+
+/**
+ * Whether `value` (parsed JSON) nests arrays and objects deeper than {@link maxDepth}; walked without recursion.
+ *
+ * @example
+ * ```ts
+ * import { OkxEnvelope } from "@okx-rfq/schema"
+ *
+ * OkxEnvelope.tooDeep({ code: "0", msg: "", data: [] }) // false
+ * ```
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const tooDeep = (value: unknown): boolean => {
+  if (typeof value !== "object" || value === null) return false
+  const stack: Array<readonly [object, number]> = [[value, 1]]
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    const [node, depth] = next
+    for (const child of Array.isArray(node) ? node : Object.values(node)) {
+      if (typeof child !== "object" || child === null) continue
+      if (depth === maxDepth) return true
+      stack.push([child, depth + 1])
+    }
+  }
+  return false
+}

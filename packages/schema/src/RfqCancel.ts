@@ -11,6 +11,8 @@
 import * as Arbitrary from "effect/Arbitrary"
 import * as DateTime from "effect/DateTime"
 import * as Duration from "effect/Duration"
+import { identity } from "effect/Function"
+import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import {
@@ -497,27 +499,29 @@ export const isInactive = (outcome: ItemOutcome): outcome is Cancelled | NotFoun
 // -----------------------------------------------------------------------------
 
 /**
- * A response field that only informs (a client-supplied id, a rejection message): OKX sends `""` when it has no
- * value, and its documentation describes `sMsg` as set only when the request failed, so a venue may also leave it
- * out. Absent decodes as `""`, never as a `DecodeError` that would hide a cancel that succeeded; encoding always
- * writes it.
+ * A response field that only informs (an id, a rejection message): OKX sends `""` when it has no value, and its
+ * documentation describes `sMsg` as set only when the request failed, so a venue may also leave it out. Absent
+ * decodes as `""`, never as a `DecodeError` that would hide a cancel that succeeded; encoding always writes it. An
+ * item's ids are informational too: the item is matched by the id the request used, and one without it stands for
+ * the id no other item names (`Endpoints.accountForQuotes`), so a venue that leaves out the id the request did not
+ * use (the `quoteId` of a cancel by `clQuoteId`) has still answered.
  */
 const informational = Schema.optional(Schema.String)
 
 /**
  * One element of `data[]` for cancel-quote and cancel-batch-quotes: the ids and the item's outcome, decoded from
- * `{ quoteId, clQuoteId, sCode, sMsg }`. `quoteId` and `sCode` are required; an absent `clQuoteId` or `sMsg` is `""`.
+ * `{ quoteId, clQuoteId, sCode, sMsg }`. `sCode` is required; an absent `quoteId`, `clQuoteId` or `sMsg` is `""`.
  * Unknown extra fields are ignored.
  *
  * @since 0.1.0
  * @category responses
  */
 export const QuoteCancellation = Schema.transform(
-  Schema.Struct({ quoteId: Schema.String, clQuoteId: informational, sCode: Schema.String, sMsg: informational }),
+  Schema.Struct({ quoteId: informational, clQuoteId: informational, sCode: Schema.String, sMsg: informational }),
   Schema.Struct({ quoteId: Schema.String, clQuoteId: Schema.String, outcome: Schema.typeSchema(ItemOutcome) }),
   {
     strict: true,
-    decode: ({ clQuoteId = "", quoteId, sCode, sMsg = "" }) => ({
+    decode: ({ clQuoteId = "", quoteId = "", sCode, sMsg = "" }) => ({
       quoteId,
       clQuoteId,
       outcome: itemOutcome(sCode, sMsg)
@@ -534,17 +538,17 @@ export type QuoteCancellation = typeof QuoteCancellation.Type
 
 /**
  * One element of `data[]` for cancel-rfq and cancel-batch-rfqs, decoded from `{ rfqId, clRfqId, sCode, sMsg }`.
- * `rfqId` and `sCode` are required; an absent `clRfqId` or `sMsg` is `""`.
+ * `sCode` is required; an absent `rfqId`, `clRfqId` or `sMsg` is `""`.
  *
  * @since 0.1.0
  * @category responses
  */
 export const RfqCancellation = Schema.transform(
-  Schema.Struct({ rfqId: Schema.String, clRfqId: informational, sCode: Schema.String, sMsg: informational }),
+  Schema.Struct({ rfqId: informational, clRfqId: informational, sCode: Schema.String, sMsg: informational }),
   Schema.Struct({ rfqId: Schema.String, clRfqId: Schema.String, outcome: Schema.typeSchema(ItemOutcome) }),
   {
     strict: true,
-    decode: ({ clRfqId = "", rfqId, sCode, sMsg = "" }) => ({ rfqId, clRfqId, outcome: itemOutcome(sCode, sMsg) }),
+    decode: ({ clRfqId = "", rfqId = "", sCode, sMsg = "" }) => ({ rfqId, clRfqId, outcome: itemOutcome(sCode, sMsg) }),
     encode: ({ clRfqId, outcome, rfqId }) => ({ rfqId, clRfqId, sCode: outcome.sCode, sMsg: outcome.sMsg })
   }
 ).annotations({ identifier: "RfqCancellation" })
@@ -813,11 +817,16 @@ export const QuotesRequest = Schema.Struct({
  */
 export type QuotesRequest = typeof QuotesRequest.Type
 
-const optionalEpoch = Schema.optionalWith(EpochMillisString, { exact: true })
+/** An optional time: absent, or `""` (how OKX writes a field it has no value for), decodes as absent. */
+const optionalEpoch = Schema.optionalToOptional(Schema.String, EpochMillisString, {
+  decode: Option.filter((text) => text !== ""),
+  encode: identity
+})
 
 /**
  * One element of `data[]` for `GET /api/v5/rfq/quotes`: the fields needed to confirm a quote's state. Times are Unix
- * ms decoded to `DateTime.Utc`; an absent `clQuoteId` is `""`; unknown extra fields (legs, side, ...) are ignored.
+ * ms decoded to `DateTime.Utc` (a time absent or `""` is absent); an absent `clQuoteId` is `""`; unknown extra fields
+ * (legs, side, ...) are ignored.
  *
  * @since 0.1.0
  * @category responses

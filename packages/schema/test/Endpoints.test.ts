@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { DateTime, Duration, Either, FastCheck as fc, Schema } from "effect"
-import { Endpoints, OkxError, RfqCancel } from "@okx-rfq/schema"
+import { Endpoints, OkxEnvelope, OkxError, RfqCancel } from "@okx-rfq/schema"
 
 const ok = (body: unknown) => ({ httpStatus: 200, body })
 
@@ -225,6 +225,27 @@ describe("interpret: results", () => {
     const mixed = Endpoints.accountForQuotes(items(["12", "70001"], ["11", "0"]), byClient)
     assert.deepStrictEqual(view(mixed), ["12/ NotFound", "11/ Cancelled", "/a1 Unanswered", "/b2 Unanswered"])
     assert.strictEqual(mixed.code, "2")
+    // by client id, an item that leaves out the quoteId (the id the request did not use) still answers its id
+    const withoutQuoteId = right(
+      Endpoints.interpret(
+        Endpoints.cancelBatchQuotes,
+        ok({ code: "0", msg: "", data: [{ clQuoteId: "a1", sCode: "0", sMsg: "" }] })
+      )
+    )
+    assert.deepStrictEqual(view(Endpoints.accountForQuotes(withoutQuoteId, { ids: ["a1"], byClientId: true })), [
+      "/a1 Cancelled"
+    ])
+    const withoutRfqId = right(
+      Endpoints.interpret(Endpoints.cancelRfq, ok({ code: "0", msg: "", data: [{ clRfqId: "r1", sCode: "0" }] }))
+    )
+    assert.deepStrictEqual(
+      Endpoints.accountForRfqs(withoutRfqId, { ids: ["r1"], byClientId: true }).items.map((item) => [
+        item.rfqId,
+        item.clRfqId,
+        item.outcome._tag
+      ]),
+      [["", "r1", "Cancelled"]]
+    )
     // fewer such items than ids: the same
     assert.deepStrictEqual(view(Endpoints.accountForQuotes(items(["11", "0"]), byClient)), [
       "11/ Cancelled",
@@ -251,6 +272,9 @@ describe("interpret: results", () => {
     }
     const withoutData = right(Endpoints.interpret(Endpoints.cancelBatchRfqs, ok({ code: "70000", msg: "" })))
     assert.deepStrictEqual(withoutData.items, [])
+    // `data: null` says the same as no data
+    const nullData = right(Endpoints.interpret(Endpoints.cancelQuote, ok({ code: "70001", msg: "", data: null })))
+    assert.deepStrictEqual(nullData.items, [])
     const withItem = right(
       Endpoints.interpret(
         Endpoints.cancelBatchRfqs,
@@ -332,14 +356,30 @@ describe("interpret: results", () => {
           msg: "",
           data: [
             { quoteId: "1", clQuoteId: "a", rfqId: "9", state: "active", legs: [], quoteSide: "buy" },
-            { quoteId: "2", clQuoteId: "", rfqId: "9", state: "canceled", uTime: "1650968164944" }
+            { quoteId: "2", clQuoteId: "", rfqId: "9", state: "canceled", uTime: "1650968164944" },
+            // OKX writes "" for a time it has none of
+            { quoteId: "3", rfqId: "9", state: "active", cTime: "1650968164944", uTime: "", validUntil: "" }
           ]
         })
       )
     )
     assert.deepStrictEqual(
       quotes.map((q) => q.state),
-      ["active", "canceled"]
+      ["active", "canceled", "active"]
+    )
+    assert.deepStrictEqual(
+      [quotes[2]!.cTime === undefined, "uTime" in quotes[2]!, "validUntil" in quotes[2]!],
+      [false, false, false]
+    )
+    // a time that is there is still checked
+    assert.strictEqual(
+      left(
+        Endpoints.interpret(
+          Endpoints.quotes,
+          ok({ code: "0", msg: "", data: [{ quoteId: "1", rfqId: "9", state: "active", uTime: "soon" }] })
+        )
+      )._tag,
+      "DecodeError"
     )
   })
 
@@ -533,6 +573,30 @@ const envelopeLike = fc.record(
 )
 
 describe("interpret is total", () => {
+  it("a body nested thousands of levels deep is an unreadable answer, not a stack overflow", () => {
+    // about 10 KB of JSON text, far under any body limit; built as text (stringifying it would overflow the stack)
+    const deepText = `${'{"a":['.repeat(2500)}1${"]}".repeat(2500)}`
+    const texts = [
+      deepText,
+      `{"code":"0","msg":"","data":${deepText}}`,
+      `{"code":"0","msg":"","data":[{"quoteId":${deepText}}]}`
+    ]
+    for (const body of [...texts, ...texts.map((text): unknown => JSON.parse(text))]) {
+      const unreadable = left(Endpoints.interpret(Endpoints.cancelQuote, ok(body)))
+      if (unreadable._tag !== "OutcomeUnknown") return assert.fail(unreadable._tag)
+      assert.include(unreadable.msg, `nested deeper than ${OkxEnvelope.maxDepth} levels`)
+      assert.strictEqual(
+        left(Endpoints.interpret(Endpoints.cancelQuote, { httpStatus: 502, body }))._tag,
+        "Unavailable"
+      )
+    }
+    // an OKX answer nests five levels; a body at the limit is still read
+    let atLimit: unknown = []
+    for (let i = 2; i < OkxEnvelope.maxDepth; i++) atLimit = [atLimit]
+    assert.isFalse(OkxEnvelope.tooDeep({ code: "0", msg: "", data: atLimit }))
+    assert.isTrue(OkxEnvelope.tooDeep({ code: "0", msg: "", data: [atLimit] }))
+  })
+
   it.prop(
     "arbitrary bodies and statuses never throw and only fail with an OkxError",
     [

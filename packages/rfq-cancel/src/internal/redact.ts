@@ -1,3 +1,5 @@
+import { OkxEnvelope } from "@okx-rfq/schema"
+
 /**
  * The value of header `name` (any case) in `headers`.
  *
@@ -40,15 +42,19 @@ const jsonForms = (secret: string): ReadonlyArray<string> => {
 }
 
 /**
- * The ways a secret can appear in a text that echoes it: as it is, HTML-escaped (an error page), percent-encoded (a
- * URL or form body), and JSON-escaped (an unparsed JSON text), the longest first; each once.
+ * The ways `passphrase` can appear in a text that echoes it: as it is, HTML-escaped (an error page), percent-encoded
+ * (a URL or form body), and JSON-escaped (an unparsed JSON text), the longest first; each once. None when there is no
+ * passphrase.
+ *
+ * @internal
  */
-const echoForms = (secret: string): ReadonlyArray<string> => {
+export const echoForms = (passphrase: string | undefined): ReadonlyArray<string> => {
+  if (passphrase === undefined || passphrase === "") return []
   const forms = new Set([
-    secret,
-    ...htmlEscapes.map((entity) => secret.replace(/[&<>"']/g, entity)),
-    ...percentForms(secret),
-    ...jsonForms(secret)
+    passphrase,
+    ...htmlEscapes.map((entity) => passphrase.replace(/[&<>"']/g, entity)),
+    ...percentForms(passphrase),
+    ...jsonForms(passphrase)
   ])
   return [...forms].sort((a, b) => b.length - a.length)
 }
@@ -73,24 +79,24 @@ const scrub = (value: unknown, forms: ReadonlyArray<string>): unknown => {
 }
 
 /**
- * `error` without the `passphrase` in the venue's text it carries (`msg`, `detail`, `body`): a proxy or gateway whose
- * error page prints the request's headers echoes the passphrase, and an error is printed, logged and put on spans.
- * The passphrase is looked for as sent and as an echo may have escaped it (HTML, percent-encoding, JSON).
- * The same error when none of it holds the passphrase (the secret key is never sent, so it cannot be echoed).
+ * The body of a venue's answer as the client reads it: parsed JSON, or the text when it is not JSON or nests deeper
+ * than `OkxEnvelope.maxDepth` (walking such a body to decode, format or scrub it overflows the stack), with every echo
+ * of the passphrase (`forms`, from `echoForms`) replaced. A proxy or gateway whose error page prints the request's
+ * headers echoes the passphrase, and whatever is made of the body (an error's `msg`, `detail` and `body`, an item's
+ * `sMsg`) is printed, logged and put on spans. The secret key is never sent, so it cannot be echoed.
  *
  * @internal
  */
-export const withoutEcho = <E extends { readonly _tag: string }>(error: E, passphrase: string | undefined): E => {
-  if (passphrase === undefined || passphrase === "") return error
-  const fields = error as unknown as Record<string, unknown>
-  const changed: Record<string, unknown> = {}
-  const forms = echoForms(passphrase)
-  for (const key of ["msg", "detail", "body"]) {
-    if (!(key in fields)) continue
-    const value = scrub(fields[key], forms)
-    if (value !== fields[key]) changed[key] = value
+export const readAnswer = (text: string, forms: ReadonlyArray<string>): unknown => {
+  let body: unknown = text
+  try {
+    const parsed: unknown = JSON.parse(text)
+    if (!OkxEnvelope.tooDeep(parsed)) body = parsed
+  } catch {
+    // not JSON: the text
   }
-  if (Object.keys(changed).length === 0) return error
-  const { _tag, ...rest } = fields
-  return new (error.constructor as new (fields: Record<string, unknown>) => E)({ ...rest, ...changed })
+  // without an escape in the text, every string of the parsed body is written in it as it is, so an echo in the body
+  // is in the text: most answers are passed on without a walk
+  const mayEcho = forms.length > 0 && (text.includes("\\") || forms.some((form) => text.includes(form)))
+  return mayEcho ? scrub(body, forms) : body
 }

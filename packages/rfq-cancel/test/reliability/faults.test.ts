@@ -450,8 +450,12 @@ describe("fault matrix: schema drift", () => {
       },
       ({ call, client, quoteIds }) =>
         Effect.gen(function* () {
+          // an item's id only informs: the one item of a one-id cancel, without its quoteId, is that id's
+          const single = yield* call(client.cancelQuote({ quoteId: quoteIds[2]! }))
+          assert.strictEqual(outcomeOf(single.exit), "Cancelled")
+          assert.strictEqual(Exit.isSuccess(single.exit) && single.exit.value.items[0]?.quoteId, quoteIds[2])
+          assert.deepStrictEqual([single.seen.length, single.sent], [1, 1])
           const cases = [
-            [client.cancelQuote({ quoteId: quoteIds[0]! }), path, "quoteId"],
             [client.cancelAllQuotes, "/api/v5/rfq/cancel-all-quotes", "ts"],
             [client.cancelAllAfter("30 seconds"), "/api/v5/rfq/cancel-all-after", "triggerTime"],
             [client.quotes({ quoteId: quoteIds[1]! }), "/api/v5/rfq/quotes", "quoteId"]
