@@ -162,7 +162,8 @@ export class SwitchStopped extends Data.TaggedError("SwitchStopped")<{ readonly 
  * The shutdown policy could not complete: `step` failed with `cause`. After a failed `cancel-all-quotes` the countdown
  * was left armed (if this switch had armed it), so the venue cancels every quote when it lapses; after a failed
  * `disarm` the countdown stays armed. `armed`: this switch armed the countdown, or may have (a re-arm answered with
- * another countdown than asked, or unanswered after it may have reached the venue).
+ * another countdown than asked, or unanswered after it may have reached the venue); `acknowledged`: the venue
+ * acknowledged an arm, so the countdown is armed (unless it lapsed), not only maybe.
  *
  * @since 0.1.0
  * @category errors
@@ -171,20 +172,26 @@ export class ShutdownFailed extends Data.TaggedError("ShutdownFailed")<{
   readonly policy: ShutdownPolicy
   readonly step: "cancel-all-quotes" | "disarm"
   readonly armed: boolean
+  readonly acknowledged: boolean
   readonly cause: RfqCancelError
 }> {
   /**
    * @since 0.1.0
    */
   override get message(): string {
+    const maybe = "no arm of the countdown was acknowledged, but one may have reached the venue"
     const what =
       this.step === "disarm"
-        ? this.armed
-          ? "disabling the countdown failed; it stays armed unless it already lapsed"
-          : "disabling the countdown failed; this switch never armed it (one armed before may still run)"
-        : this.armed
-          ? "cancel-all-quotes failed; leaving the countdown armed (unless it already lapsed) so the venue cancels every quote"
-          : "cancel-all-quotes failed; this switch never armed the countdown"
+        ? !this.armed
+          ? "disabling the countdown failed; this switch never armed it (one armed before may still run)"
+          : this.acknowledged
+            ? "disabling the countdown failed; it stays armed unless it already lapsed"
+            : `disabling the countdown failed; ${maybe} (it then stays armed until it lapses)`
+        : !this.armed
+          ? "cancel-all-quotes failed; this switch never armed the countdown"
+          : this.acknowledged
+            ? "cancel-all-quotes failed; leaving the countdown armed (unless it already lapsed) so the venue cancels every quote"
+            : `cancel-all-quotes failed; quotes may stay live: ${maybe} (only then does it cancel every quote when it lapses)`
     return `shutdown: ${what}: ${this.cause.message}`
   }
 }
@@ -664,13 +671,10 @@ export const makeWith = (
           if (inFlight) mayBeArmed = true
           return Fiber.interrupt(heartbeat)
         })
-        yield* runPolicy(
-          client,
-          config.onExit,
-          status,
-          config.onExit === "leave-armed" ? stop : settle,
-          () => deadline !== undefined || mayBeArmed
-        ).pipe(
+        yield* runPolicy(client, config.onExit, status, config.onExit === "leave-armed" ? stop : settle, () => ({
+          armed: deadline !== undefined || mayBeArmed,
+          acknowledged: deadline !== undefined
+        })).pipe(
           // while the countdown may still be armed (leave-armed, a failed shutdown) the watcher stays, so that the
           // status turns Expired when it lapses; it fires nothing once stopped
           Effect.ensuring(
@@ -755,7 +759,8 @@ const runPolicy = (
   status: SubscriptionRef.SubscriptionRef<Status>,
   /** Stops the heartbeat; where the policy sends more, it first lets a re-arm on its way have its answer. */
   stopHeartbeat: Effect.Effect<void>,
-  mayBeArmed: () => boolean
+  /** Whether the countdown is armed or may be, and whether the venue acknowledged an arm. */
+  countdown: () => { readonly armed: boolean; readonly acknowledged: boolean }
 ): Effect.Effect<void, ShutdownFailed> =>
   Effect.gen(function* () {
     if (policy === "leave-armed") {
@@ -771,7 +776,7 @@ const runPolicy = (
       if (Either.isLeft(cancelled)) {
         yield* stopHeartbeat
         return yield* failed(
-          new ShutdownFailed({ policy, step: "cancel-all-quotes", armed: mayBeArmed(), cause: cancelled.left })
+          new ShutdownFailed({ policy, step: "cancel-all-quotes", ...countdown(), cause: cancelled.left })
         )
       }
       yield* Effect.logInfo(`shutdown: every quote cancelled (${cancelled.right._tag})`)
@@ -780,7 +785,7 @@ const runPolicy = (
     yield* stopHeartbeat
     const disarmed = yield* Effect.either(client.disarm)
     if (Either.isLeft(disarmed)) {
-      return yield* failed(new ShutdownFailed({ policy, step: "disarm", armed: mayBeArmed(), cause: disarmed.left }))
+      return yield* failed(new ShutdownFailed({ policy, step: "disarm", ...countdown(), cause: disarmed.left }))
     }
     yield* SubscriptionRef.set(status, Status.Disarmed())
     yield* Effect.logInfo("shutdown: countdown disabled")

@@ -871,6 +871,40 @@ describe("DeadMansSwitch shutdown", () => {
     })
   )
 
+  it.scoped(
+    "a shutdown failing before the first arm says whether an arm may have reached the venue, never that one did",
+    () =>
+      Effect.gen(function* () {
+        const venue = yield* makeFakeVenue
+        // the first arm goes unanswered (it may have armed), the later ones are refused; so is the shutdown's cancel
+        let arms = 0
+        yield* venue.setFault((s) =>
+          s.path === armPath
+            ? arms++ === 0
+              ? { _tag: "hang" }
+              : { _tag: "code", code: "50001", httpStatus: 503 }
+            : s.path === "/api/v5/rfq/cancel-all-quotes"
+              ? { _tag: "code", code: "50001", httpStatus: 503 }
+              : undefined
+        )
+        const { dms } = yield* start(venue, { timeout: "30 seconds", interval: "3 seconds" })
+        yield* TestClock.adjust("10 seconds")
+        const shuttingDown = yield* Effect.fork(Effect.either(dms.shutdown))
+        yield* TestClock.adjust("10 seconds")
+        const outcome = yield* Fiber.join(shuttingDown)
+        if (outcome._tag !== "Left") return assert.fail("the shutdown succeeded")
+        assert.deepStrictEqual(
+          [outcome.left.step, outcome.left.armed, outcome.left.acknowledged],
+          ["cancel-all-quotes", true, false]
+        )
+        assert.include(
+          outcome.left.message,
+          "no arm of the countdown was acknowledged, but one may have reached the venue"
+        )
+        assert.notInclude(outcome.left.message, "leaving the countdown armed")
+      })
+  )
+
   it.scoped("a shutdown failing before the first arm keeps AtRisk without a deadline, and says nothing was armed", () =>
     Effect.gen(function* () {
       const venue = yield* makeFakeVenue
@@ -887,7 +921,7 @@ describe("DeadMansSwitch shutdown", () => {
       const outcome = yield* Fiber.join(shuttingDown)
       if (outcome._tag !== "Left") return assert.fail("the shutdown succeeded")
       assert.strictEqual(outcome.left.step, "cancel-all-quotes")
-      assert.isFalse(outcome.left.armed)
+      assert.deepStrictEqual([outcome.left.armed, outcome.left.acknowledged], [false, false])
       assert.include(outcome.left.message, "never armed")
       // no deadline to turn Expired at: the status stays as it was, for good, and nothing more is sent
       const sent = (yield* venue.seen).length
