@@ -1,7 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, TestClock } from "effect"
 import { OkxSimulator } from "@okx-rfq/simulator"
-import { account2, accounts, call, control, other } from "./utils/okx.js"
+import * as net from "node:net"
+import { account, account2, accounts, call, control, hmac, iso, other } from "./utils/okx.js"
 
 const cancelQuote = (sim: OkxSimulator.Service, credentials = accounts[0]!) =>
   call(sim, "/api/v5/rfq/cancel-quote", { credentials, body: { quoteId: "1" } })
@@ -43,6 +44,47 @@ describe("limits per User ID and endpoint, by arrival time over a sliding window
         code: "50011",
         httpStatus: 429
       })
+    })
+  )
+
+  it.scoped("a request whose body comes in after a later arrival's answer counts from its own arrival", () =>
+    Effect.gen(function* () {
+      const sim = yield* OkxSimulator.make({
+        accounts,
+        limits: { "/api/v5/rfq/cancel-quote": { requests: 2, windowMs: 2000 } }
+      })
+      // A: its headers at 0, its body only after B, which arrives whole at 100 ms and is answered first
+      const body = JSON.stringify({ quoteId: "1" })
+      const timestamp = iso(yield* sim.now)
+      const path = "/api/v5/rfq/cancel-quote"
+      const head = [
+        `POST ${path} HTTP/1.1`,
+        `Host: ${new URL(sim.url).host}`,
+        "Content-Type: application/json",
+        `Content-Length: ${Buffer.byteLength(body)}`,
+        `OK-ACCESS-KEY: ${account.apiKey}`,
+        `OK-ACCESS-PASSPHRASE: ${account.passphrase}`,
+        `OK-ACCESS-TIMESTAMP: ${timestamp}`,
+        `OK-ACCESS-SIGN: ${hmac(account.secretKey, `${timestamp}POST${path}${body}`)}`,
+        "Connection: close"
+      ].join("\r\n")
+      const socket = net.connect(Number(new URL(sim.url).port), "127.0.0.1")
+      const answerA = new Promise<string>((resolve) => {
+        let text = ""
+        socket.on("data", (chunk) => (text += chunk.toString()))
+        socket.on("close", () => resolve(text))
+      })
+      socket.write(`${head}\r\n\r\n`)
+      // real time for the venue to read A's headers (and its arrival time); the TestClock stays at 0 meanwhile
+      yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 200)))
+      yield* TestClock.adjust("100 millis")
+      assert.strictEqual((yield* cancelQuote(sim)).json.code, "1")
+      socket.end(body)
+      assert.include(yield* Effect.promise(() => answerA), '"code":"1"')
+      // at 2,050 ms A's place (0) has left the window and B's (100) has not: one place is free, then none
+      yield* TestClock.adjust("1950 millis")
+      assert.strictEqual((yield* cancelQuote(sim)).json.code, "1")
+      assert.strictEqual((yield* cancelQuote(sim)).json.code, "50011")
     })
   )
 

@@ -819,7 +819,13 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
       while (drop < list.length && list[drop]! <= from) drop++
       if (drop > 0) list.splice(0, drop)
       const over = list.length >= limit.requests
-      if (!over || countRejected) list.push(at)
+      if (!over || countRejected) {
+        // kept in order of arrival, so that every place older than the window is dropped above: a request whose
+        // body came in slowly is decided after later arrivals, and its place goes before theirs
+        let i = list.length
+        while (i > 0 && list[i - 1]! > at) i--
+        list.splice(i, 0, at)
+      }
       return over
     }
 
