@@ -1,6 +1,6 @@
 /**
  * An exact sliding-window rate limiter: at most `limit` permits start in ANY interval of length
- * `window + margin` on Effect's Clock, FIFO between waiters, with one lane per (User ID, endpoint)
+ * `window + margin` on Effect's Clock (its steady time, `SteadyTime`), FIFO between waiters, with one lane per (User ID, endpoint)
  * and OKX's RFQ table built in.
  *
  * @since 0.1.0
@@ -19,6 +19,7 @@ import * as Schema from "effect/Schema"
 import * as DurationInput from "./DurationInput.js"
 import * as Waiters from "./internal/waiters.js"
 import * as RateLimitStore from "./RateLimitStore.js"
+import * as SteadyTime from "./SteadyTime.js"
 
 /**
  * @since 0.1.0
@@ -73,7 +74,7 @@ export interface Options {
 }
 
 /**
- * A snapshot of one limiter's counters. Wait times are in Clock milliseconds from `take` to start.
+ * A snapshot of one limiter's counters. Wait times are in milliseconds from `take` to start.
  *
  * @since 0.1.0
  * @category models
@@ -99,10 +100,10 @@ export interface Stats {
  */
 export interface Permit {
   readonly cost: number
-  /** Clock milliseconds at which the permit was granted. */
+  /** When the permit was granted, in `SteadyTime` milliseconds. */
   readonly grantedAt: number
   /**
-   * Marks the request as written to the wire: at `at` (Clock milliseconds), or now on the Clock of the fiber that
+   * Marks the request as written to the wire: at `at` (`SteadyTime` milliseconds), or now on the Clock of the fiber that
    * reserved. Synchronous, so a transport can call it from its own callback. The first mark counts; a mark before
    * the grant counts as the grant, one after now (or not a finite number) as now; a mark after the holding effect
    * ended is ignored.
@@ -156,7 +157,7 @@ export interface Limiter {
   readonly withPermit: (
     cost?: number
   ) => <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E | RateLimitExceeded, R>
-  /** Venue backpressure: no permit starts before `epochMillis` (Clock time). Only ever extends a pause. */
+  /** Venue backpressure: no permit starts before `epochMillis` (`SteadyTime` milliseconds, as `grantedAt`). Only ever extends a pause. */
   readonly pauseUntil: (epochMillis: number) => Effect.Effect<void>
   /** `pauseUntil(now + duration)`. */
   readonly pauseFor: (duration: Duration.DurationInput) => Effect.Effect<void>
@@ -288,7 +289,7 @@ const unsafeMake = (options: Options, store: RateLimitStore.Service): Limiter =>
   const waitFor = (retryAt: number, clock: Clock.Clock, seen: number): Effect.Effect<void> => {
     if (settlements !== seen) return Effect.void
     const delay =
-      retryAt === Number.POSITIVE_INFINITY ? windowMillis : Math.max(1, retryAt - clock.unsafeCurrentTimeMillis())
+      retryAt === Number.POSITIVE_INFINITY ? windowMillis : Math.max(1, retryAt - SteadyTime.unsafeMillis(clock))
     return holding === 0 ? Effect.sleep(delay) : Effect.raceFirst(Effect.sleep(delay), holdSettled(seen))
   }
 
@@ -296,7 +297,7 @@ const unsafeMake = (options: Options, store: RateLimitStore.Service): Limiter =>
     Effect.suspend(() => {
       const seen = settlements
       return Effect.flatMap(
-        store.acquire({ key, limit, windowMillis, cost: waiter.cost, now: clock.unsafeCurrentTimeMillis(), hold }),
+        store.acquire({ key, limit, windowMillis, cost: waiter.cost, now: SteadyTime.unsafeMillis(clock), hold }),
         (decision) => {
           if (decision._tag === "Granted") {
             granted(waiter, decision.at)
@@ -329,7 +330,7 @@ const unsafeMake = (options: Options, store: RateLimitStore.Service): Limiter =>
     validCost(cost) ??
     Effect.uninterruptibleMask((restore) =>
       Effect.clockWith((clock) => {
-        const waiter = Waiters.push(queue, cost, clock.unsafeCurrentTimeMillis())
+        const waiter = Waiters.push(queue, cost, SteadyTime.unsafeMillis(clock))
         queueLength.unsafeUpdate(queue.size, [])
         const grant =
           queue.head === waiter
@@ -379,7 +380,7 @@ const unsafeMake = (options: Options, store: RateLimitStore.Service): Limiter =>
       grantedAt,
       sent: (at) => {
         if (settled || sentAt !== undefined) return
-        const now = clock.unsafeCurrentTimeMillis()
+        const now = SteadyTime.unsafeMillis(clock)
         // a request is written now or before: a later or non-finite mark would move the lane's log past the wire
         sentAt = Math.max(at !== undefined && Number.isFinite(at) && at < now ? at : now, grantedAt)
       }
@@ -414,7 +415,7 @@ const unsafeMake = (options: Options, store: RateLimitStore.Service): Limiter =>
     Effect.clockWith((clock) => {
       if (queue.size > 0) return Effect.succeed(false)
       return Effect.map(
-        store.acquire({ key, limit, windowMillis, cost, now: clock.unsafeCurrentTimeMillis() }),
+        store.acquire({ key, limit, windowMillis, cost, now: SteadyTime.unsafeMillis(clock) }),
         (decision) => {
           if (decision._tag !== "Granted") return false
           count(cost, 0)
@@ -438,7 +439,7 @@ const unsafeMake = (options: Options, store: RateLimitStore.Service): Limiter =>
         Effect.clockWith((clock) => {
           if (queue.size > 0) return Effect.succeedNone
           return Effect.flatMap(
-            store.acquire({ key, limit, windowMillis, cost, now: clock.unsafeCurrentTimeMillis(), hold: true }),
+            store.acquire({ key, limit, windowMillis, cost, now: SteadyTime.unsafeMillis(clock), hold: true }),
             (decision) => {
               if (decision._tag !== "Granted") return Effect.succeedNone
               count(cost, 0)
@@ -465,7 +466,7 @@ const unsafeMake = (options: Options, store: RateLimitStore.Service): Limiter =>
     withPermit: (cost) => (self) => Effect.zipRight(take(cost), self),
     pauseUntil,
     pauseFor: (duration) =>
-      Effect.clockWith((clock) => pauseUntil(clock.unsafeCurrentTimeMillis() + Duration.toMillis(duration))),
+      Effect.clockWith((clock) => pauseUntil(SteadyTime.unsafeMillis(clock) + Duration.toMillis(duration))),
     stats: Effect.sync(() => ({
       key,
       limit,

@@ -23,3 +23,11 @@ export * as RateLimitStore from "./RateLimitStore.js"
  * @since 0.1.0
  */
 export * as DurationInput from "./DurationInput.js"
+
+/**
+ * Time for measuring intervals (windows, deadlines, sleeps): the Clock's monotonic `currentTimeNanos` in
+ * milliseconds, which a step of the wall clock does not move.
+ *
+ * @since 0.1.0
+ */
+export * as SteadyTime from "./SteadyTime.js"

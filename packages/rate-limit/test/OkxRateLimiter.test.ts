@@ -1,4 +1,4 @@
-import { OkxRateLimiter, RateLimitStore } from "@okx-rfq/rate-limit"
+import { OkxRateLimiter, RateLimitStore, SteadyTime } from "@okx-rfq/rate-limit"
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Clock, Deferred, Duration, Effect, Exit, Fiber, Metric, Option, TestClock } from "effect"
 
@@ -26,6 +26,37 @@ describe("OkxRateLimiter.make", () => {
       yield* TestClock.adjust("10 seconds")
       yield* Fiber.joinAll(fibers)
       assert.deepStrictEqual(starts, [0, 0, 1000, 1000, 2000])
+    })
+  )
+
+  it.effect("a step of the wall clock moves no window: the limiter counts on the Clock's steady time", () =>
+    Effect.gen(function* () {
+      const testClock = yield* Effect.clock
+      // the wall clock (currentTimeMillis) stepped by `step` (an NTP correction); the steady time (nanos) is not
+      let step = 0
+      const wall = () => testClock.unsafeCurrentTimeMillis() + step
+      const stepped: Clock.Clock = {
+        [Clock.ClockTypeId]: Clock.ClockTypeId,
+        unsafeCurrentTimeMillis: wall,
+        currentTimeMillis: Effect.sync(wall),
+        unsafeCurrentTimeNanos: () => testClock.unsafeCurrentTimeNanos(),
+        currentTimeNanos: testClock.currentTimeNanos,
+        sleep: (duration) => testClock.sleep(duration)
+      }
+      const limiter = yield* OkxRateLimiter.make({ limit: 1, window: "1 second" })
+      const startAt = () =>
+        Effect.fork(limiter.take(1).pipe(Effect.zipRight(SteadyTime.currentTimeMillis), Effect.withClock(stepped)))
+      const first = yield* startAt()
+      yield* TestClock.adjust("100 millis")
+      // 5 s forward: the window has not passed for all that
+      step = 5000
+      const second = yield* startAt()
+      // 12 s back: the next permit is not held back 12 s
+      yield* TestClock.adjust("100 millis")
+      step = -12_000
+      const third = yield* startAt()
+      yield* TestClock.adjust("10 seconds")
+      assert.deepStrictEqual(yield* Fiber.join(Fiber.zip(Fiber.zip(first, second), third)), [[0, 1000], 2000])
     })
   )
 

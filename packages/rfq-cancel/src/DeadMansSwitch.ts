@@ -23,10 +23,9 @@
  *
  * @since 0.1.0
  */
-import { DurationInput, OkxRateLimiter } from "@okx-rfq/rate-limit"
+import { DurationInput, OkxRateLimiter, SteadyTime } from "@okx-rfq/rate-limit"
 import { OkxError, RfqCancel } from "@okx-rfq/schema"
 import * as Cause from "effect/Cause"
-import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as DateTime from "effect/DateTime"
@@ -78,7 +77,8 @@ const isFinal = (error: RfqCancelError): error is FinalError => finalTags.has(er
  *   not in it).
  * - `AtRisk`: re-arming is failing; `slack` is the time left before the last known deadline (if any); `lastError`
  *   and `error` say why (`error` is undefined when the venue's answer showed another countdown than asked:
- *   disabled, not after its `ts`, or longer or shorter than the timeout).
+ *   disabled, not after its `ts`, or longer or shorter than the timeout; or when a `leave-armed` shutdown stopped a
+ *   re-arm on its way, which may have armed the countdown anew).
  * - `Expired`: the last known deadline passed without an acknowledged re-arm: the venue may be cancelling (or have
  *   cancelled) every quote. Stop quoting. It is announced from the switch's own deadline, which is early, never
  *   late: a re-arm whose answer was lost may have moved the venue's countdown later. `lastError` and `error`: the
@@ -419,7 +419,7 @@ export const makeWith = (
     // done when the shutdown starts: nothing re-arms or fires after it, and awaitArmed fails
     const stopped = yield* Deferred.make<void>()
     const sleepUntil = (at: number) =>
-      Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.sleep(Duration.millis(Math.max(0, at - now))))
+      Effect.flatMap(SteadyTime.currentTimeMillis, (now) => Effect.sleep(Duration.millis(Math.max(0, at - now))))
     const intervalMillis = Duration.toMillis(config.interval)
     // the watcher looks again at least every interval: a deadline may move earlier (a normal answer after a longer
     // countdown than asked), and it must not sleep past it
@@ -434,7 +434,7 @@ export const makeWith = (
           yield* Effect.sleep(config.interval)
           continue
         }
-        const now = yield* Clock.currentTimeMillis
+        const now = yield* SteadyTime.currentTimeMillis
         if (config.cancelQuotesBelow !== undefined && firedFor !== at && !(yield* Deferred.isDone(stopped))) {
           const fireAt = at - Duration.toMillis(config.cancelQuotesBelow)
           if (now < fireAt) {
@@ -470,7 +470,7 @@ export const makeWith = (
     let sentAt: number | undefined
     const onSend = () => {
       inFlight = true
-      sentAt = clock.unsafeCurrentTimeMillis()
+      sentAt = SteadyTime.unsafeMillis(clock)
     }
 
     /**
@@ -479,7 +479,7 @@ export const makeWith = (
      */
     const attempt = Effect.gen(function* () {
       if (yield* Deferred.isDone(stopped)) return "stopped" as const
-      const started = yield* Clock.currentTimeMillis
+      const started = yield* SteadyTime.currentTimeMillis
       // the process may have stalled past the deadline (a blocked event loop, a paused VM): the lapse is announced
       // before anything else, whichever of this beat and the watcher wakes first
       if (deadline !== undefined && started >= deadline) yield* announceExpired(deadline)
@@ -506,7 +506,7 @@ export const makeWith = (
           })
         )
       )
-      const now = yield* Clock.currentTimeMillis
+      const now = yield* SteadyTime.currentTimeMillis
       // the time the venue gives the countdown on its own clock (triggerTime - ts, each read in its own unit),
       // counted from this attempt's start: no server-time offset in it, so a venue whose clock disagrees with its
       // public time, or the offset's error, cannot move the deadline; never more than the timeout asked for
@@ -611,7 +611,7 @@ export const makeWith = (
     })
     /** One tick: attempts until armed or the tick is over. False when the switch stops. */
     const beat = Effect.gen(function* () {
-      const start = yield* Clock.currentTimeMillis
+      const start = yield* SteadyTime.currentTimeMillis
       let resynced = false
       while (true) {
         const outcome = yield* attempt
@@ -622,7 +622,7 @@ export const makeWith = (
           yield* resync
           continue
         }
-        const now = yield* Clock.currentTimeMillis
+        const now = yield* SteadyTime.currentTimeMillis
         if (now + Duration.toMillis(config.retryDelay) >= start + intervalMillis) return true
         yield* Effect.sleep(config.retryDelay)
       }
@@ -634,10 +634,10 @@ export const makeWith = (
      * followed at once by the next one, without piling up the points it missed.
      */
     const beats = Effect.gen(function* () {
-      const origin = yield* Clock.currentTimeMillis
+      const origin = yield* SteadyTime.currentTimeMillis
       let next = origin
       while (true) {
-        const now = yield* Clock.currentTimeMillis
+        const now = yield* SteadyTime.currentTimeMillis
         if (now < next) yield* sleepUntil(next)
         else next = origin + Math.floor((now - origin) / intervalMillis) * intervalMillis
         if (!(yield* beat)) return
@@ -666,10 +666,30 @@ export const makeWith = (
         // before a disarm, a re-arm on its way is let finish (its attempt timeout bounds it); the heartbeat then
         // stops by itself
         const settle = Effect.asVoid(Fiber.await(heartbeat))
-        // nothing more is sent (leave-armed): a re-arm on its way is interrupted, and may have armed
+        // nothing more is sent (leave-armed): a re-arm on its way is interrupted, and may have armed, later than the
+        // last acknowledgement: the status says so (AtRisk), so that nobody reads that deadline as the venue's
         const stop = Effect.suspend(() => {
-          if (inFlight) mayBeArmed = true
-          return Fiber.interrupt(heartbeat)
+          if (!inFlight) return Fiber.interrupt(heartbeat)
+          mayBeArmed = true
+          lastError = "a re-arm was on its way when the shutdown stopped it: it may have armed the countdown anew"
+          lastCause = undefined
+          return Effect.zipRight(
+            Fiber.interrupt(heartbeat),
+            Effect.flatMap(SteadyTime.currentTimeMillis, (now) =>
+              deadline !== undefined && now >= deadline
+                ? Effect.void
+                : SubscriptionRef.set(
+                    status,
+                    Status.AtRisk({
+                      deadline: deadline === undefined ? undefined : utc(deadline),
+                      slack: deadline === undefined ? undefined : Duration.millis(deadline - now),
+                      failures,
+                      lastError,
+                      error: undefined
+                    })
+                  )
+            )
+          )
         })
         yield* runPolicy(client, config.onExit, status, config.onExit === "leave-armed" ? stop : settle, () => ({
           armed: deadline !== undefined || mayBeArmed,
@@ -718,7 +738,7 @@ export const makeWith = (
       const at = s._tag === "Armed" || s._tag === "AtRisk" ? s.deadline : undefined
       return at !== undefined && now >= DateTime.toEpochMillis(at) ? expired(DateTime.toEpochMillis(at)) : s
     }
-    const asOfNow = (s: Status) => Effect.map(Clock.currentTimeMillis, (now) => current(s, now))
+    const asOfNow = (s: Status) => Effect.map(SteadyTime.currentTimeMillis, (now) => current(s, now))
     // an Armed whose deadline has passed (a stalled process reading its last status) is not armed: wait for the next
     const waitArmed = status.changes.pipe(
       Stream.mapEffect(asOfNow),

@@ -14,7 +14,7 @@ import * as HttpBody from "@effect/platform/HttpBody"
 import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import { DurationInput, OkxRateLimiter } from "@okx-rfq/rate-limit"
+import { DurationInput, OkxRateLimiter, SteadyTime } from "@okx-rfq/rate-limit"
 import { Endpoints, OkxError, RfqCancel } from "@okx-rfq/schema"
 import { OkxCredentials, OkxSigner, ServerTime } from "@okx-rfq/signing"
 import type * as Clock from "effect/Clock"
@@ -346,7 +346,7 @@ export const make = (
     const { baseUrl, retry, userId } = yield* Settings.settings(options, defaultBaseUrl)
     const user = userId ?? signer.apiKey
     const newBudget = (clock: Clock.Clock): Budget => ({
-      deadlineAt: clock.unsafeCurrentTimeMillis() + retry.deadline,
+      deadlineAt: SteadyTime.unsafeMillis(clock) + retry.deadline,
       attempts: 0,
       tries: 0,
       resynced: false
@@ -466,7 +466,7 @@ export const make = (
       Effect.flatMap(lanes.lane({ user, endpoint: endpoint.path }), (lane) => {
         const once = (permit: OkxRateLimiter.Permit) =>
           Effect.suspend(() => {
-            const left = deadlineAt - clock.unsafeCurrentTimeMillis()
+            const left = deadlineAt - SteadyTime.unsafeMillis(clock)
             if (left <= 0) return Effect.fail(exceeded())
             onSend?.()
             const limit = Math.min(attemptTimeout, left)
@@ -500,7 +500,7 @@ export const make = (
             : Effect.suspend(() =>
                 timeouts.timeoutFail(
                   Effect.catchTag(lane.reserve()(once), "RateLimitExceeded", Effect.die),
-                  Math.max(0, deadlineAt - clock.unsafeCurrentTimeMillis()),
+                  Math.max(0, deadlineAt - SteadyTime.unsafeMillis(clock)),
                   exceeded
                 )
               )
@@ -544,14 +544,14 @@ export const make = (
           Effect.suspend(() =>
             effect.pipe(
               Effect.timeoutFail({
-                duration: Duration.millis(Math.max(0, deadlineAt - clock.unsafeCurrentTimeMillis())),
+                duration: Duration.millis(Math.max(0, deadlineAt - SteadyTime.unsafeMillis(clock))),
                 onTimeout: exceeded
               })
             )
           )
         const loop = (n: number): Effect.Effect<Result, RfqCancelError> =>
           Effect.suspend(() => {
-            if (clock.unsafeCurrentTimeMillis() >= deadlineAt) return Effect.fail(exceeded())
+            if (SteadyTime.unsafeMillis(clock) >= deadlineAt) return Effect.fail(exceeded())
             spent.attempts++
             spent.tries = n + 1
             return attempt(endpoint, prepared, retry.attemptTimeout, clock, deadlineAt, exceeded, sending)
@@ -578,7 +578,7 @@ export const make = (
                     )
                   ),
                   Effect.flatMap((delay) => {
-                    const left = deadlineAt - clock.unsafeCurrentTimeMillis()
+                    const left = deadlineAt - SteadyTime.unsafeMillis(clock)
                     return delay < left
                       ? Effect.zipRight(Effect.sleep(Duration.millis(delay)), loop(n + 1))
                       : Effect.zipRight(Effect.sleep(Duration.millis(Math.max(0, left))), Effect.fail(exceeded()))
@@ -663,7 +663,7 @@ export const make = (
           })
           return backoff(budget.tries - 1).pipe(
             Effect.flatMap((delay) =>
-              clock.unsafeCurrentTimeMillis() + delay >= budget.deadlineAt
+              SteadyTime.unsafeMillis(clock) + delay >= budget.deadlineAt
                 ? Effect.succeed(result)
                 : Effect.logDebug("re-sending refused items").pipe(
                     Effect.annotateLogs({
@@ -849,7 +849,7 @@ export const make = (
                 reason: "Timeout",
                 description: `no answer within ${Duration.format(Duration.millis(limit))}`
               })
-            return attempt(endpoint, prepared, limit, clock, clock.unsafeCurrentTimeMillis() + limit, failed, onSend)
+            return attempt(endpoint, prepared, limit, clock, SteadyTime.unsafeMillis(clock) + limit, failed, onSend)
           })
         )(timeout)
       },

@@ -2,6 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as HttpClient from "@effect/platform/HttpClient"
 import { ServerTime } from "@okx-rfq/signing"
 import {
+  Clock,
   DateTime,
   Deferred,
   Duration,
@@ -188,6 +189,47 @@ describe("DeadMansSwitch", () => {
       assert.deepStrictEqual(
         at.slice(-5).map((t) => t % 2000),
         [0, 0, 0, 0, 0]
+      )
+    })
+  )
+
+  it.scoped("a step of the wall clock moves no beat or deadline: the switch runs on the Clock's steady time", () =>
+    Effect.gen(function* () {
+      const venue = yield* makeFakeVenue
+      const testClock = yield* Effect.clock
+      // the wall clock (currentTimeMillis) stepped by `step` (an NTP correction); the steady time (nanos) is not
+      let step = 0
+      const wall = () => testClock.unsafeCurrentTimeMillis() + step
+      const stepped: Clock.Clock = {
+        [Clock.ClockTypeId]: Clock.ClockTypeId,
+        unsafeCurrentTimeMillis: wall,
+        currentTimeMillis: Effect.sync(wall),
+        unsafeCurrentTimeNanos: () => testClock.unsafeCurrentTimeNanos(),
+        currentTimeNanos: testClock.currentTimeNanos,
+        sleep: (duration) => testClock.sleep(duration)
+      }
+      // the venue answers with its own ts, the (stepped) wall time: a real date, so that no step makes it negative
+      const base = 1_700_000_000_000
+      yield* TestClock.setTime(base)
+      const { dms, history } = yield* start(venue, tenSecondsLeftArmed).pipe(Effect.withClock(stepped))
+      yield* TestClock.adjust("4 seconds")
+      // 12 s back, past the 10 s countdown: the beats stay on their grid, nothing lapses
+      step = -12_000
+      yield* TestClock.adjust("16 seconds")
+      // 12 s forward: the countdown is not read as lapsed, nor re-armed in a hurry
+      step = 12_000
+      assert.strictEqual((yield* dms.status.pipe(Effect.withClock(stepped)))._tag, "Armed")
+      yield* TestClock.adjust("10 seconds")
+      // every 2 s of steady time, as the venue saw them on the wall clock of each phase
+      const grid = Array.from({ length: 16 }, (_, i) => i * 2000)
+      const stepAt = (t: number) => (t <= 4000 ? 0 : t <= 20_000 ? -12_000 : 12_000)
+      assert.deepStrictEqual(
+        (yield* arms(venue)).map((s) => s.at - base),
+        grid.map((t) => t + stepAt(t))
+      )
+      assert.deepStrictEqual(
+        (yield* history).map((h) => h.status._tag),
+        ["Arming", ...grid.map(() => "Armed")]
       )
     })
   )
@@ -1127,6 +1169,29 @@ describe("DeadMansSwitch shutdown", () => {
       assert.strictEqual(status._tag, "Armed")
     })
   )
+
+  for (const armed of [true, false]) {
+    const when = armed ? "a re-arm" : "the first arm"
+    it.scoped(`leave-armed with ${when} on its way: AtRisk, saying it may have armed the countdown anew`, () =>
+      Effect.gen(function* () {
+        const venue = yield* makeFakeVenue
+        const { dms } = yield* start(venue, { timeout: "10 seconds", interval: "2 seconds", onExit: "leave-armed" })
+        if (armed) yield* dms.awaitArmed
+        // the next arm is written and left unanswered: the venue may still act on it
+        yield* venue.setFault((s) => (s.path === armPath ? { _tag: "hang" } : undefined))
+        yield* TestClock.adjust(armed ? "2 seconds" : "0 millis")
+        yield* dms.shutdown
+        const status = yield* dms.status
+        if (status._tag !== "AtRisk") return assert.fail(status._tag)
+        assert.include(status.lastError, "may have armed the countdown anew")
+        // the known deadline stays the one to go by (early, never late); before the first arm there is none
+        assert.strictEqual(
+          status.deadline === undefined ? undefined : DateTime.toEpochMillis(status.deadline),
+          armed ? 10_000 : undefined
+        )
+      })
+    )
+  }
 
   it.scoped("made in an uninterruptible region, it still stops re-arming and shuts down", () =>
     Effect.gen(function* () {

@@ -3,6 +3,7 @@ import * as Command from "@effect/cli/Command"
 import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as Options from "@effect/cli/Options"
 import * as ValidationError from "@effect/cli/ValidationError"
+import { SteadyTime } from "@okx-rfq/rate-limit"
 import type { Endpoints } from "@okx-rfq/schema"
 import { RfqCancel } from "@okx-rfq/schema"
 import { OkxCredentials } from "@okx-rfq/signing"
@@ -559,7 +560,7 @@ const watchStatus = (dms: DeadMansSwitch.Service): Effect.Effect<never, DeadMans
   const tty = process.stdout.isTTY === true
   const show = (status: DeadMansSwitch.Status) =>
     Effect.gen(function* () {
-      const line = statusLine(status, yield* Effect.clockWith((c) => c.currentTimeMillis))
+      const line = statusLine(status, yield* SteadyTime.currentTimeMillis)
       yield* tty ? Effect.sync(() => process.stdout.write(`\r\x1b[K${line}`)) : Console.log(line)
       if (status._tag === "Failed") return yield* Effect.fail(status.error)
     })
@@ -607,7 +608,7 @@ const countdownNote = (status: DeadMansSwitch.Status, now: number, disarming: bo
   const left = DateTime.toEpochMillis(deadline) - now
   return left <= 0
     ? `the countdown lapsed at ${at}: the venue may be cancelling every quote`
-    : `${disarming ? "unless the disarm reached the venue, " : ""}the countdown is still armed: it lapses at ${at} (in ${(left / 1000).toFixed(1)} s, by the last acknowledgement) and the venue then cancels every quote`
+    : `${disarming ? "unless the disarm reached the venue, " : ""}the countdown is still armed: it lapses at ${at} (in ${(left / 1000).toFixed(1)} s, by the last acknowledgement) and the venue then cancels every quote${status._tag === "AtRisk" ? `; a re-arm left unanswered since may have moved it later (${status.lastError})` : ""}`
 }
 
 const shutdownPlans: Record<DeadMansSwitch.ShutdownPolicy, string> = {
@@ -701,7 +702,7 @@ const guard = Command.make(
           interval: Option.getOrUndefined(o.interval),
           onExit: o.onExit
         })
-        const now = Effect.clockWith((c) => c.currentTimeMillis)
+        const now = SteadyTime.currentTimeMillis
         const countdown = Effect.gen(function* () {
           return countdownNote(yield* dms.status, yield* now, (yield* Ref.get(progress)).disarming)
         })

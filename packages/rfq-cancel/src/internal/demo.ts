@@ -1,5 +1,5 @@
 import { OkxSimulator } from "@okx-rfq/simulator"
-import * as Clock from "effect/Clock"
+import { SteadyTime } from "@okx-rfq/rate-limit"
 import * as Console from "effect/Console"
 import * as DateTime from "effect/DateTime"
 import * as Duration from "effect/Duration"
@@ -33,8 +33,8 @@ const heading = (n: number, text: string) => Console.log(`\n── ${n}. ${text}
 export const runDemo: Effect.Effect<void, unknown> = Effect.gen(function* () {
   const sim = yield* OkxSimulator.OkxSimulator
   const client = yield* RfqCancelClient.RfqCancelClient
-  const start = yield* Clock.currentTimeMillis
-  const elapsed = Effect.map(Clock.currentTimeMillis, (now) => seconds(now - start))
+  const start = yield* SteadyTime.currentTimeMillis
+  const elapsed = Effect.map(SteadyTime.currentTimeMillis, (now) => seconds(now - start))
   const rows: Array<readonly [string, string, string]> = []
 
   yield* Console.log(
@@ -76,7 +76,7 @@ export const runDemo: Effect.Effect<void, unknown> = Effect.gen(function* () {
 
   yield* heading(3, "The pricing process stalls: re-arming stops, nobody cancels anything")
   yield* Scope.close(guardScope, Exit.void)
-  const stalledAt = yield* Clock.currentTimeMillis
+  const stalledAt = yield* SteadyTime.currentTimeMillis
   let remaining = yield* activeQuotes(sim)
   while (remaining > 0) {
     yield* Effect.sleep("1 second")
@@ -91,10 +91,10 @@ export const runDemo: Effect.Effect<void, unknown> = Effect.gen(function* () {
           : "the countdown lapsed: the venue is cancelling one by one"
       }`
     )
-    if ((yield* Clock.currentTimeMillis) - stalledAt > (timeoutSeconds + 20) * 1000) break
+    if ((yield* SteadyTime.currentTimeMillis) - stalledAt > (timeoutSeconds + 20) * 1000) break
   }
   const cancelledByVenue = (yield* sim.state).quotes.filter((q) => q.state === "canceled").length
-  const tookMs = (yield* Clock.currentTimeMillis) - stalledAt
+  const tookMs = (yield* SteadyTime.currentTimeMillis) - stalledAt
   yield* Console.log(
     `   the venue cancelled ${cancelledByVenue} of ${quotesPerRun} quotes, ${seconds(tookMs)} after the stall`
   )

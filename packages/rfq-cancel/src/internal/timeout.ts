@@ -1,3 +1,4 @@
+import { SteadyTime } from "@okx-rfq/rate-limit"
 import type * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
@@ -90,7 +91,7 @@ export const make: Effect.Effect<Timeouts, never, Scope.Scope> = Effect.gen(func
 
   /** Fires what is due, drops settled deadlines at the top, and sleeps until the earliest live one. */
   const wake = (): void => {
-    const now = clock.unsafeCurrentTimeMillis()
+    const now = SteadyTime.unsafeMillis(clock)
     while (heap.length > 0 && (heap[0]!.fire === undefined || heap[0]!.at <= now)) {
       const fire = pop().fire
       if (fire !== undefined) fire()
@@ -105,7 +106,7 @@ export const make: Effect.Effect<Timeouts, never, Scope.Scope> = Effect.gen(func
     if (timer !== undefined) timer.unsafeInterruptAsFork(timer.id())
     timerAt = at
     timer = Runtime.runFork(runtime)(
-      Effect.sleep(Math.max(0, at - clock.unsafeCurrentTimeMillis())).pipe(Effect.zipRight(Effect.sync(wake)))
+      Effect.sleep(Math.max(0, at - SteadyTime.unsafeMillis(clock))).pipe(Effect.zipRight(Effect.sync(wake)))
     )
   }
 
@@ -121,7 +122,7 @@ export const make: Effect.Effect<Timeouts, never, Scope.Scope> = Effect.gen(func
 
   const after = (millis: number, fire: () => void): (() => boolean) => {
     const entry: Entry = {
-      at: clock.unsafeCurrentTimeMillis() + millis,
+      at: SteadyTime.unsafeMillis(clock) + millis,
       fire: () => {
         entry.fire = undefined
         fire()
