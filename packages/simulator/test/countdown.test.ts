@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, TestClock } from "effect"
+import { Clock, Duration, Effect, TestClock } from "effect"
 import { OkxSimulator } from "@okx-rfq/simulator"
 import { accounts, call, other } from "./utils/okx.js"
 
@@ -113,6 +113,33 @@ describe("the cancel-all-after countdown", () => {
         ["10000", "10050", String(10_000 + OkxSimulator.countdownSpanMs)]
       )
       assert.notInclude(yield* states(sim), "active")
+    })
+  )
+
+  it.scoped("a pace shorter than a timer can sleep still ends the run within countdownSpanMs", () =>
+    Effect.gen(function* () {
+      // the TestClock, with every sleep at least 10 ms long (a busy event loop's timers); 600 quotes in 3 s are 5 ms apart
+      const testClock = yield* Effect.clock
+      const coarse: Clock.Clock = {
+        [Clock.ClockTypeId]: Clock.ClockTypeId,
+        unsafeCurrentTimeMillis: () => testClock.unsafeCurrentTimeMillis(),
+        currentTimeMillis: testClock.currentTimeMillis,
+        unsafeCurrentTimeNanos: () => testClock.unsafeCurrentTimeNanos(),
+        currentTimeNanos: testClock.currentTimeNanos,
+        sleep: (duration) => testClock.sleep(Duration.max(duration, Duration.millis(10)))
+      }
+      const sim = yield* OkxSimulator.make({ accounts }).pipe(Effect.withClock(coarse))
+      yield* sim.createQuotes({ count: 600 })
+      yield* call(sim, "/api/v5/rfq/cancel-all-after", { body: { timeOut: "10" } })
+      yield* TestClock.adjust("10 seconds")
+      for (let i = 0; i < 30; i++) {
+        yield* settle
+        yield* TestClock.adjust("100 millis")
+      }
+      yield* settle
+      const uTimes = (yield* sim.state).quotes.map((q) => Number(q.uTime))
+      assert.notInclude(yield* states(sim), "active")
+      assert.isAtMost(Math.max(...uTimes), 10_000 + OkxSimulator.countdownSpanMs)
     })
   )
 
