@@ -43,7 +43,7 @@ describe("OKX endpoints over a real socket", () => {
       const [a, b, c, d] = yield* sim.createQuotes({
         quotes: [
           { quoteId: "11", clQuoteId: "A1", rfqId: "r1" },
-          { quoteId: "12", clQuoteId: "B2", rfqId: "r1" },
+          { quoteId: "12", clQuoteId: "B2", rfqId: "r4" },
           { quoteId: "13", clQuoteId: "C3", rfqId: "r2" },
           { quoteId: "14", clQuoteId: "D4", rfqId: "r2", state: "filled" }
         ]
@@ -90,6 +90,26 @@ describe("OKX endpoints over a real socket", () => {
       assert.deepStrictEqual(missing.json.data, [])
       const wrongType = yield* call(sim, path, { body: { quoteId: 11 } })
       assert.strictEqual(wrongType.json.code, "51000")
+    })
+  )
+
+  it.scoped("a newer quote of a user on an RFQ cancels their active one on it, as on OKX: its cancel gets 70400", () =>
+    Effect.gen(function* () {
+      const sim = yield* start
+      const [older] = yield* sim.createQuotes({ count: 1, rfqId: "555" })
+      // another user's quote on the RFQ, and the user's quote on another RFQ, stay
+      yield* sim.createQuotes({ quotes: [{ quoteId: "o1", rfqId: "555", userId: other.userId }, { quoteId: "s1" }] })
+      const [newer] = yield* sim.createQuotes({ count: 1, rfqId: "555" })
+      assert.deepStrictEqual(
+        [yield* quoteState(sim, older!.quoteId), yield* quoteState(sim, "o1"), yield* quoteState(sim, "s1")],
+        ["canceled", "active", "active"]
+      )
+      const path = "/api/v5/rfq/cancel-quote"
+      assert.strictEqual((yield* call(sim, path, { body: { quoteId: older!.quoteId } })).json.data[0]!.sCode, "70400")
+      assert.strictEqual((yield* call(sim, path, { body: { quoteId: newer!.quoteId } })).json.data[0]!.sCode, "0")
+      // two in one request: the second replaces the first
+      const [first, second] = yield* sim.createQuotes({ count: 2, rfqId: "556" })
+      assert.deepStrictEqual([first!.state, second!.state], ["canceled", "active"])
     })
   )
 

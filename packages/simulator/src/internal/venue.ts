@@ -291,6 +291,15 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
           })
         }
         for (const q of created) {
+          // as on OKX, a newer quote of a user on an RFQ replaces (cancels) their active one on it
+          if (q.state === "active") {
+            for (const older of quotes.values()) {
+              if (older.userId === q.userId && older.rfqId === q.rfqId && older.state === "active") {
+                older.state = "canceled"
+                older.uTime = now
+              }
+            }
+          }
           quotes.set(q.quoteId, q)
           quoteExpiries.add(q)
         }
