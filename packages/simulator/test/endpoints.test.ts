@@ -93,6 +93,21 @@ describe("OKX endpoints over a real socket", () => {
     })
   )
 
+  it.scoped("mmp-reset answers its ts, signed and limited like the cancels (5 per 2 s)", () =>
+    Effect.gen(function* () {
+      const sim = yield* start
+      for (let i = 0; i < 5; i++) {
+        const reset = yield* call(sim, "/api/v5/rfq/mmp-reset", { body: {} })
+        const ts = String(yield* sim.now)
+        assert.deepStrictEqual([reset.status, reset.json], [200, { code: "0", msg: "", data: [{ ts }] }])
+      }
+      const limited = yield* call(sim, "/api/v5/rfq/mmp-reset", { body: {} })
+      assert.deepStrictEqual([limited.status, limited.json.code], [429, "50011"])
+      const unsigned = yield* call(sim, "/api/v5/rfq/mmp-reset", { body: {}, credentials: null })
+      assert.strictEqual(unsigned.status, 401)
+    })
+  )
+
   it.scoped("a newer quote of a user on an RFQ cancels their active one on it, as on OKX: its cancel gets 70400", () =>
     Effect.gen(function* () {
       const sim = yield* start

@@ -144,7 +144,8 @@ export const defaultLimits: Record<string, Limit> = {
   "/api/v5/rfq/cancel-quote": { requests: 50, windowMs: 2000 },
   "/api/v5/rfq/cancel-batch-quotes": { requests: 2, windowMs: 2000 },
   "/api/v5/rfq/cancel-all-quotes": { requests: 2, windowMs: 2000 },
-  "/api/v5/rfq/cancel-all-after": { requests: 1, windowMs: 1000 }
+  "/api/v5/rfq/cancel-all-after": { requests: 1, windowMs: 1000 },
+  "/api/v5/rfq/mmp-reset": { requests: 5, windowMs: 2000 }
 }
 
 const quoteStates: ReadonlySet<string> = new Set(["active", "canceled", "pending_fill", "filled", "expired", "failed"])
@@ -790,6 +791,14 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
             }
             return n === 0 ? error("70207") : envelope("0", [{ ts: String(ctx.now) }])
           })
+      },
+      // resets the user's market maker protection: the venue keeps no MMP state (a 70008 is injected with the
+      // `itemError` fault), so it only answers, so that a client's reset after a 70008 works
+      "/api/v5/rfq/mmp-reset": {
+        method: "POST",
+        auth: true,
+        limit: limits["/api/v5/rfq/mmp-reset"]!,
+        handle: (ctx) => Effect.succeed(envelope("0", [{ ts: String(ctx.now) }]))
       },
       "/api/v5/rfq/cancel-all-after": {
         method: "POST",
