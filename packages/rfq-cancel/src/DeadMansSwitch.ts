@@ -671,7 +671,8 @@ export const makeWith = (
         const stop = Effect.suspend(() => {
           if (!inFlight) return Fiber.interrupt(heartbeat)
           mayBeArmed = true
-          lastError = "a re-arm was on its way when the shutdown stopped it: it may have armed the countdown anew"
+          const why = "a re-arm was on its way when the shutdown stopped it: it may have armed the countdown anew"
+          lastError = why
           lastCause = undefined
           return Effect.zipRight(
             Fiber.interrupt(heartbeat),
@@ -684,7 +685,7 @@ export const makeWith = (
                       deadline: deadline === undefined ? undefined : utc(deadline),
                       slack: deadline === undefined ? undefined : Duration.millis(deadline - now),
                       failures,
-                      lastError,
+                      lastError: why,
                       error: undefined
                     })
                   )

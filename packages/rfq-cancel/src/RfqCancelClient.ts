@@ -394,9 +394,15 @@ export const make = (
             }
             return Effect.async<Direct.Response, RfqCancelError>((resume) => {
               let abort: (() => void) | undefined
+              // whether a connection took the request: until then the venue cannot have acted on it
+              let written = false
+              const unwritten = (error: RfqCancelError): RfqCancelError =>
+                written || error._tag !== "TransportError"
+                  ? error
+                  : new TransportError({ ...error, mayHaveActed: false })
               const cancelTimer = timeouts.after(millis, () => {
                 abort?.()
-                resume(Effect.fail(onTimeout()))
+                resume(Effect.fail(unwritten(onTimeout())))
               })
               abort = direct.send(
                 request,
@@ -405,10 +411,13 @@ export const make = (
                   resume(
                     Either.isRight(result)
                       ? Effect.succeed(result.right)
-                      : Effect.fail(transportError(endpoint, result.left))
+                      : Effect.fail(unwritten(transportError(endpoint, result.left)))
                   )
                 },
-                sent
+                () => {
+                  written = true
+                  sent()
+                }
               )
               return Effect.sync(() => {
                 cancelTimer()

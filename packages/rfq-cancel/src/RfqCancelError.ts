@@ -10,8 +10,8 @@ import * as Data from "effect/Data"
 import * as Schema from "effect/Schema"
 
 /**
- * The connection failed, was dropped, or the attempt timed out. The cancel may or may not have reached the venue;
- * cancels are idempotent, so it is retried with backoff.
+ * The connection failed, was dropped, or the attempt timed out. The cancel may or may not have reached the venue
+ * (`mayHaveActed`); cancels are idempotent, so it is retried with backoff.
  *
  * @since 0.1.0
  * @category errors
@@ -21,7 +21,13 @@ export class TransportError extends Schema.TaggedError<TransportError>("@okx-rfq
   {
     endpoint: Schema.String,
     reason: Schema.Literal("Transport", "Timeout"),
-    description: Schema.String
+    description: Schema.String,
+    /**
+     * Whether the request may have reached the venue. `false` only when the transport says it never handed the
+     * request to a connection (`UndiciHttpClient`'s direct path: a refused connection, a timeout while connecting or
+     * queued in the pool); any other failure, and any other `HttpClient`, cannot tell. Default `true`.
+     */
+    mayHaveActed: Schema.optionalWith(Schema.Boolean, { default: () => true })
   }
 ) {
   /**

@@ -125,7 +125,7 @@ export const replaceItems = <Item extends { readonly outcome: RfqCancel.ItemOutc
 
 /**
  * Whether the venue may have acted on a request that ended in `error`: the connection dropped or timed out after
- * it was sent, the answer was unreadable (`OutcomeUnknown`) or had a deciding field missing or malformed
+ * it may have been sent (`TransportError.mayHaveActed`: not a refused connection), the answer was unreadable (`OutcomeUnknown`) or had a deciding field missing or malformed
  * (`DecodeError`: the venue answered, so it took the request), or said the outcome is unknown, or the deadline came
  * while the outcome of a request was not known (`DeadlineExceeded.mayHaveActed`; not when every request was
  * refused, or none left the lane).
@@ -133,10 +133,10 @@ export const replaceItems = <Item extends { readonly outcome: RfqCancel.ItemOutc
  * @internal
  */
 export const mayHaveActed = (error: { readonly _tag: string }): boolean =>
-  error._tag === "TransportError" ||
   error._tag === "OutcomeUnknown" ||
   error._tag === "DecodeError" ||
-  (error._tag === "DeadlineExceeded" && (error as { readonly mayHaveActed?: unknown }).mayHaveActed !== false)
+  ((error._tag === "TransportError" || error._tag === "DeadlineExceeded") &&
+    (error as { readonly mayHaveActed?: unknown }).mayHaveActed !== false)
 
 /**
  * `result` with the `again` items, whose re-send failed after the venue may have acted, made `Unanswered`: their

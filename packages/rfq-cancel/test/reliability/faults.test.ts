@@ -1,8 +1,10 @@
 import { assert, describe, it } from "@effect/vitest"
 import type { OkxSimulator } from "@okx-rfq/simulator"
-import { Cause, Effect, Exit, Fiber, FiberId, type Scope } from "effect"
-import type * as RfqCancelClient from "../../src/RfqCancelClient.js"
+import { Cause, Context, Effect, Exit, Fiber, FiberId, Layer, type Scope } from "effect"
+import * as RfqCancelClient from "../../src/RfqCancelClient.js"
+import * as UndiciHttpClient from "../../src/UndiciHttpClient.js"
 import {
+  account,
   arrivals,
   assertTypedExit,
   type ClientOptions,
@@ -223,11 +225,38 @@ describe("fault matrix: the connection", () => {
         Effect.gen(function* () {
           const { exit, seen, sent } = yield* call(client.cancelQuote({ quoteId: quoteIds[0]! }))
           assert.deepStrictEqual([errorOf(exit)?._tag, errorOf(exit)?.reason], ["TransportError", "Transport"])
+          // written, then dropped: the venue may have acted (it did)
+          assert.strictEqual(errorOf(exit)?.mayHaveActed, true)
           assert.deepStrictEqual([seen.length, sent], [maxAttempts, maxAttempts])
           assert.isTrue(seen.every((r) => r.fault === "drop" && r.httpStatus === 0))
           assert.strictEqual(yield* stateOf(quoteIds[0]!), "canceled")
         })
     )
+  )
+
+  it.live("a refused connection: TransportError that says the venue cannot have acted (direct path only)", () =>
+    Effect.gen(function* () {
+      for (const httpSpans of [false, true]) {
+        // nothing listens on port 9
+        const client = yield* Effect.map(
+          Layer.build(
+            RfqCancelClient.layer({
+              baseUrl: "http://127.0.0.1:9",
+              credentials: { apiKey: account.apiKey, secretKey: account.secretKey, passphrase: account.passphrase },
+              serverTime: { fixedOffsetMillis: 0 },
+              httpSpans,
+              retry: { maxAttempts: 2, baseDelay: "10 millis" }
+            }).pipe(Layer.provide(UndiciHttpClient.layer))
+          ),
+          Context.get(RfqCancelClient.RfqCancelClient)
+        )
+        const error = yield* Effect.flip(client.cancelQuote({ quoteId: "1" }))
+        if (error._tag !== "TransportError") return assert.fail(error._tag)
+        assert.include(error.description, "ECONNREFUSED")
+        // the direct path knows no connection took the request; through `execute` (HTTP spans) it cannot tell
+        assert.strictEqual(error.mayHaveActed, httpSpans, `httpSpans: ${httpSpans}`)
+      }
+    }).pipe(Effect.scoped)
   )
 
   // answers lost or garbled half the time, after the venue acted: retried, and a retry reads the venue's word
