@@ -359,7 +359,7 @@ export const make = (
       new TransportError({ endpoint, reason: "Transport", description: error.message })
     /**
      * The echoes of the passphrase the signer sends (`Redact.echoForms`), from its first request's headers: nothing
-     * made of an answer carries it (`Redact.readAnswer`).
+     * made of an answer carries it (`Redact.withoutEcho`, `Redact.resultWithoutEcho`).
      */
     let echoes: ReadonlyArray<string> | undefined
 
@@ -491,10 +491,15 @@ export const make = (
               Effect.flatMap((answer): Effect.Effect<Result, RfqCancelError> => {
                 const outcome = Endpoints.interpret(endpoint, {
                   httpStatus: answer.status,
-                  body: Redact.readAnswer(answer.body, echoes ?? [])
+                  body: Redact.readAnswer(answer.body)
                 })
-                if (Either.isRight(outcome)) return Effect.succeed(outcome.right)
-                const error = outcome.left
+                // decoded first: an echo is taken out of the free text only, never out of an id, a code or a time
+                const forms = echoes ?? []
+                const echoed = Redact.mayEcho(answer.body, forms)
+                if (Either.isRight(outcome)) {
+                  return Effect.succeed(echoed ? Redact.resultWithoutEcho(outcome.right, forms) : outcome.right)
+                }
+                const error = echoed ? Redact.withoutEcho(outcome.left, forms) : outcome.left
                 return error._tag === "RateLimited"
                   ? Effect.zipRight(lane.pauseFor(lane.window), Effect.fail(error))
                   : Effect.fail(error)

@@ -5,6 +5,7 @@ import {
   Clock,
   ConfigProvider,
   Context,
+  DateTime,
   DefaultServices,
   type Duration,
   Effect,
@@ -373,6 +374,27 @@ describe("RfqCancelClient requests and results", () => {
     })
   )
 
+  it.scoped("an echo is taken out of the free text only: an id or a time holding the passphrase still decides", () =>
+    Effect.gen(function* () {
+      const venue = yield* makeFakeVenue
+      // the venue answers ts = its clock: 1712024000123 holds "2024"
+      const year = yield* clientOver(venue, { retry: { maxAttempts: 1 } }, undefined, undefined, "2024")
+      yield* TestClock.setTime(1_712_024_000_123)
+      const all = yield* year.client.cancelAllQuotes
+      assert.strictEqual(all._tag === "AllCancelled" && DateTime.toEpochMillis(all.ts), 1_712_024_000_123)
+      // the venue echoes each quoteId as asked: one holding the passphrase is still that id's answer
+      const desk = yield* clientOver(venue, { retry: { maxAttempts: 1 } }, undefined, undefined, "Desk7")
+      const batch = yield* desk.client.cancelBatchQuotes({ quoteIds: ["1", "Desk7q2"] })
+      assert.deepStrictEqual(
+        batch.items.map((item) => [item.quoteId, item.outcome._tag]),
+        [
+          ["1", "Cancelled"],
+          ["Desk7q2", "Cancelled"]
+        ]
+      )
+    })
+  )
+
   it.scoped("an answer nested thousands of levels deep is an unreadable answer (retried), not a defect", () =>
     Effect.gen(function* () {
       const venue = yield* makeFakeVenue
@@ -415,19 +437,32 @@ describe("RfqCancelClient requests and results", () => {
       passphrase
     ]
     const echoes = Redact.echoForms(passphrase)
+    /** What the client makes of an answer's text: the error it decodes to, with the echoes taken out. */
+    const scrubbed = (text: string) => {
+      assert.isTrue(Redact.mayEcho(text, echoes), text)
+      return Redact.withoutEcho(
+        new OkxError.DecodeError({
+          endpoint: "/api/v5/rfq/cancel-quote",
+          httpStatus: 400,
+          detail: `headers: passphrase=${text};`,
+          body: Redact.readAnswer(text)
+        }),
+        echoes
+      )
+    }
     for (const form of forms) {
       // a text answer, and a JSON one with the echo in a value and a key
-      assert.strictEqual(Redact.readAnswer(`headers: passphrase=${form};`, echoes), "headers: passphrase=<redacted>;")
-      const json = JSON.stringify({ page: `<td>${form}</td>`, [form]: [form] })
-      assert.deepStrictEqual(Redact.readAnswer(json, echoes), {
-        page: "<td><redacted></td>",
-        "<redacted>": ["<redacted>"]
-      })
+      const page = scrubbed(`<td>${form}</td>`)
+      assert.deepStrictEqual(
+        [page.body, page.detail],
+        ["<td><redacted></td>", "headers: passphrase=<td><redacted></td>;"]
+      )
+      const json = scrubbed(JSON.stringify({ page: `<td>${form}</td>`, [form]: [form] }))
+      assert.deepStrictEqual(json.body, { page: "<td><redacted></td>", "<redacted>": ["<redacted>"] })
+      assert.notInclude(`${JSON.stringify(json)} ${json.message}`, form)
     }
     // JSON may escape any character (`\/`, `\u0070`): the parsed strings are scrubbed, not only the text
-    assert.deepStrictEqual(Redact.readAnswer(String.raw`{"msg":"\u0070&<>\"'\/ \u00fc+x(1)!"}`, echoes), {
-      msg: "<redacted>"
-    })
+    assert.deepStrictEqual(scrubbed(String.raw`{"msg":"\u0070&<>\"'\/ \u00fc+x(1)!"}`).body, { msg: "<redacted>" })
   })
 
   it.scoped("bad input fails with the field named and never reaches the wire", () =>

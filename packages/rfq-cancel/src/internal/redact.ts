@@ -1,4 +1,4 @@
-import { OkxEnvelope } from "@okx-rfq/schema"
+import { type Endpoints, OkxEnvelope, type RfqCancel } from "@okx-rfq/schema"
 
 /**
  * The value of header `name` (any case) in `headers`.
@@ -80,23 +80,69 @@ const scrub = (value: unknown, forms: ReadonlyArray<string>): unknown => {
 
 /**
  * The body of a venue's answer as the client reads it: parsed JSON, or the text when it is not JSON or nests deeper
- * than `OkxEnvelope.maxDepth` (walking such a body to decode, format or scrub it overflows the stack), with every echo
- * of the passphrase (`forms`, from `echoForms`) replaced. A proxy or gateway whose error page prints the request's
- * headers echoes the passphrase, and whatever is made of the body (an error's `msg`, `detail` and `body`, an item's
- * `sMsg`) is printed, logged and put on spans. The secret key is never sent, so it cannot be echoed.
+ * than `OkxEnvelope.maxDepth` (walking such a body to decode, format or scrub it overflows the stack).
  *
  * @internal
  */
-export const readAnswer = (text: string, forms: ReadonlyArray<string>): unknown => {
-  let body: unknown = text
+export const readAnswer = (text: string): unknown => {
   try {
     const parsed: unknown = JSON.parse(text)
-    if (!OkxEnvelope.tooDeep(parsed)) body = parsed
+    return OkxEnvelope.tooDeep(parsed) ? text : parsed
   } catch {
-    // not JSON: the text
+    return text
   }
-  // without an escape in the text, every string of the parsed body is written in it as it is, so an echo in the body
-  // is in the text: most answers are passed on without a walk
-  const mayEcho = forms.length > 0 && (text.includes("\\") || forms.some((form) => text.includes(form)))
-  return mayEcho ? scrub(body, forms) : body
+}
+
+/**
+ * Whether an answer's text may echo the passphrase (`forms`, from `echoForms`). Without an escape in the text, every
+ * string of the parsed body is written in it as it is, so an echo in the body is in the text: most answers are
+ * passed on without a walk.
+ *
+ * @internal
+ */
+export const mayEcho = (text: string, forms: ReadonlyArray<string>): boolean =>
+  forms.length > 0 && (text.includes("\\") || forms.some((form) => text.includes(form)))
+
+/**
+ * `error` without the passphrase's echoes (`forms`) in the venue's text it carries (`msg`, `detail`, `body`): a proxy
+ * or gateway whose error page prints the request's headers echoes the passphrase, and an error is printed, logged
+ * and put on spans. The same error when none of it holds an echo.
+ *
+ * @internal
+ */
+export const withoutEcho = <E extends { readonly _tag: string }>(error: E, forms: ReadonlyArray<string>): E => {
+  const fields = error as unknown as Record<string, unknown>
+  const changed: Record<string, unknown> = {}
+  for (const key of ["msg", "detail", "body"]) {
+    if (!(key in fields)) continue
+    const value = scrub(fields[key], forms)
+    if (value !== fields[key]) changed[key] = value
+  }
+  if (Object.keys(changed).length === 0) return error
+  const { _tag, ...rest } = fields
+  return new (error.constructor as new (fields: Record<string, unknown>) => E)({ ...rest, ...changed })
+}
+
+/**
+ * `result` without the passphrase's echoes (`forms`) in the venue's free text it carries: an items result's `msg`,
+ * `topLevel.msg` and items' `sMsg`, a `NothingToCancel`'s `msg`. Only the free text: an id, a code or a time that
+ * happens to contain the passphrase's characters (a passphrase `2024` in a `ts`) is the venue's answer, and decides.
+ *
+ * @internal
+ */
+export const resultWithoutEcho = <R>(result: R, forms: ReadonlyArray<string>): R => {
+  const text = (value: string) => scrub(value, forms) as string
+  const tagged = result as { readonly _tag?: unknown }
+  if (tagged._tag === "NothingToCancel") {
+    const nothing = result as Endpoints.NothingToCancel
+    return { ...nothing, msg: text(nothing.msg) } as R
+  }
+  if (tagged._tag !== "Items") return result
+  const items = result as Endpoints.ItemsResult<{ readonly outcome: RfqCancel.ItemOutcome }>
+  return {
+    ...items,
+    msg: text(items.msg),
+    ...(items.topLevel === undefined ? {} : { topLevel: { ...items.topLevel, msg: text(items.topLevel.msg) } }),
+    items: items.items.map((item) => ({ ...item, outcome: { ...item.outcome, sMsg: text(item.outcome.sMsg) } }))
+  } as R
 }

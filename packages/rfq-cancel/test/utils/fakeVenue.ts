@@ -124,7 +124,8 @@ export const makeFakeVenue = Effect.gen(function* () {
 /** The fake venue's type. */
 export type FakeVenue = Effect.Effect.Success<typeof makeFakeVenue>
 
-export const credentials = OkxCredentials.make({ apiKey: "key-1", secretKey: "secret-1", passphrase: "pass-1" })
+const account = { apiKey: "key-1", secretKey: "secret-1", passphrase: "pass-1" }
+export const credentials = OkxCredentials.make(account)
 
 /**
  * The real client over the fake venue (or any `HttpClient`): real signer, real lanes (returned for inspection, OKX's
@@ -135,7 +136,9 @@ export const clientOver = (
   venue: { readonly client: HttpClient.HttpClient },
   options: RfqCancelClient.Options = {},
   laneOptions?: OkxRateLimiter.LanesOptions,
-  serverTime?: ServerTime.Service
+  serverTime?: ServerTime.Service,
+  /** Signs with this passphrase instead of the venue's own ("pass-1"): the fake venue does not check it. */
+  passphrase?: string
 ) =>
   Effect.gen(function* () {
     const lanes = yield* OkxRateLimiter.makeLanes(laneOptions).pipe(Effect.provide(RateLimitStore.layerMemory))
@@ -152,7 +155,13 @@ export const clientOver = (
       Effect.provide(
         Layer.mergeAll(
           Layer.succeed(HttpClient.HttpClient, venue.client),
-          Layer.succeed(OkxSigner.OkxSigner, OkxSigner.makeWith(credentials, countingTime.timestamp)),
+          Layer.succeed(
+            OkxSigner.OkxSigner,
+            OkxSigner.makeWith(
+              passphrase === undefined ? credentials : OkxCredentials.make({ ...account, passphrase }),
+              countingTime.timestamp
+            )
+          ),
           Layer.succeed(ServerTime.ServerTime, countingTime),
           Layer.succeed(OkxRateLimiter.Lanes, lanes)
         )
