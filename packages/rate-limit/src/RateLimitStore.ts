@@ -11,7 +11,7 @@ import * as Layer from "effect/Layer"
 import * as SlidingWindow from "./internal/slidingWindow.js"
 
 /**
- * One request for `cost` permits on lane `key` at instant `now` (epoch milliseconds on the caller's Clock).
+ * One request for `cost` permits on lane `key` at instant `now` (milliseconds of the caller's `SteadyTime`).
  * `windowMillis` already includes the lane's margin.
  *
  * @since 0.1.0
@@ -32,7 +32,7 @@ export interface AcquireRequest {
 }
 
 /**
- * Records the start of `cost` held permits of lane `key` at `at` (epoch milliseconds on the caller's Clock): the
+ * Records the start of `cost` held permits of lane `key` at `at` (milliseconds of the caller's `SteadyTime`): the
  * instant their request was written, never before their grant.
  *
  * @since 0.1.0
@@ -47,7 +47,7 @@ export interface CommitRequest {
 
 /**
  * `Granted` records the start at `at` (or holds the permits from `at`, see {@link AcquireRequest.hold}); `Denied`
- * records nothing and names the earliest instant (`retryAt`, epoch milliseconds) at which the same request can
+ * records nothing and names the earliest instant (`retryAt`, in the same milliseconds as `now`) at which the same request can
  * succeed, assuming no other starts and that held permits stay held: `Infinity` when held permits alone fill the
  * lane.
  *

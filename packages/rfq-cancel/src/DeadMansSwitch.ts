@@ -394,6 +394,12 @@ export const makeWith = (
     let failures = 0
     // the Clock the switch was made with: read synchronously by `onSend`, and given to the shutdown (`asMade`)
     const clock = yield* Effect.clock
+    /**
+     * Every time the switch reads: the Clock's forward-only time (`SteadyTime.unsafeForwardMillis`). A backward step
+     * of the wall clock moves no beat or deadline; a suspend, which the monotonic clock does not count while the
+     * venue's countdown runs on, or a forward step, makes the deadline pass early: a lapse is never read late.
+     */
+    const currentTime = Effect.sync(() => SteadyTime.unsafeForwardMillis(clock))
     let lastError: string | undefined
     let lastCause: RfqCancelError | undefined
     const expired = (at: number) => Status.Expired({ deadline: utc(at), failures, lastError, error: lastCause })
@@ -419,7 +425,7 @@ export const makeWith = (
     // done when the shutdown starts: nothing re-arms or fires after it, and awaitArmed fails
     const stopped = yield* Deferred.make<void>()
     const sleepUntil = (at: number) =>
-      Effect.flatMap(SteadyTime.currentTimeMillis, (now) => Effect.sleep(Duration.millis(Math.max(0, at - now))))
+      Effect.flatMap(currentTime, (now) => Effect.sleep(Duration.millis(Math.max(0, at - now))))
     const intervalMillis = Duration.toMillis(config.interval)
     // the watcher looks again at least every interval: a deadline may move earlier (a normal answer after a longer
     // countdown than asked), and it must not sleep past it
@@ -434,7 +440,7 @@ export const makeWith = (
           yield* Effect.sleep(config.interval)
           continue
         }
-        const now = yield* SteadyTime.currentTimeMillis
+        const now = yield* currentTime
         if (config.cancelQuotesBelow !== undefined && firedFor !== at && !(yield* Deferred.isDone(stopped))) {
           const fireAt = at - Duration.toMillis(config.cancelQuotesBelow)
           if (now < fireAt) {
@@ -470,7 +476,7 @@ export const makeWith = (
     let sentAt: number | undefined
     const onSend = () => {
       inFlight = true
-      sentAt = SteadyTime.unsafeMillis(clock)
+      sentAt = SteadyTime.unsafeForwardMillis(clock)
     }
 
     /**
@@ -479,7 +485,7 @@ export const makeWith = (
      */
     const attempt = Effect.gen(function* () {
       if (yield* Deferred.isDone(stopped)) return "stopped" as const
-      const started = yield* SteadyTime.currentTimeMillis
+      const started = yield* currentTime
       // the process may have stalled past the deadline (a blocked event loop, a paused VM): the lapse is announced
       // before anything else, whichever of this beat and the watcher wakes first
       if (deadline !== undefined && started >= deadline) yield* announceExpired(deadline)
@@ -506,7 +512,7 @@ export const makeWith = (
           })
         )
       )
-      const now = yield* SteadyTime.currentTimeMillis
+      const now = yield* currentTime
       // the time the venue gives the countdown on its own clock (triggerTime - ts, each read in its own unit),
       // counted from this attempt's start: no server-time offset in it, so a venue whose clock disagrees with its
       // public time, or the offset's error, cannot move the deadline; never more than the timeout asked for
@@ -611,7 +617,7 @@ export const makeWith = (
     })
     /** One tick: attempts until armed or the tick is over. False when the switch stops. */
     const beat = Effect.gen(function* () {
-      const start = yield* SteadyTime.currentTimeMillis
+      const start = yield* currentTime
       let resynced = false
       while (true) {
         const outcome = yield* attempt
@@ -622,7 +628,7 @@ export const makeWith = (
           yield* resync
           continue
         }
-        const now = yield* SteadyTime.currentTimeMillis
+        const now = yield* currentTime
         if (now + Duration.toMillis(config.retryDelay) >= start + intervalMillis) return true
         yield* Effect.sleep(config.retryDelay)
       }
@@ -634,10 +640,10 @@ export const makeWith = (
      * followed at once by the next one, without piling up the points it missed.
      */
     const beats = Effect.gen(function* () {
-      const origin = yield* SteadyTime.currentTimeMillis
+      const origin = yield* currentTime
       let next = origin
       while (true) {
-        const now = yield* SteadyTime.currentTimeMillis
+        const now = yield* currentTime
         if (now < next) yield* sleepUntil(next)
         else next = origin + Math.floor((now - origin) / intervalMillis) * intervalMillis
         if (!(yield* beat)) return
@@ -676,7 +682,7 @@ export const makeWith = (
           lastCause = undefined
           return Effect.zipRight(
             Fiber.interrupt(heartbeat),
-            Effect.flatMap(SteadyTime.currentTimeMillis, (now) =>
+            Effect.flatMap(currentTime, (now) =>
               deadline !== undefined && now >= deadline
                 ? Effect.void
                 : SubscriptionRef.set(
@@ -739,7 +745,7 @@ export const makeWith = (
       const at = s._tag === "Armed" || s._tag === "AtRisk" ? s.deadline : undefined
       return at !== undefined && now >= DateTime.toEpochMillis(at) ? expired(DateTime.toEpochMillis(at)) : s
     }
-    const asOfNow = (s: Status) => Effect.map(SteadyTime.currentTimeMillis, (now) => current(s, now))
+    const asOfNow = (s: Status) => Effect.map(currentTime, (now) => current(s, now))
     // an Armed whose deadline has passed (a stalled process reading its last status) is not armed: wait for the next
     const waitArmed = status.changes.pipe(
       Stream.mapEffect(asOfNow),

@@ -193,45 +193,50 @@ describe("DeadMansSwitch", () => {
     })
   )
 
-  it.scoped("a step of the wall clock moves no beat or deadline: the switch runs on the Clock's steady time", () =>
-    Effect.gen(function* () {
-      const venue = yield* makeFakeVenue
-      const testClock = yield* Effect.clock
-      // the wall clock (currentTimeMillis) stepped by `step` (an NTP correction); the steady time (nanos) is not
-      let step = 0
-      const wall = () => testClock.unsafeCurrentTimeMillis() + step
-      const stepped: Clock.Clock = {
-        [Clock.ClockTypeId]: Clock.ClockTypeId,
-        unsafeCurrentTimeMillis: wall,
-        currentTimeMillis: Effect.sync(wall),
-        unsafeCurrentTimeNanos: () => testClock.unsafeCurrentTimeNanos(),
-        currentTimeNanos: testClock.currentTimeNanos,
-        sleep: (duration) => testClock.sleep(duration)
-      }
-      // the venue answers with its own ts, the (stepped) wall time: a real date, so that no step makes it negative
-      const base = 1_700_000_000_000
-      yield* TestClock.setTime(base)
-      const { dms, history } = yield* start(venue, tenSecondsLeftArmed).pipe(Effect.withClock(stepped))
-      yield* TestClock.adjust("4 seconds")
-      // 12 s back, past the 10 s countdown: the beats stay on their grid, nothing lapses
-      step = -12_000
-      yield* TestClock.adjust("16 seconds")
-      // 12 s forward: the countdown is not read as lapsed, nor re-armed in a hurry
-      step = 12_000
-      assert.strictEqual((yield* dms.status.pipe(Effect.withClock(stepped)))._tag, "Armed")
-      yield* TestClock.adjust("10 seconds")
-      // every 2 s of steady time, as the venue saw them on the wall clock of each phase
-      const grid = Array.from({ length: 16 }, (_, i) => i * 2000)
-      const stepAt = (t: number) => (t <= 4000 ? 0 : t <= 20_000 ? -12_000 : 12_000)
-      assert.deepStrictEqual(
-        (yield* arms(venue)).map((s) => s.at - base),
-        grid.map((t) => t + stepAt(t))
-      )
-      assert.deepStrictEqual(
-        (yield* history).map((h) => h.status._tag),
-        ["Arming", ...grid.map(() => "Armed")]
-      )
-    })
+  it.scoped(
+    "a wall clock stepped back moves no beat or deadline; a suspend (wall time ahead) is read as the lapse",
+    () =>
+      Effect.gen(function* () {
+        const venue = yield* makeFakeVenue
+        const testClock = yield* Effect.clock
+        // the wall clock (currentTimeMillis) stepped by `step`: an NTP correction, or a suspend, which the monotonic
+        // time (nanos) and the timers do not count
+        let step = 0
+        const wall = () => testClock.unsafeCurrentTimeMillis() + step
+        const stepped: Clock.Clock = {
+          [Clock.ClockTypeId]: Clock.ClockTypeId,
+          unsafeCurrentTimeMillis: wall,
+          currentTimeMillis: Effect.sync(wall),
+          unsafeCurrentTimeNanos: () => testClock.unsafeCurrentTimeNanos(),
+          currentTimeNanos: testClock.currentTimeNanos,
+          sleep: (duration) => testClock.sleep(duration)
+        }
+        // the venue answers with its own ts, the (stepped) wall time: a real date, so that no step makes it negative
+        const base = 1_700_000_000_000
+        yield* TestClock.setTime(base)
+        const { dms, history } = yield* start(venue, tenSecondsLeftArmed).pipe(Effect.withClock(stepped))
+        yield* TestClock.adjust("4 seconds")
+        // 12 s back, past the 10 s countdown: the beats stay on their grid, nothing lapses
+        step = -12_000
+        yield* TestClock.adjust("16 seconds")
+        assert.deepStrictEqual(
+          (yield* arms(venue)).map((s) => s.at - base),
+          Array.from({ length: 11 }, (_, i) => i * 2000 + (i <= 2 ? 0 : -12_000))
+        )
+        assert.deepStrictEqual(
+          (yield* history).map((h) => h.status._tag),
+          ["Arming", ...Array.from({ length: 11 }, () => "Armed")]
+        )
+        // asleep for 30 s (the wall clock 30 s ahead of the monotonic one): the venue's countdown lapsed meanwhile, so
+        // the switch reads Expired at once, and its first re-arm announces it before Armed
+        step = -12_000 + 30_000
+        assert.strictEqual((yield* dms.status)._tag, "Expired")
+        yield* TestClock.adjust("2 seconds")
+        assert.deepStrictEqual(
+          (yield* history).slice(12).map((h) => h.status._tag),
+          ["Expired", "Armed"]
+        )
+      })
   )
 
   it.scoped("a fault longer than the slack publishes Expired no later than the deadline", () =>

@@ -560,7 +560,7 @@ const watchStatus = (dms: DeadMansSwitch.Service): Effect.Effect<never, DeadMans
   const tty = process.stdout.isTTY === true
   const show = (status: DeadMansSwitch.Status) =>
     Effect.gen(function* () {
-      const line = statusLine(status, yield* SteadyTime.currentTimeMillis)
+      const line = statusLine(status, yield* SteadyTime.forwardMillis)
       yield* tty ? Effect.sync(() => process.stdout.write(`\r\x1b[K${line}`)) : Console.log(line)
       if (status._tag === "Failed") return yield* Effect.fail(status.error)
     })
@@ -702,7 +702,7 @@ const guard = Command.make(
           interval: Option.getOrUndefined(o.interval),
           onExit: o.onExit
         })
-        const now = SteadyTime.currentTimeMillis
+        const now = SteadyTime.forwardMillis
         const countdown = Effect.gen(function* () {
           return countdownNote(yield* dms.status, yield* now, (yield* Ref.get(progress)).disarming)
         })
