@@ -22,6 +22,43 @@ const earlyHeartbeat = (sim: OkxSimulator.Service) =>
     return codes
   })
 
+/**
+ * A cancel-quote whose headers arrive now and whose body only comes with `finish` (a slow upload): the venue takes its
+ * arrival time from the headers and decides it once the body is in. `finish` sends the body and gives the answer.
+ */
+const slowBody = (sim: OkxSimulator.Service) =>
+  Effect.gen(function* () {
+    const body = JSON.stringify({ quoteId: "1" })
+    const timestamp = iso(yield* sim.now)
+    const path = "/api/v5/rfq/cancel-quote"
+    const head = [
+      `POST ${path} HTTP/1.1`,
+      `Host: ${new URL(sim.url).host}`,
+      "Content-Type: application/json",
+      `Content-Length: ${Buffer.byteLength(body)}`,
+      `OK-ACCESS-KEY: ${account.apiKey}`,
+      `OK-ACCESS-PASSPHRASE: ${account.passphrase}`,
+      `OK-ACCESS-TIMESTAMP: ${timestamp}`,
+      `OK-ACCESS-SIGN: ${hmac(account.secretKey, `${timestamp}POST${path}${body}`)}`,
+      "Connection: close"
+    ].join("\r\n")
+    const socket = net.connect(Number(new URL(sim.url).port), "127.0.0.1")
+    const answer = new Promise<string>((resolve) => {
+      let text = ""
+      socket.on("data", (chunk) => (text += chunk.toString()))
+      socket.on("close", () => resolve(text))
+    })
+    socket.write(`${head}\r\n\r\n`)
+    // real time for the venue to read the headers (and the arrival time); the TestClock does not move meanwhile
+    yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 200)))
+    return {
+      finish: Effect.zipRight(
+        Effect.sync(() => socket.end(body)),
+        Effect.promise(() => answer)
+      )
+    }
+  })
+
 describe("limits per User ID and endpoint, by arrival time over a sliding window", () => {
   it.scoped("the 51st cancel-quote inside 2 s gets HTTP 429 with code 50011", () =>
     Effect.gen(function* () {
@@ -54,37 +91,34 @@ describe("limits per User ID and endpoint, by arrival time over a sliding window
         limits: { "/api/v5/rfq/cancel-quote": { requests: 2, windowMs: 2000 } }
       })
       // A: its headers at 0, its body only after B, which arrives whole at 100 ms and is answered first
-      const body = JSON.stringify({ quoteId: "1" })
-      const timestamp = iso(yield* sim.now)
-      const path = "/api/v5/rfq/cancel-quote"
-      const head = [
-        `POST ${path} HTTP/1.1`,
-        `Host: ${new URL(sim.url).host}`,
-        "Content-Type: application/json",
-        `Content-Length: ${Buffer.byteLength(body)}`,
-        `OK-ACCESS-KEY: ${account.apiKey}`,
-        `OK-ACCESS-PASSPHRASE: ${account.passphrase}`,
-        `OK-ACCESS-TIMESTAMP: ${timestamp}`,
-        `OK-ACCESS-SIGN: ${hmac(account.secretKey, `${timestamp}POST${path}${body}`)}`,
-        "Connection: close"
-      ].join("\r\n")
-      const socket = net.connect(Number(new URL(sim.url).port), "127.0.0.1")
-      const answerA = new Promise<string>((resolve) => {
-        let text = ""
-        socket.on("data", (chunk) => (text += chunk.toString()))
-        socket.on("close", () => resolve(text))
-      })
-      socket.write(`${head}\r\n\r\n`)
-      // real time for the venue to read A's headers (and its arrival time); the TestClock stays at 0 meanwhile
-      yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 200)))
+      const slow = yield* slowBody(sim)
       yield* TestClock.adjust("100 millis")
       assert.strictEqual((yield* cancelQuote(sim)).json.code, "1")
-      socket.end(body)
-      assert.include(yield* Effect.promise(() => answerA), '"code":"1"')
+      assert.include(yield* slow.finish, '"code":"1"')
       // at 2,050 ms A's place (0) has left the window and B's (100) has not: one place is free, then none
       yield* TestClock.adjust("1950 millis")
       assert.strictEqual((yield* cancelQuote(sim)).json.code, "1")
       assert.strictEqual((yield* cancelQuote(sim)).json.code, "50011")
+    })
+  )
+
+  it.scoped("a slow body's request counts the places of its own window, even those a later arrival let go", () =>
+    Effect.gen(function* () {
+      const sim = yield* OkxSimulator.make({
+        accounts,
+        limits: { "/api/v5/rfq/cancel-quote": { requests: 2, windowMs: 2000 } }
+      })
+      // X1 at 0 and X2 at 10 fill the window until 2,000 / 2,010; A's headers arrive at 1,500
+      assert.strictEqual((yield* cancelQuote(sim)).json.code, "1")
+      yield* TestClock.adjust("10 millis")
+      assert.strictEqual((yield* cancelQuote(sim)).json.code, "1")
+      yield* TestClock.adjust("1490 millis")
+      const slow = yield* slowBody(sim)
+      // Z at 2,050: X1 and X2 are out of its window
+      yield* TestClock.adjust("550 millis")
+      assert.strictEqual((yield* cancelQuote(sim)).json.code, "1")
+      // A arrived at 1,500, with X1 and X2 in (-500, 1500]: no place was free
+      assert.include(yield* slow.finish, '"code":"50011"')
     })
   )
 

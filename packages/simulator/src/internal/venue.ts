@@ -133,6 +133,9 @@ export interface HandlerContext {
   readonly now: number
 }
 
+/** How much older than a window a place is kept: a request's body may come in that long after its arrival. */
+const slowBodyMs = 60_000
+
 /** @internal */
 export const defaultLimits: Record<string, Limit> = {
   "/api/v5/public/time": { requests: 10, windowMs: 2000 },
@@ -838,13 +841,22 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
         counted.set(key, list)
       }
       const from = at - limit.windowMs
+      // a request whose body comes in slowly is decided after later arrivals: the places it counts are those of its
+      // own window, so a later arrival only drops what is a minute older than its window, and later places count too
       let drop = 0
-      while (drop < list.length && list[drop]! <= from) drop++
+      while (drop < list.length && list[drop]! <= from - slowBodyMs) drop++
       if (drop > 0) list.splice(0, drop)
-      const over = list.length >= limit.requests
+      // the first place inside the window (the list is in order)
+      let first = 0
+      let last = list.length
+      while (first < last) {
+        const mid = (first + last) >>> 1
+        if (list[mid]! <= from) first = mid + 1
+        else last = mid
+      }
+      const over = list.length - first >= limit.requests
       if (!over || countRejected) {
-        // kept in order of arrival, so that every place older than the window is dropped above: a request whose
-        // body came in slowly is decided after later arrivals, and its place goes before theirs
+        // kept in order of arrival, a slow body's place before the later arrivals'
         let i = list.length
         while (i > 0 && list[i - 1]! > at) i--
         list.splice(i, 0, at)
