@@ -142,6 +142,12 @@ const parseServerTs = (body: unknown): Option.Option<number> => {
 }
 
 /**
+ * Milliseconds of the Clock's monotonic time (`currentTimeNanos`; Effect's default Clock reads `process.hrtime`), for
+ * durations: the wall clock (`currentTimeMillis`) is for timestamps, and an NTP step moves it.
+ */
+const monotonicMillis = Effect.map(Clock.currentTimeNanos, (nanos) => Number(nanos) / 1e6)
+
+/**
  * A ServerTime that talks to the venue: syncs once when built (a failure there is logged and leaves the offset
  * at 0, so a venue that is briefly unreachable does not stop the program), then every `interval`.
  *
@@ -162,12 +168,13 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
 
     const sample = Effect.gen(function* () {
       const sent = yield* Clock.currentTimeMillis
+      const sentMonotonic = yield* monotonicMillis
       const response = yield* client.execute(HttpClientRequest.get(url))
       const body = yield* response.json
-      const received = yield* Clock.currentTimeMillis
       const ts = parseServerTs(body)
       if (Option.isNone(ts)) return Option.none()
-      const rtt = received - sent
+      // the round trip on the monotonic clock, which a step of the wall clock does not move
+      const rtt = (yield* monotonicMillis) - sentMonotonic
       return Option.some({ ts: ts.value, offset: ts.value - (sent + rtt / 2), rtt })
     }).pipe(
       Effect.scoped,
@@ -242,8 +249,9 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
     const scope = yield* Effect.scope
     let initial: { readonly fiber: Fiber.RuntimeFiber<unknown>; readonly waitUntil: number } | undefined
     let initialDone = false
+    // measured on the monotonic clock: a step of the wall clock neither stretches nor skips the wait
     const waitForInitial = Effect.gen(function* () {
-      const now = yield* Clock.currentTimeMillis
+      const now = yield* monotonicMillis
       if (initial === undefined) {
         const fiber = yield* Effect.forkIn(
           Effect.ensuring(

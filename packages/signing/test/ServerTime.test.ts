@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Either, Fiber, Option, Ref, TestClock } from "effect"
+import { Clock, Effect, Either, Fiber, Option, Ref, TestClock } from "effect"
 import * as ServerTime from "../src/ServerTime.js"
 import { fakeClient, timeAnswer, until } from "./utils/fakeVenue.js"
 
@@ -202,6 +202,47 @@ describe("ServerTime", () => {
         // read at the end of a 1.5 s round trip: 9000 + 1500 / 2
         yield* until(Effect.map(time.offsetMillis, (offset) => offset === 9750))
         assert.strictEqual((yield* venue.seen).length, 2)
+      })
+  )
+
+  it.scoped(
+    "a wall clock stepped back during the first sync neither stretches the initial wait nor the round trip",
+    () =>
+      Effect.gen(function* () {
+        const testClock = yield* Effect.clock
+        // the wall clock (currentTimeMillis) stepped by `step` (an NTP correction); the monotonic time (nanos) is not
+        let step = 0
+        const wall = () => testClock.unsafeCurrentTimeMillis() + step
+        const stepped: Clock.Clock = {
+          [Clock.ClockTypeId]: Clock.ClockTypeId,
+          unsafeCurrentTimeMillis: wall,
+          currentTimeMillis: Effect.sync(wall),
+          unsafeCurrentTimeNanos: () => testClock.unsafeCurrentTimeNanos(),
+          currentTimeNanos: testClock.currentTimeNanos,
+          sleep: (duration) => testClock.sleep(duration)
+        }
+        yield* TestClock.setTime(1_700_000_000_000)
+        // the venue answers after 1.5 s
+        const venue = yield* fakeClient(() => Effect.zipRight(Effect.sleep("1500 millis"), timeAnswer(9000)))
+        const time = yield* ServerTime.make({ baseUrl, samples: 1, initialSync: "lazy", initialWait: "1 second" }).pipe(
+          Effect.provide(venue.layer),
+          Effect.withClock(stepped)
+        )
+        const first = yield* Effect.fork(time.offsetMillis.pipe(Effect.withClock(stepped)))
+        yield* until(Effect.map(venue.seen, (seen) => seen.length === 1))
+        // 12 s back while the sample is on its way: the first use still waits 1 s at most
+        step = -12_000
+        yield* TestClock.adjust("1 second")
+        assert.isTrue(Option.isSome(yield* Fiber.poll(first)), "the first use waited past its initial wait")
+      // and a use after it does not wait again (by the wall clock, the initial wait would end 11 s from now)
+      const second = yield* Effect.fork(time.offsetMillis.pipe(Effect.withClock(stepped)))
+      yield* TestClock.adjust("100 millis")
+      assert.isTrue(Option.isSome(yield* Fiber.poll(second)), "a later use waited for the first sync again")
+        // the round trip is 1.5 s, not 1.5 - 12 s
+        yield* TestClock.adjust("500 millis")
+        yield* until(Effect.map(time.lastSync, Option.isSome))
+        const sync = Option.getOrThrow(yield* time.lastSync)
+        assert.strictEqual(sync.roundTripMillis, 1500)
       })
   )
 
