@@ -234,10 +234,10 @@ describe("ServerTime", () => {
         step = -12_000
         yield* TestClock.adjust("1 second")
         assert.isTrue(Option.isSome(yield* Fiber.poll(first)), "the first use waited past its initial wait")
-      // and a use after it does not wait again (by the wall clock, the initial wait would end 11 s from now)
-      const second = yield* Effect.fork(time.offsetMillis.pipe(Effect.withClock(stepped)))
-      yield* TestClock.adjust("100 millis")
-      assert.isTrue(Option.isSome(yield* Fiber.poll(second)), "a later use waited for the first sync again")
+        // and a use after it does not wait again (by the wall clock, the initial wait would end 11 s from now)
+        const second = yield* Effect.fork(time.offsetMillis.pipe(Effect.withClock(stepped)))
+        yield* TestClock.adjust("100 millis")
+        assert.isTrue(Option.isSome(yield* Fiber.poll(second)), "a later use waited for the first sync again")
         // the round trip is 1.5 s, not 1.5 - 12 s
         yield* TestClock.adjust("500 millis")
         yield* until(Effect.map(time.lastSync, Option.isSome))
