@@ -16,7 +16,7 @@
  *
  * @since 0.1.0
  */
-import type * as Clock from "effect/Clock"
+import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 
 /**
@@ -78,3 +78,37 @@ export const unsafeForwardMillis = (clock: Clock.Clock): number => {
 export const forwardMillis: Effect.Effect<number> = Effect.clockWith((clock) =>
   Effect.sync(() => unsafeForwardMillis(clock))
 )
+
+/**
+ * `clock` with its wall time (`currentTimeMillis`) moved by `offset()` milliseconds, read at each use, and its
+ * monotonic time and sleeps unchanged: for testing under the TestClock what a step of the wall clock does (a negative
+ * offset: an NTP correction back), or a suspend (a positive one: the wall clock runs on while the monotonic clock and
+ * the timers stand still).
+ *
+ * @example
+ * ```ts
+ * import { SteadyTime } from "@okx-rfq/rate-limit"
+ * import { Effect } from "effect"
+ *
+ * let step = 0
+ * const program = Effect.gen(function* () {
+ *   const stepped = SteadyTime.withWallOffset(yield* Effect.clock, () => step)
+ *   step = -12_000 // the wall clock goes back 12 s: `unsafeMillis(stepped)` does not
+ *   return SteadyTime.unsafeMillis(stepped)
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category testing
+ */
+export const withWallOffset = (clock: Clock.Clock, offset: () => number): Clock.Clock => {
+  const wall = () => clock.unsafeCurrentTimeMillis() + offset()
+  return {
+    [Clock.ClockTypeId]: Clock.ClockTypeId,
+    unsafeCurrentTimeMillis: wall,
+    currentTimeMillis: Effect.sync(wall),
+    unsafeCurrentTimeNanos: () => clock.unsafeCurrentTimeNanos(),
+    currentTimeNanos: clock.currentTimeNanos,
+    sleep: (duration) => clock.sleep(duration)
+  }
+}

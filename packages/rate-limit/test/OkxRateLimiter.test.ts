@@ -31,18 +31,9 @@ describe("OkxRateLimiter.make", () => {
 
   it.effect("a step of the wall clock moves no window: the limiter counts on the Clock's steady time", () =>
     Effect.gen(function* () {
-      const testClock = yield* Effect.clock
       // the wall clock (currentTimeMillis) stepped by `step` (an NTP correction); the steady time (nanos) is not
       let step = 0
-      const wall = () => testClock.unsafeCurrentTimeMillis() + step
-      const stepped: Clock.Clock = {
-        [Clock.ClockTypeId]: Clock.ClockTypeId,
-        unsafeCurrentTimeMillis: wall,
-        currentTimeMillis: Effect.sync(wall),
-        unsafeCurrentTimeNanos: () => testClock.unsafeCurrentTimeNanos(),
-        currentTimeNanos: testClock.currentTimeNanos,
-        sleep: (duration) => testClock.sleep(duration)
-      }
+      const stepped = SteadyTime.withWallOffset(yield* Effect.clock, () => step)
       const limiter = yield* OkxRateLimiter.make({ limit: 1, window: "1 second" })
       const startAt = () =>
         Effect.fork(limiter.take(1).pipe(Effect.zipRight(SteadyTime.currentTimeMillis), Effect.withClock(stepped)))

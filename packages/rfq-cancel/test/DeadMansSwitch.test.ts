@@ -1,8 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as HttpClient from "@effect/platform/HttpClient"
+import { SteadyTime } from "@okx-rfq/rate-limit"
 import { ServerTime } from "@okx-rfq/signing"
 import {
-  Clock,
   DateTime,
   Deferred,
   Duration,
@@ -198,19 +198,10 @@ describe("DeadMansSwitch", () => {
     () =>
       Effect.gen(function* () {
         const venue = yield* makeFakeVenue
-        const testClock = yield* Effect.clock
         // the wall clock (currentTimeMillis) stepped by `step`: an NTP correction, or a suspend, which the monotonic
         // time (nanos) and the timers do not count
         let step = 0
-        const wall = () => testClock.unsafeCurrentTimeMillis() + step
-        const stepped: Clock.Clock = {
-          [Clock.ClockTypeId]: Clock.ClockTypeId,
-          unsafeCurrentTimeMillis: wall,
-          currentTimeMillis: Effect.sync(wall),
-          unsafeCurrentTimeNanos: () => testClock.unsafeCurrentTimeNanos(),
-          currentTimeNanos: testClock.currentTimeNanos,
-          sleep: (duration) => testClock.sleep(duration)
-        }
+        const stepped = SteadyTime.withWallOffset(yield* Effect.clock, () => step)
         // the venue answers with its own ts, the (stepped) wall time: a real date, so that no step makes it negative
         const base = 1_700_000_000_000
         yield* TestClock.setTime(base)
@@ -918,19 +909,18 @@ describe("DeadMansSwitch shutdown", () => {
     })
   )
 
-  it.scoped(
-    "a shutdown failing before the first arm says whether an arm may have reached the venue, never that one did",
-    () =>
+  for (const unanswered of [true, false]) {
+    const first = unanswered ? "its first arm unanswered (it may have armed)" : "every arm refused (nothing armed)"
+    it.scoped(`a shutdown failing before the first acknowledgement, ${first}: AtRisk for good, and says so`, () =>
       Effect.gen(function* () {
         const venue = yield* makeFakeVenue
-        // the first arm goes unanswered (it may have armed), the later ones are refused; so is the shutdown's cancel
+        // the arms are refused with a definite transient answer, the first one left unanswered when `unanswered`;
+        // the shutdown's cancel is refused too
         let arms = 0
         yield* venue.setFault((s) =>
-          s.path === armPath
-            ? arms++ === 0
-              ? { _tag: "hang" }
-              : { _tag: "code", code: "50001", httpStatus: 503 }
-            : s.path === "/api/v5/rfq/cancel-all-quotes"
+          s.path === armPath && unanswered && arms++ === 0
+            ? { _tag: "hang" }
+            : s.path === armPath || s.path === "/api/v5/rfq/cancel-all-quotes"
               ? { _tag: "code", code: "50001", httpStatus: 503 }
               : undefined
         )
@@ -942,44 +932,25 @@ describe("DeadMansSwitch shutdown", () => {
         if (outcome._tag !== "Left") return assert.fail("the shutdown succeeded")
         assert.deepStrictEqual(
           [outcome.left.step, outcome.left.armed, outcome.left.acknowledged],
-          ["cancel-all-quotes", true, false]
+          ["cancel-all-quotes", unanswered, false]
         )
+        // never "leaving the countdown armed": no arm was acknowledged
         assert.include(
           outcome.left.message,
-          "no arm of the countdown was acknowledged, but one may have reached the venue"
+          unanswered ? "no arm of the countdown was acknowledged, but one may have reached the venue" : "never armed"
         )
         assert.notInclude(outcome.left.message, "leaving the countdown armed")
+        // no deadline to turn Expired at: the status stays as it was, for good, and nothing more is sent
+        const sent = (yield* venue.seen).length
+        yield* TestClock.adjust("5 minutes")
+        const status = yield* dms.status
+        if (status._tag !== "AtRisk") return assert.fail(status._tag)
+        assert.isUndefined(status.deadline)
+        assert.strictEqual((yield* venue.seen).length, sent)
+        assert.strictEqual((yield* Effect.flip(dms.awaitArmed))._tag, "SwitchStopped")
       })
-  )
-
-  it.scoped("a shutdown failing before the first arm keeps AtRisk without a deadline, and says nothing was armed", () =>
-    Effect.gen(function* () {
-      const venue = yield* makeFakeVenue
-      // every arm is refused with a definite transient answer (nothing armed), and so is the shutdown's cancel
-      yield* venue.setFault((s) =>
-        s.path === armPath || s.path === "/api/v5/rfq/cancel-all-quotes"
-          ? { _tag: "code", code: "50001", httpStatus: 503 }
-          : undefined
-      )
-      const { dms } = yield* start(venue, { timeout: "30 seconds", interval: "3 seconds" })
-      yield* TestClock.adjust("10 seconds")
-      const shuttingDown = yield* Effect.fork(Effect.either(dms.shutdown))
-      yield* TestClock.adjust("10 seconds")
-      const outcome = yield* Fiber.join(shuttingDown)
-      if (outcome._tag !== "Left") return assert.fail("the shutdown succeeded")
-      assert.strictEqual(outcome.left.step, "cancel-all-quotes")
-      assert.deepStrictEqual([outcome.left.armed, outcome.left.acknowledged], [false, false])
-      assert.include(outcome.left.message, "never armed")
-      // no deadline to turn Expired at: the status stays as it was, for good, and nothing more is sent
-      const sent = (yield* venue.seen).length
-      yield* TestClock.adjust("5 minutes")
-      const status = yield* dms.status
-      if (status._tag !== "AtRisk") return assert.fail(status._tag)
-      assert.isUndefined(status.deadline)
-      assert.strictEqual((yield* venue.seen).length, sent)
-      assert.strictEqual((yield* Effect.flip(dms.awaitArmed))._tag, "SwitchStopped")
-    })
-  )
+    )
+  }
 
   for (const explicit of [false, true]) {
     const how = explicit ? "shutdown, then the scope's close" : "the scope's close"

@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Clock, Effect, Either, Fiber, Option, Ref, TestClock } from "effect"
+import { Effect, Either, Fiber, Option, Ref, TestClock } from "effect"
+import { SteadyTime } from "@okx-rfq/rate-limit"
 import * as ServerTime from "../src/ServerTime.js"
 import { fakeClient, timeAnswer, until } from "./utils/fakeVenue.js"
 
@@ -209,18 +210,9 @@ describe("ServerTime", () => {
     "a wall clock stepped back during the first sync neither stretches the initial wait nor the round trip",
     () =>
       Effect.gen(function* () {
-        const testClock = yield* Effect.clock
         // the wall clock (currentTimeMillis) stepped by `step` (an NTP correction); the monotonic time (nanos) is not
         let step = 0
-        const wall = () => testClock.unsafeCurrentTimeMillis() + step
-        const stepped: Clock.Clock = {
-          [Clock.ClockTypeId]: Clock.ClockTypeId,
-          unsafeCurrentTimeMillis: wall,
-          currentTimeMillis: Effect.sync(wall),
-          unsafeCurrentTimeNanos: () => testClock.unsafeCurrentTimeNanos(),
-          currentTimeNanos: testClock.currentTimeNanos,
-          sleep: (duration) => testClock.sleep(duration)
-        }
+        const stepped = SteadyTime.withWallOffset(yield* Effect.clock, () => step)
         yield* TestClock.setTime(1_700_000_000_000)
         // the venue answers after 1.5 s
         const venue = yield* fakeClient(() => Effect.zipRight(Effect.sleep("1500 millis"), timeAnswer(9000)))
