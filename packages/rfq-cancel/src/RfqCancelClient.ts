@@ -355,8 +355,8 @@ export const make = (
     // an untransformed UndiciHttpClient has a direct path that skips HttpClient.make's per-request work and races
     // the attempt's deadline without a fiber; any other HttpClient (or HTTP spans) goes through `execute`
     const direct = options.httpSpans === true ? undefined : directPath(httpClient, baseUrl)
-    const transportError = (endpoint: string, error: HttpClientError.HttpClientError) =>
-      new TransportError({ endpoint, reason: "Transport", description: error.message })
+    const transportError = (endpoint: string, error: HttpClientError.HttpClientError, mayHaveActed = true) =>
+      new TransportError({ endpoint, reason: "Transport", description: error.message, mayHaveActed })
     /**
      * The echoes of the passphrase the signer sends (`Redact.echoForms`), from its first request's headers: nothing
      * made of an answer carries it (`Redact.withoutEcho`, `Redact.resultWithoutEcho`).
@@ -367,13 +367,14 @@ export const make = (
      * Signs one request with the exact path and body it sends, and sends it within `millis`, or a `TransportError`.
      * `sent` marks the instant the request went on the wire, as the lane counts it: on the direct path when the pool
      * hands it to a connection; through any other `HttpClient`, which does not say when it writes, when the exchange
-     * ends (the answer, an error or an interruption), the latest instant it can have been written.
+     * ends (the answer, an error or an interruption), the latest instant it can have been written. `onTimeout` is told
+     * whether the request may have reached the venue (`false`: the direct path never handed it to a connection).
      */
     const exchange = (
       endpoint: string,
       prepared: Endpoints.PreparedRequest,
       millis: number,
-      onTimeout: () => RfqCancelError,
+      onTimeout: (mayHaveActed: boolean) => RfqCancelError,
       sent: () => void
     ): Effect.Effect<Direct.Response, RfqCancelError> =>
       Effect.flatMap(
@@ -396,13 +397,9 @@ export const make = (
               let abort: (() => void) | undefined
               // whether a connection took the request: until then the venue cannot have acted on it
               let written = false
-              const unwritten = (error: RfqCancelError): RfqCancelError =>
-                written || error._tag !== "TransportError"
-                  ? error
-                  : new TransportError({ ...error, mayHaveActed: false })
               const cancelTimer = timeouts.after(millis, () => {
                 abort?.()
-                resume(Effect.fail(unwritten(onTimeout())))
+                resume(Effect.fail(onTimeout(written)))
               })
               abort = direct.send(
                 request,
@@ -411,7 +408,7 @@ export const make = (
                   resume(
                     Either.isRight(result)
                       ? Effect.succeed(result.right)
-                      : Effect.fail(unwritten(transportError(endpoint, result.left)))
+                      : Effect.fail(transportError(endpoint, result.left, written))
                   )
                 },
                 () => {
@@ -445,7 +442,7 @@ export const make = (
                   Effect.ensuring(Effect.sync(sent))
                 ),
               millis,
-              onTimeout
+              () => onTimeout(true)
             )
             .pipe(
               Effect.catchTags({
@@ -458,7 +455,8 @@ export const make = (
 
     /**
      * One attempt: the lane's permit (waiting at most until `deadlineAt`), then sign, send and decode within
-     * `min(attemptTimeout, time left)`. Running out of the call's deadline fails with `exceeded()`. The permit is
+     * `min(attemptTimeout, time left)`. Running out of the call's deadline fails with `exceeded(mayHaveActed)`, told
+     * whether this attempt's request may have reached the venue when that is known. The permit is
      * held until the attempt ends and counts from the instant the request went on the wire, not from its grant
      * (`OkxRateLimiter`'s `reserve`): a request held up after its grant by a busy event loop or a full pool cannot
      * reach the venue inside the window of a later one.
@@ -469,33 +467,35 @@ export const make = (
       attemptTimeout: number,
       clock: Clock.Clock,
       deadlineAt: number,
-      exceeded: () => RfqCancelError,
+      exceeded: (mayHaveActed?: boolean) => RfqCancelError,
       onSend?: () => void
     ): Effect.Effect<Result, RfqCancelError> =>
       Effect.flatMap(lanes.lane({ user, endpoint: endpoint.path }), (lane) => {
         const once = (permit: OkxRateLimiter.Permit) =>
           Effect.suspend(() => {
             const left = deadlineAt - SteadyTime.unsafeMillis(clock)
-            if (left <= 0) return Effect.fail(exceeded())
+            if (left <= 0) return Effect.fail(exceeded(false))
             onSend?.()
             const limit = Math.min(attemptTimeout, left)
-            const timedOut = (): RfqCancelError =>
+            const timedOut = (mayHaveActed: boolean): RfqCancelError =>
               limit < attemptTimeout
-                ? exceeded()
+                ? exceeded(mayHaveActed)
                 : new TransportError({
                     endpoint: endpoint.name,
                     reason: "Timeout",
-                    description: `no answer within ${Duration.format(Duration.millis(attemptTimeout))}`
+                    description: `no answer within ${Duration.format(Duration.millis(attemptTimeout))}`,
+                    mayHaveActed
                   })
             return exchange(endpoint.name, prepared, limit, timedOut, () => permit.sent()).pipe(
               Effect.flatMap((answer): Effect.Effect<Result, RfqCancelError> => {
-                const outcome = Endpoints.interpret(endpoint, {
-                  httpStatus: answer.status,
-                  body: Redact.readAnswer(answer.body)
-                })
-                // decoded first: an echo is taken out of the free text only, never out of an id, a code or a time
+                // a JSON answer is decoded first: an echo is taken out of its free text only, never out of an id, a
+                // code or a time; a text answer is read without it
                 const forms = echoes ?? []
                 const echoed = Redact.mayEcho(answer.body, forms)
+                const outcome = Endpoints.interpret(endpoint, {
+                  httpStatus: answer.status,
+                  body: Redact.readAnswer(answer.body, echoed ? forms : [])
+                })
                 if (Either.isRight(outcome)) {
                   return Effect.succeed(echoed ? Redact.resultWithoutEcho(outcome.right, forms) : outcome.right)
                 }
@@ -515,7 +515,7 @@ export const make = (
                 timeouts.timeoutFail(
                   Effect.catchTag(lane.reserve()(once), "RateLimitExceeded", Effect.die),
                   Math.max(0, deadlineAt - SteadyTime.unsafeMillis(clock)),
-                  exceeded
+                  () => exceeded()
                 )
               )
         )
@@ -546,20 +546,21 @@ export const make = (
           inFlight = true
           onSend?.()
         }
-        const exceeded = () =>
+        /** `attempt`: whether the attempt the deadline ended may have reached the venue (else: one in flight may). */
+        const exceeded = (attempt?: boolean) =>
           new DeadlineExceeded({
             endpoint: endpoint.name,
             deadlineMillis: retry.deadline,
             attempts: spent.attempts,
             ...(last === undefined ? {} : { last: last.message }),
-            mayHaveActed: inFlight || unknown
+            mayHaveActed: (attempt ?? inFlight) || unknown
           })
         const untilDeadline = <A, E>(effect: Effect.Effect<A, E>) =>
           Effect.suspend(() =>
             effect.pipe(
               Effect.timeoutFail({
                 duration: Duration.millis(Math.max(0, deadlineAt - SteadyTime.unsafeMillis(clock))),
-                onTimeout: exceeded
+                onTimeout: () => exceeded()
               })
             )
           )
@@ -857,11 +858,12 @@ export const make = (
         const limit = checked.right
         return cancelAllAfterWith((endpoint, prepared) =>
           Effect.clockWith((clock) => {
-            const failed = () =>
+            const failed = (mayHaveActed = true) =>
               new TransportError({
                 endpoint: endpoint.name,
                 reason: "Timeout",
-                description: `no answer within ${Duration.format(Duration.millis(limit))}`
+                description: `no answer within ${Duration.format(Duration.millis(limit))}`,
+                mayHaveActed
               })
             return attempt(endpoint, prepared, limit, clock, SteadyTime.unsafeMillis(clock) + limit, failed, onSend)
           })

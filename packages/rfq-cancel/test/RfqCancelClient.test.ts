@@ -371,6 +371,19 @@ describe("RfqCancelClient requests and results", () => {
       const result = yield* client.cancelQuote({ quoteId: "1" })
       assert.notInclude(JSON.stringify(result), passphrase)
       assert.strictEqual(result.items[0]?.outcome.sMsg, "no quote (key <redacted>)")
+      // nor a part of it: JSON.parse's message about a text answer quotes its first characters
+      const { client: desk } = yield* clientOver(
+        venue,
+        { retry: { maxAttempts: 1 } },
+        undefined,
+        undefined,
+        "Desk7Secret2024xyz"
+      )
+      for (const body of ["Desk7Secret2024xyz is not a valid passphrase", '{"passphrase": Desk7Secret2024xyz}']) {
+        yield* venue.setFault(() => ({ _tag: "http", status: 200, body }))
+        const error = yield* Effect.flip(desk.cancelQuote({ quoteId: "1" }))
+        assert.notInclude(`${JSON.stringify(error)} ${error.message} ${String(error)}`, "Desk7Secr", body)
+      }
     })
   )
 
@@ -445,7 +458,7 @@ describe("RfqCancelClient requests and results", () => {
           endpoint: "/api/v5/rfq/cancel-quote",
           httpStatus: 400,
           detail: `headers: passphrase=${text};`,
-          body: Redact.readAnswer(text)
+          body: Redact.readAnswer(text, [])
         }),
         echoes
       )

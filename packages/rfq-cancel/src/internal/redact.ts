@@ -80,17 +80,21 @@ const scrub = (value: unknown, forms: ReadonlyArray<string>): unknown => {
 
 /**
  * The body of a venue's answer as the client reads it: parsed JSON, or the text when it is not JSON or nests deeper
- * than `OkxEnvelope.maxDepth` (walking such a body to decode, format or scrub it overflows the stack).
+ * than `OkxEnvelope.maxDepth` (walking such a body to decode, format or scrub it overflows the stack). The text is
+ * kept without the passphrase's echoes (`forms`): what is made of it (`JSON.parse`'s message quotes its first
+ * characters) must not carry a part of one. Parsed JSON is kept as sent: its deciding fields are decoded first, and
+ * its free text scrubbed after (`withoutEcho`, `resultWithoutEcho`).
  *
  * @internal
  */
-export const readAnswer = (text: string): unknown => {
+export const readAnswer = (text: string, forms: ReadonlyArray<string>): unknown => {
   try {
     const parsed: unknown = JSON.parse(text)
-    return OkxEnvelope.tooDeep(parsed) ? text : parsed
+    if (!OkxEnvelope.tooDeep(parsed)) return parsed
   } catch {
-    return text
+    // not JSON: the text
   }
+  return forms.length === 0 ? text : scrub(text, forms)
 }
 
 /**

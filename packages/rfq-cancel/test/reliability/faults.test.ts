@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import type { OkxSimulator } from "@okx-rfq/simulator"
 import { Cause, Context, Effect, Exit, Fiber, FiberId, Layer, type Scope } from "effect"
+import * as net from "node:net"
 import * as RfqCancelClient from "../../src/RfqCancelClient.js"
 import * as UndiciHttpClient from "../../src/UndiciHttpClient.js"
 import {
@@ -232,6 +233,50 @@ describe("fault matrix: the connection", () => {
           assert.strictEqual(yield* stateOf(quoteIds[0]!), "canceled")
         })
     )
+  )
+
+  it.live(
+    "a request left queued in the pool: neither its attempt's timeout nor the call's deadline says it may have acted",
+    () =>
+      Effect.gen(function* () {
+        // a venue that takes connections and never answers, and a client with one pooled connection to it
+        const sockets: Array<net.Socket> = []
+        const server = net.createServer((socket) => void sockets.push(socket))
+        yield* Effect.acquireRelease(
+          Effect.promise(() => new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()))),
+          () =>
+            Effect.sync(() => {
+              for (const socket of sockets) socket.destroy()
+              server.close()
+            })
+        )
+        const baseUrl = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`
+        for (const [retry, tag] of [
+          // the attempt's own timeout ends the wait in the pool
+          [{ maxAttempts: 1, attemptTimeout: "400 millis", deadline: "5 seconds" }, "TransportError"],
+          // the call's deadline ends it (it cuts the attempt short)
+          [{ maxAttempts: 1, attemptTimeout: "5 seconds", deadline: "400 millis" }, "DeadlineExceeded"]
+        ] as const) {
+          const client = yield* Effect.map(
+            Layer.build(
+              RfqCancelClient.layer({
+                baseUrl,
+                credentials: { apiKey: account.apiKey, secretKey: account.secretKey, passphrase: account.passphrase },
+                serverTime: { fixedOffsetMillis: 0 },
+                retry
+              }).pipe(Layer.provide(UndiciHttpClient.layerWith({ connections: 1 })))
+            ),
+            Context.get(RfqCancelClient.RfqCancelClient)
+          )
+          // the one connection is taken by a re-arm the venue never answers
+          const first = yield* Effect.fork(client.cancelAllAfterOnce("10 seconds", "5 seconds"))
+          yield* Effect.sleep("100 millis")
+          const error = yield* Effect.flip(client.cancelQuote({ quoteId: "2" }))
+          assert.strictEqual(error._tag, tag)
+          assert.strictEqual((error as { readonly mayHaveActed?: boolean }).mayHaveActed, false, error.message)
+          yield* Fiber.interrupt(first)
+        }
+      }).pipe(Effect.scoped)
   )
 
   it.live("a refused connection: TransportError that says the venue cannot have acted (direct path only)", () =>
