@@ -125,6 +125,12 @@ describe("OKX endpoints over a real socket", () => {
       // two in one request: the second replaces the first
       const [first, second] = yield* sim.createQuotes({ count: 2, rfqId: "556" })
       assert.deepStrictEqual([first!.state, second!.state], ["canceled", "active"])
+      // one already past its validUntil expired then, and stays so
+      const [short] = yield* sim.createQuotes({ count: 1, rfqId: "557", validForMs: 1_000 })
+      yield* TestClock.adjust("2 seconds")
+      yield* sim.createQuotes({ count: 1, rfqId: "557" })
+      const expired = (yield* sim.state).quotes.find((q) => q.quoteId === short!.quoteId)
+      assert.deepStrictEqual([expired?.state, expired?.uTime], ["expired", String(Number(short!.cTime) + 1_000)])
     })
   )
 

@@ -206,6 +206,8 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
     const countRejected = options.countRejected === true
 
     const quotes = new Map<string, QuoteRecord>()
+    /** Per (User ID, RFQ): the user's latest quote created active on it, the only one that can still be active. */
+    const latestOnRfq = new Map<string, QuoteRecord>()
     const rfqs = new Map<string, RfqRecord>()
     const quoteExpiries = new Expiries<QuoteRecord>()
     const rfqExpiries = new Expiries<RfqRecord>()
@@ -276,12 +278,14 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
                 ...(input.validForMs !== undefined ? { validForMs: input.validForMs } : {})
               }))
         const created: Array<QuoteRecord> = []
+        const createdIds = new Set<string>()
         for (const spec of specs) {
           const n = ++quoteSeq
           const quoteId = spec.quoteId ?? String(3_000_000_000 + n)
-          if (quotes.has(quoteId) || created.some((q) => q.quoteId === quoteId)) {
+          if (quotes.has(quoteId) || createdIds.has(quoteId)) {
             return Effect.fail(new SimulatorError({ message: `quoteId ${quoteId} already exists` }))
           }
+          createdIds.add(quoteId)
           created.push({
             seq: n,
             quoteId,
@@ -294,15 +298,18 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
             validUntil: now + (spec.validForMs ?? defaultValidForMs)
           })
         }
+        // an older quote past its validUntil is expired, not replaced
+        expireDue(now)
         for (const q of created) {
           // as on OKX, a newer quote of a user on an RFQ replaces (cancels) their active one on it
           if (q.state === "active") {
-            for (const older of quotes.values()) {
-              if (older.userId === q.userId && older.rfqId === q.rfqId && older.state === "active") {
-                older.state = "canceled"
-                older.uTime = now
-              }
+            const key = `${q.userId}\n${q.rfqId}`
+            const older = latestOnRfq.get(key)
+            if (older !== undefined && older.state === "active") {
+              older.state = "canceled"
+              older.uTime = now
             }
+            latestOnRfq.set(key, q)
           }
           quotes.set(q.quoteId, q)
           quoteExpiries.add(q)
@@ -323,12 +330,14 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
                 ...(input.validForMs !== undefined ? { validForMs: input.validForMs } : {})
               }))
         const created: Array<RfqRecord> = []
+        const createdIds = new Set<string>()
         for (const spec of specs) {
           const n = ++rfqSeq
           const rfqId = spec.rfqId ?? String(2_000_000_000 + n)
-          if (rfqs.has(rfqId) || created.some((r) => r.rfqId === rfqId)) {
+          if (rfqs.has(rfqId) || createdIds.has(rfqId)) {
             return Effect.fail(new SimulatorError({ message: `rfqId ${rfqId} already exists` }))
           }
+          createdIds.add(rfqId)
           created.push({
             seq: n,
             rfqId,
@@ -904,6 +913,7 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
       yield* FiberMap.clear(countdowns)
       yield* FiberSet.clear(lapses)
       quotes.clear()
+      latestOnRfq.clear()
       rfqs.clear()
       quoteExpiries.clear()
       rfqExpiries.clear()
