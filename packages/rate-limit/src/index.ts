@@ -26,7 +26,8 @@ export * as DurationInput from "./DurationInput.js"
 
 /**
  * Time for measuring intervals (windows, deadlines, sleeps): the Clock's monotonic `currentTimeNanos` in
- * milliseconds, which a step of the wall clock does not move.
+ * milliseconds, which a step of the wall clock does not move; the forward-only variant the dead-man's switch reads
+ * (it also jumps forward with the wall clock: a suspend); and a Clock with its wall time moved, for tests.
  *
  * @since 0.1.0
  */
