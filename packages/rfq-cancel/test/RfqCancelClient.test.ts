@@ -371,6 +371,16 @@ describe("RfqCancelClient requests and results", () => {
       const result = yield* client.cancelQuote({ quoteId: "1" })
       assert.notInclude(JSON.stringify(result), passphrase)
       assert.strictEqual(result.items[0]?.outcome.sMsg, "no quote (key <redacted>)")
+      // an answer that is not JSON for the echo of a passphrase with a `"` or a `\` in it is unreadable, as sent:
+      // the scrub never makes it an envelope the venue did not send
+      for (const odd of ['Desk"7Secret', "Desk\\7Secret"]) {
+        const { client: oddClient } = yield* clientOver(venue, { retry: { maxAttempts: 1 } }, undefined, undefined, odd)
+        const body = `{"code":"0","msg":"","data":[{"quoteId":"1","clQuoteId":"","sCode":"0","sMsg":"${odd}"}]}`
+        yield* venue.setFault(() => ({ _tag: "http", status: 200, body }))
+        const error = yield* Effect.flip(oddClient.cancelQuote({ quoteId: "1" }))
+        assert.strictEqual(error._tag, "OutcomeUnknown", odd)
+        assert.notInclude(`${JSON.stringify(error)} ${error.message}`, "Desk", odd)
+      }
       // nor a part of it: JSON.parse's message about a text answer quotes its first characters
       const { client: desk } = yield* clientOver(
         venue,

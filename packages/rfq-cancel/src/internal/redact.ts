@@ -78,23 +78,35 @@ const scrub = (value: unknown, forms: ReadonlyArray<string>): unknown => {
     : value
 }
 
+/** Parsed JSON that is no deeper than `OkxEnvelope.maxDepth`, or `undefined`. */
+const parsedShallow = (text: string): { readonly value: unknown } | undefined => {
+  try {
+    const value: unknown = JSON.parse(text)
+    return OkxEnvelope.tooDeep(value) ? undefined : { value }
+  } catch {
+    return undefined
+  }
+}
+
 /**
  * The body of a venue's answer as the client reads it: parsed JSON, or the text when it is not JSON or nests deeper
- * than `OkxEnvelope.maxDepth` (walking such a body to decode, format or scrub it overflows the stack). The text is
- * kept without the passphrase's echoes (`forms`): what is made of it (`JSON.parse`'s message quotes its first
- * characters) must not carry a part of one. Parsed JSON is kept as sent: its deciding fields are decoded first, and
- * its free text scrubbed after (`withoutEcho`, `resultWithoutEcho`).
+ * than `OkxEnvelope.maxDepth` (walking such a body to decode, format or scrub it overflows the stack). Parsed JSON is
+ * kept as sent: its deciding fields are decoded first, and its free text scrubbed after (`withoutEcho`,
+ * `resultWithoutEcho`). The text is kept without the passphrase's echoes (`forms`): what is made of it
+ * (`JSON.parse`'s message quotes its first characters) must not carry a part of one. It is still what the venue
+ * sent in what it decides: a text that would read as JSON once scrubbed (the echo of a passphrase with a `"` in it
+ * was what broke it) is not shown at all, so that the client never acts on an answer the venue did not send.
  *
  * @internal
  */
 export const readAnswer = (text: string, forms: ReadonlyArray<string>): unknown => {
-  try {
-    const parsed: unknown = JSON.parse(text)
-    if (!OkxEnvelope.tooDeep(parsed)) return parsed
-  } catch {
-    // not JSON: the text
-  }
-  return forms.length === 0 ? text : scrub(text, forms)
+  const parsed = parsedShallow(text)
+  if (parsed !== undefined) return parsed.value
+  if (forms.length === 0) return text
+  const scrubbed = scrub(text, forms) as string
+  return scrubbed === text || parsedShallow(scrubbed) === undefined
+    ? scrubbed
+    : "(an answer that is not JSON, not shown: it echoes the passphrase)"
 }
 
 /**
