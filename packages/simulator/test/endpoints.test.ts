@@ -125,6 +125,10 @@ describe("OKX endpoints over a real socket", () => {
       // two in one request: the second replaces the first
       const [first, second] = yield* sim.createQuotes({ count: 2, rfqId: "556" })
       assert.deepStrictEqual([first!.state, second!.state], ["canceled", "active"])
+      // ids with a line break in them name other users and RFQs: nothing of theirs is replaced
+      const [a] = yield* sim.createQuotes({ quotes: [{ quoteId: "a1", userId: "7", rfqId: "8\n9" }] })
+      yield* sim.createQuotes({ quotes: [{ quoteId: "b1", userId: "7\n8", rfqId: "9" }] })
+      assert.strictEqual(yield* quoteState(sim, a!.quoteId), "active")
       // one already past its validUntil expired then, and stays so
       const [short] = yield* sim.createQuotes({ count: 1, rfqId: "557", validForMs: 1_000 })
       yield* TestClock.adjust("2 seconds")

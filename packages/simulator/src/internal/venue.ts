@@ -303,7 +303,7 @@ export const makeVenue = (options: OkxSimulator.Options): Effect.Effect<Venue, n
         for (const q of created) {
           // as on OKX, a newer quote of a user on an RFQ replaces (cancels) their active one on it
           if (q.state === "active") {
-            const key = `${q.userId}\n${q.rfqId}`
+            const key = JSON.stringify([q.userId, q.rfqId])
             const older = latestOnRfq.get(key)
             if (older !== undefined && older.state === "active") {
               older.state = "canceled"
