@@ -1,7 +1,7 @@
 /**
  * An exact sliding-window rate limiter: at most `limit` permits start in ANY interval of length
- * `window + margin` on Effect's Clock (its steady time, `SteadyTime`), FIFO between waiters, with one lane per (User ID, endpoint)
- * and OKX's RFQ table built in.
+ * `window + margin` on Effect's Clock (its steady time, `SteadyTime`), FIFO between waiters, with one lane per
+ * (User ID, endpoint) and OKX's RFQ table built in.
  *
  * @since 0.1.0
  */
@@ -103,8 +103,8 @@ export interface Permit {
   /** When the permit was granted, in `SteadyTime` milliseconds. */
   readonly grantedAt: number
   /**
-   * Marks the request as written to the wire: at `at` (`SteadyTime` milliseconds), or now on the Clock of the fiber that
-   * reserved. Synchronous, so a transport can call it from its own callback. The first mark counts; a mark before
+   * Marks the request as written to the wire: at `at` (`SteadyTime` milliseconds), or now on the Clock of the fiber
+   * that reserved. Synchronous, so a transport can call it from its own callback. The first mark counts; a mark before
    * the grant counts as the grant, one after now (or not a finite number) as now; a mark after the holding effect
    * ended is ignored.
    */
@@ -157,7 +157,10 @@ export interface Limiter {
   readonly withPermit: (
     cost?: number
   ) => <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E | RateLimitExceeded, R>
-  /** Venue backpressure: no permit starts before `epochMillis` (`SteadyTime` milliseconds, as `grantedAt`). Only ever extends a pause. */
+  /**
+   * Venue backpressure: no permit starts before `epochMillis` (`SteadyTime` milliseconds, as `grantedAt`). Only ever
+   * extends a pause.
+   */
   readonly pauseUntil: (epochMillis: number) => Effect.Effect<void>
   /** `pauseUntil(now + duration)`. */
   readonly pauseFor: (duration: Duration.DurationInput) => Effect.Effect<void>

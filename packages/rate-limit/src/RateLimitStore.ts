@@ -47,9 +47,9 @@ export interface CommitRequest {
 
 /**
  * `Granted` records the start at `at` (or holds the permits from `at`, see {@link AcquireRequest.hold}); `Denied`
- * records nothing and names the earliest instant (`retryAt`, in the same milliseconds as `now`) at which the same request can
- * succeed, assuming no other starts and that held permits stay held: `Infinity` when held permits alone fill the
- * lane.
+ * records nothing and names the earliest instant (`retryAt`, in the same milliseconds as `now`) at which the same
+ * request can succeed, assuming no other starts and that held permits stay held: `Infinity` when held permits alone
+ * fill the lane.
  *
  * @since 0.1.0
  * @category models

@@ -1,7 +1,7 @@
 /**
  * Time for measuring intervals. Effect's default Clock reads `currentTimeNanos` from a monotonic source
- * (`process.hrtime`, anchored at the wall clock when the process started) and `currentTimeMillis` from the wall clock
- * (`Date.now()`). Under the `TestClock` both are its one virtual time. The wall clock stays what requests are signed
+ * (`process.hrtime`, anchored at the wall clock when the process started) and `currentTimeMillis` from the wall
+ * clock. Under the `TestClock` both are its one virtual time. The wall clock stays what requests are signed
  * with (`OK-ACCESS-TIMESTAMP`).
  *
  * - `unsafeMillis` / `currentTimeMillis`: the monotonic time. A step of the wall clock (an NTP correction, an operator

@@ -403,6 +403,15 @@ export const makeWith = (
     let lastError: string | undefined
     let lastCause: RfqCancelError | undefined
     const expired = (at: number) => Status.Expired({ deadline: utc(at), failures, lastError, error: lastCause })
+    /** AtRisk at `now`: the last known deadline (if any) and what is left of it, and why re-arming failed. */
+    const atRisk = (now: number, why: string, error: RfqCancelError | undefined) =>
+      Status.AtRisk({
+        deadline: deadline === undefined ? undefined : utc(deadline),
+        slack: deadline === undefined ? undefined : Duration.millis(deadline - now),
+        failures,
+        lastError: why,
+        error
+      })
     /**
      * The deadline whose lapse was announced: once each (and logged once), by the watcher or by a re-arm that finds it
      * passed. `refresh`: a failed re-arm after the lapse publishes it again, with its own error and failure count.
@@ -577,16 +586,7 @@ export const makeWith = (
       if (deadline !== undefined && now >= deadline) {
         yield* announceExpired(deadline, true)
       } else {
-        yield* SubscriptionRef.set(
-          status,
-          Status.AtRisk({
-            deadline: deadline === undefined ? undefined : utc(deadline),
-            slack: deadline === undefined ? undefined : Duration.millis(deadline - now),
-            failures,
-            lastError,
-            error: lastCause
-          })
-        )
+        yield* SubscriptionRef.set(status, atRisk(now, lastError, lastCause))
       }
       return lastCause?.retry === "resync-then-retry-once" ? ("resync" as const) : ("retry" as const)
     })
@@ -685,16 +685,7 @@ export const makeWith = (
             Effect.flatMap(currentTime, (now) =>
               deadline !== undefined && now >= deadline
                 ? Effect.void
-                : SubscriptionRef.set(
-                    status,
-                    Status.AtRisk({
-                      deadline: deadline === undefined ? undefined : utc(deadline),
-                      slack: deadline === undefined ? undefined : Duration.millis(deadline - now),
-                      failures,
-                      lastError: why,
-                      error: undefined
-                    })
-                  )
+                : SubscriptionRef.set(status, atRisk(now, why, undefined))
             )
           )
         })

@@ -85,7 +85,7 @@ export interface Options {
 }
 
 /**
- * The input of the batch calls: any number of ids. More than 100 are sent as consecutive batches of 100 whose
+ * The input of the batch calls: as many ids as needed. More than 100 are sent as consecutive batches of 100 whose
  * items are merged in order. Give `quoteIds` or `clQuoteIds`, not both: OKX would go by `quoteIds` and leave the
  * quotes named only by client id live, so both fail with `InvalidRequest` naming `clQuoteIds`, nothing sent.
  *

@@ -10,7 +10,7 @@
  *
  * `RfqCancelClient` sends its own requests through a direct path of this client (the same pools, limits and aborts,
  * without `HttpClient.make`'s per-request `AbortController`, URL parsing, finalization registration and response
- * wrapper), but only while the client is exactly as built here: any combinator applied to it turns that path off, so
+ * wrapper), but only while the client is exactly as built here: a combinator applied to it turns that path off, so
  * middleware is never bypassed.
  *
  * Bodies are buffered, not streamed: responses larger than `maxResponseBytes` (default 1 MiB) fail, and request

@@ -658,18 +658,10 @@ export interface HttpResponse {
 const decodeRawEnvelope = Schema.decodeUnknownEither(OkxEnvelope.RawEnvelope)
 
 /** The envelope of a body (parsed JSON, or text to parse), or why there is none. */
-const readEnvelope = (body: unknown): Either.Either<OkxEnvelope.RawEnvelope, string> => {
-  let value = body
-  if (typeof body === "string") {
-    try {
-      value = JSON.parse(body)
-    } catch (error) {
-      return Either.left(error instanceof Error ? error.message : String(error))
-    }
-  }
-  if (OkxEnvelope.tooDeep(value)) return Either.left(`nested deeper than ${OkxEnvelope.maxDepth} levels`)
-  return Either.mapLeft(decodeRawEnvelope(value), (error) => formatIssues(error))
-}
+const readEnvelope = (body: unknown): Either.Either<OkxEnvelope.RawEnvelope, string> =>
+  Either.flatMap(OkxEnvelope.parseAnswer(body), (json) =>
+    Either.mapLeft(decodeRawEnvelope(json), (error) => formatIssues(error))
+  )
 
 /**
  * Interprets a response. Total: never throws, every failure is a typed `OkxError`.

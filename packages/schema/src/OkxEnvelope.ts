@@ -3,6 +3,7 @@
  *
  * @since 0.1.0
  */
+import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 
 /**
@@ -112,4 +113,31 @@ export const tooDeep = (value: unknown): boolean => {
     }
   }
   return false
+}
+
+/**
+ * An answer as JSON no deeper than {@link maxDepth}, or why it is not: a text is parsed (`JSON.parse`'s message if it
+ * is not JSON), and a value too deep is refused.
+ *
+ * @example
+ * ```ts
+ * import { OkxEnvelope } from "@okx-rfq/schema"
+ *
+ * OkxEnvelope.parseAnswer('{"code":"0","msg":"","data":[]}') // Right({ code: "0", msg: "", data: [] })
+ * OkxEnvelope.parseAnswer("<html>") // Left("Unexpected token '<', ...")
+ * ```
+ *
+ * @since 0.1.0
+ * @category parsing
+ */
+export const parseAnswer = (answer: unknown): Either.Either<unknown, string> => {
+  let value = answer
+  if (typeof answer === "string") {
+    try {
+      value = JSON.parse(answer)
+    } catch (error) {
+      return Either.left(error instanceof Error ? error.message : String(error))
+    }
+  }
+  return tooDeep(value) ? Either.left(`nested deeper than ${maxDepth} levels`) : Either.right(value)
 }

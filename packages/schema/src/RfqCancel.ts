@@ -235,7 +235,7 @@ export type CancelBatchRfqsRequest = typeof CancelBatchRfqsRequest.Type
 // -----------------------------------------------------------------------------
 
 /**
- * A request without parameters: any object is accepted and it always encodes to `{}` (OKX rejects an empty POST body
+ * A request without parameters: every object is accepted and it always encodes to `{}` (OKX rejects an empty POST body
  * with 50000, so `{}` is what must be sent and signed).
  *
  * @since 0.1.0

@@ -125,8 +125,9 @@ export const replaceItems = <Item extends { readonly outcome: RfqCancel.ItemOutc
 
 /**
  * Whether the venue may have acted on a request that ended in `error`: the connection dropped or timed out after
- * it may have been sent (`TransportError.mayHaveActed`: not a refused connection), the answer was unreadable (`OutcomeUnknown`) or had a deciding field missing or malformed
- * (`DecodeError`: the venue answered, so it took the request), or said the outcome is unknown, or the deadline came
+ * it may have been sent (`TransportError.mayHaveActed`: not a refused connection), the answer was unreadable
+ * (`OutcomeUnknown`) or had a deciding field missing or malformed (`DecodeError`: the venue answered, so it took the
+ * request), or said the outcome is unknown, or the deadline came
  * while the outcome of a request was not known (`DeadlineExceeded.mayHaveActed`; not when every request was
  * refused, or none left the lane).
  *

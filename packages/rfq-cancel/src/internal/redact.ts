@@ -1,4 +1,5 @@
 import { type Endpoints, OkxEnvelope, type RfqCancel } from "@okx-rfq/schema"
+import * as Either from "effect/Either"
 
 /**
  * The value of header `name` (any case) in `headers`.
@@ -78,16 +79,6 @@ const scrub = (value: unknown, forms: ReadonlyArray<string>): unknown => {
     : value
 }
 
-/** Parsed JSON that is no deeper than `OkxEnvelope.maxDepth`, or `undefined`. */
-const parsedShallow = (text: string): { readonly value: unknown } | undefined => {
-  try {
-    const value: unknown = JSON.parse(text)
-    return OkxEnvelope.tooDeep(value) ? undefined : { value }
-  } catch {
-    return undefined
-  }
-}
-
 /**
  * The body of a venue's answer as the client reads it: parsed JSON, or the text when it is not JSON or nests deeper
  * than `OkxEnvelope.maxDepth` (walking such a body to decode, format or scrub it overflows the stack). Parsed JSON is
@@ -100,11 +91,11 @@ const parsedShallow = (text: string): { readonly value: unknown } | undefined =>
  * @internal
  */
 export const readAnswer = (text: string, forms: ReadonlyArray<string>): unknown => {
-  const parsed = parsedShallow(text)
-  if (parsed !== undefined) return parsed.value
+  const parsed = OkxEnvelope.parseAnswer(text)
+  if (Either.isRight(parsed)) return parsed.right
   if (forms.length === 0) return text
   const scrubbed = scrub(text, forms) as string
-  return scrubbed === text || parsedShallow(scrubbed) === undefined
+  return scrubbed === text || Either.isLeft(OkxEnvelope.parseAnswer(scrubbed))
     ? scrubbed
     : "(an answer that is not JSON, not shown: it echoes the passphrase)"
 }
