@@ -13,6 +13,18 @@ const settle = Effect.gen(function* () {
   }
 })
 
+/** Arms a 10 s countdown, lets it lapse, and moves the clock `steps` times by `step` while the venue cancels. */
+const lapseAndRun = (sim: OkxSimulator.Service, steps: number, step: Duration.DurationInput) =>
+  Effect.gen(function* () {
+    yield* call(sim, "/api/v5/rfq/cancel-all-after", { body: { timeOut: "10" } })
+    yield* TestClock.adjust("10 seconds")
+    for (let i = 0; i < steps; i++) {
+      yield* settle
+      yield* TestClock.adjust(step)
+    }
+    yield* settle
+  })
+
 describe("expiry", () => {
   it.scoped(
     "a quote or RFQ expires at validUntil: GET shows it expired, a cancel is 70400 / 70200, the countdown skips it",
@@ -100,13 +112,7 @@ describe("the cancel-all-after countdown", () => {
     Effect.gen(function* () {
       const sim = yield* OkxSimulator.make({ accounts })
       yield* sim.createQuotes({ count: 61 })
-      yield* call(sim, "/api/v5/rfq/cancel-all-after", { body: { timeOut: "10" } })
-      yield* TestClock.adjust("10 seconds")
-      for (let i = 0; i < 60; i++) {
-        yield* settle
-        yield* TestClock.adjust("50 millis")
-      }
-      yield* settle
+      yield* lapseAndRun(sim, 60, "50 millis")
       const uTimes = (yield* sim.state).quotes.map((q) => q.uTime)
       assert.deepStrictEqual(
         [uTimes[0], uTimes[1], uTimes[60]],
@@ -130,13 +136,7 @@ describe("the cancel-all-after countdown", () => {
       }
       const sim = yield* OkxSimulator.make({ accounts }).pipe(Effect.withClock(coarse))
       yield* sim.createQuotes({ count: 600 })
-      yield* call(sim, "/api/v5/rfq/cancel-all-after", { body: { timeOut: "10" } })
-      yield* TestClock.adjust("10 seconds")
-      for (let i = 0; i < 30; i++) {
-        yield* settle
-        yield* TestClock.adjust("100 millis")
-      }
-      yield* settle
+      yield* lapseAndRun(sim, 30, "100 millis")
       const uTimes = (yield* sim.state).quotes.map((q) => Number(q.uTime))
       assert.notInclude(yield* states(sim), "active")
       assert.isAtMost(Math.max(...uTimes), 10_000 + OkxSimulator.countdownSpanMs)
