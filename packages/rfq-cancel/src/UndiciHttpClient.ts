@@ -187,6 +187,16 @@ interface Wire {
 }
 
 /**
+ * `headers` with `accept-encoding: identity` unless they name an encoding. The body is read as sent, and a request
+ * without the header accepts any coding (RFC 9110, 12.5.3): a server or proxy may then compress a cancel's answer,
+ * which would read as unreadable after the venue acted.
+ */
+const identityEncoded = (headers: Readonly<Record<string, string>>): Readonly<Record<string, string>> => {
+  for (const name in headers) if (name.toLowerCase() === "accept-encoding") return headers
+  return { ...headers, "accept-encoding": "identity" }
+}
+
+/**
  * Starts one request through `dispatch`, the body collected into a buffer; `done` or `failed` is called once, and
  * `sent` (when given) just before the pool writes the request to a connection, unless it was aborted. The returned
  * function aborts it: at once when it is on the wire, as soon as the pool starts it when it is still queued.
@@ -243,7 +253,7 @@ const start = (
         origin: wire.origin,
         path: wire.path,
         method: wire.method as Dispatcher.HttpMethod,
-        headers: wire.headers,
+        headers: identityEncoded(wire.headers),
         body: wire.body ?? null
       },
       handler

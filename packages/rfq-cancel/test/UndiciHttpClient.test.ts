@@ -101,6 +101,37 @@ describe("UndiciHttpClient", () => {
     })
   )
 
+  it.scoped("asks for an uncompressed answer (the body is read as sent) unless the request names an encoding", () =>
+    Effect.gen(function* () {
+      const { seen, url } = yield* server(echo)
+      const client = yield* UndiciHttpClient.make()
+      yield* client.execute(HttpClientRequest.get(`${url}/plain`))
+      yield* client.execute(
+        HttpClientRequest.get(`${url}/own`).pipe(HttpClientRequest.setHeader("Accept-Encoding", "br"))
+      )
+      yield* Effect.async<unknown>((resume) => {
+        Direct.of(client)!(
+          {
+            origin: new URL(url).origin,
+            path: "/direct",
+            method: "GET",
+            headers: { "OK-ACCESS-KEY": "k" },
+            body: undefined
+          },
+          (result) => resume(Effect.succeed(result))
+        )
+      })
+      assert.deepStrictEqual(
+        seen.map((s) => [s.url, s.headers["accept-encoding"]]),
+        [
+          ["/plain", "identity"],
+          ["/own", "br"],
+          ["/direct", "identity"]
+        ]
+      )
+    })
+  )
+
   it.scoped("its responses and errors hide OKX's signing headers only: a request re-sent from an error is whole", () =>
     Effect.gen(function* () {
       const { seen, url } = yield* server((_req, res) => {
