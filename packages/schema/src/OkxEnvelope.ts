@@ -117,7 +117,7 @@ export const tooDeep = (value: unknown): boolean => {
 
 /**
  * An answer as JSON no deeper than {@link maxDepth}, or why it is not: a text is parsed (`JSON.parse`'s message if it
- * is not JSON), and a value too deep is refused.
+ * is not JSON; a leading byte order mark is skipped), and a value too deep is refused.
  *
  * @example
  * ```ts
@@ -134,7 +134,8 @@ export const parseAnswer = (answer: unknown): Either.Either<unknown, string> => 
   let value = answer
   if (typeof answer === "string") {
     try {
-      value = JSON.parse(answer)
+      // a byte order mark before the JSON is allowed to be ignored (RFC 8259, 8.1), and JSON.parse does not
+      value = JSON.parse(answer.charCodeAt(0) === 0xfeff ? answer.slice(1) : answer)
     } catch (error) {
       return Either.left(error instanceof Error ? error.message : String(error))
     }

@@ -597,6 +597,14 @@ describe("interpret is total", () => {
     assert.isTrue(OkxEnvelope.tooDeep({ code: "0", msg: "", data: [atLimit] }))
   })
 
+  it("a byte order mark before the JSON is skipped (RFC 8259 lets a parser ignore it); anywhere else it is text", () => {
+    const answer = '{"code":"0","msg":"","data":[{"quoteId":"q1","clQuoteId":"","sCode":"0","sMsg":""}]}'
+    const read = Endpoints.interpret(Endpoints.cancelQuote, ok(`\ufeff${answer}`))
+    assert.deepStrictEqual(read, Endpoints.interpret(Endpoints.cancelQuote, ok(answer)))
+    assert.isTrue(Either.isRight(read))
+    assert.strictEqual(left(Endpoints.interpret(Endpoints.cancelQuote, ok(` \ufeff${answer}`)))._tag, "OutcomeUnknown")
+  })
+
   it.prop(
     "arbitrary bodies and statuses never throw and only fail with an OkxError",
     [
