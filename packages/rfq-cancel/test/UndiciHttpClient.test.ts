@@ -118,7 +118,8 @@ describe("UndiciHttpClient", () => {
             headers: { "OK-ACCESS-KEY": "k" },
             body: undefined
           },
-          (result) => resume(Effect.succeed(result))
+          (result) => resume(Effect.succeed(result)),
+          () => {}
         )
       })
       assert.deepStrictEqual(
