@@ -909,17 +909,25 @@ describe("DeadMansSwitch shutdown", () => {
     })
   )
 
-  for (const unanswered of [true, false]) {
-    const first = unanswered ? "its first arm unanswered (it may have armed)" : "every arm refused (nothing armed)"
+  const firstArms: ReadonlyArray<readonly [string, Fault | undefined]> = [
+    ["its first arm unanswered (it may have armed)", { _tag: "hang" }],
+    [
+      "its first arm answered by a gateway's 502 (it may have armed)",
+      { _tag: "http", status: 502, body: "<html><h1>502 Bad Gateway</h1></html>" }
+    ],
+    ["every arm refused (nothing armed)", undefined]
+  ]
+  for (const [first, firstFault] of firstArms) {
+    const unanswered = firstFault !== undefined
     it.scoped(`a shutdown failing before the first acknowledgement, ${first}: AtRisk for good, and says so`, () =>
       Effect.gen(function* () {
         const venue = yield* makeFakeVenue
-        // the arms are refused with a definite transient answer, the first one left unanswered when `unanswered`;
-        // the shutdown's cancel is refused too
+        // the arms are refused with a definite transient answer (a 503 from the venue), the first one answered by
+        // `firstFault` when there is one; the shutdown's cancel is refused too
         let arms = 0
         yield* venue.setFault((s) =>
-          s.path === armPath && unanswered && arms++ === 0
-            ? { _tag: "hang" }
+          s.path === armPath && firstFault !== undefined && arms++ === 0
+            ? firstFault
             : s.path === armPath || s.path === "/api/v5/rfq/cancel-all-quotes"
               ? { _tag: "code", code: "50001", httpStatus: 503 }
               : undefined

@@ -85,9 +85,12 @@ export class RateLimited extends Schema.TaggedError<RateLimited>("@okx-rfq/schem
   }
 }
 
+/** The statuses a gateway answers after it may have passed the request on: see `Unavailable.mayHaveActed`. */
+const forwardedStatuses: ReadonlySet<number> = new Set([500, 502, 504, 520, 524])
+
 /**
  * Busy or unavailable: 50001, 50013, 50026, 70208, or HTTP 5xx or 408 without an OKX envelope (`code` absent).
- * Retry with backoff.
+ * Retry with backoff. `mayHaveActed` says whether the request may have reached the venue first.
  *
  * @since 0.1.0
  * @category errors
@@ -101,6 +104,18 @@ export class Unavailable extends Schema.TaggedError<Unavailable>("@okx-rfq/schem
    */
   get retry(): "backoff" {
     return "backoff"
+  }
+  /**
+   * Whether the venue may have acted on the request before this answer: true for an HTTP 500, 502 or 504 without
+   * an OKX envelope (and Cloudflare's 520 "unknown error" and 524 "a timeout occurred"), which a gateway sends when
+   * the origin failed or was too slow after it may have passed the request on. False for the venue's own codes,
+   * which answer a request not carried out, and for a 503, a 408 or Cloudflare's 521–523 (the origin down or
+   * unreachable), which say the request was not passed on or not taken.
+   *
+   * @since 0.1.0
+   */
+  get mayHaveActed(): boolean {
+    return this.code === undefined && forwardedStatuses.has(this.httpStatus ?? 0)
   }
   /**
    * @since 0.1.0

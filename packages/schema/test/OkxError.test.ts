@@ -104,6 +104,18 @@ describe("errors", () => {
     assert.include(at(503).message, "503")
   })
 
+  it("Unavailable.mayHaveActed: a gateway's 500, 502, 504 (Cloudflare's 520, 524) may follow the venue acting", () => {
+    const statuses = [500, 502, 503, 504, 408, 520, 521, 522, 523, 524]
+    const at = (httpStatus: number) => OkxError.fromHttpStatus({ endpoint: "cancel-quote", httpStatus, body: "<html>" })
+    assert.deepStrictEqual(
+      statuses.filter((status) => (at(status) as OkxError.Unavailable).mayHaveActed),
+      [500, 502, 504, 520, 524]
+    )
+    // the venue's own codes answer a request it did not carry out, whatever the HTTP status
+    const coded = OkxError.fromCode({ endpoint: "cancel-quote", code: "50001", msg: "", httpStatus: 502 })
+    assert.isTrue(coded._tag === "Unavailable" && !coded.mayHaveActed)
+  })
+
   it("formatParseError names the path, the value and the rule in one line", () => {
     const result = Schema.encodeEither(RfqCancel.CancelBatchQuotesRequest)(
       { clQuoteIds: ["ok", "not ok"] },

@@ -127,7 +127,8 @@ export const replaceItems = <Item extends { readonly outcome: RfqCancel.ItemOutc
  * Whether the venue may have acted on a request that ended in `error`: the connection dropped or timed out after
  * it may have been sent (`TransportError.mayHaveActed`: not a refused connection), the answer was unreadable
  * (`OutcomeUnknown`) or had a deciding field missing or malformed (`DecodeError`: the venue answered, so it took the
- * request), or said the outcome is unknown, or the deadline came
+ * request), or said the outcome is unknown, a gateway answered that the venue failed or was too slow after it may
+ * have passed the request on (`Unavailable.mayHaveActed`: a 500, 502 or 504 without an OKX envelope), or the deadline came
  * while the outcome of a request was not known (`DeadlineExceeded.mayHaveActed`; not when every request was
  * refused, or none left the lane).
  *
@@ -136,6 +137,7 @@ export const replaceItems = <Item extends { readonly outcome: RfqCancel.ItemOutc
 export const mayHaveActed = (error: { readonly _tag: string }): boolean =>
   error._tag === "OutcomeUnknown" ||
   error._tag === "DecodeError" ||
+  (error._tag === "Unavailable" && (error as { readonly mayHaveActed?: unknown }).mayHaveActed === true) ||
   ((error._tag === "TransportError" || error._tag === "DeadlineExceeded") &&
     (error as { readonly mayHaveActed?: unknown }).mayHaveActed !== false)
 
