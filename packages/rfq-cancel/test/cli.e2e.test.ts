@@ -182,6 +182,12 @@ describe("okx-rfq against the simulator (real process, real sockets)", () => {
       const dropped = await run(["cancel-quote", "--quote-id", q!.quoteId])
       assert.strictEqual(dropped.code, 1)
       assert.include(dropped.stderr, "may or may not be cancelled; run it again")
+      // a countdown's call says what is unknown about the countdown, not about cancels
+      await Effect.runPromise(sim().setFaults({ endpoints: { "/api/v5/rfq/cancel-all-after": { drop: 1 } } }))
+      const countdown = await run(["cancel-all-after", "--timeout", "60"])
+      assert.strictEqual(countdown.code, 1)
+      assert.include(countdown.stderr, "the countdown may or may not be set as asked; run it again")
+      assert.notInclude(countdown.stderr, "cancelled")
       // an item without its quoteId still answers the one id asked (an item's ids only inform)
       await Effect.runPromise(sim().reset)
       const [r] = await quotes(1)

@@ -291,9 +291,25 @@ const reportCountdown = (
       })
 }
 
-/** The line after a failure the venue may have acted on (a timeout, a dropped connection, an unreadable answer). */
-const unknownOutcome =
-  "the venue may have acted on it before it failed: what it was to cancel may or may not be cancelled; run it again (a cancel is idempotent)"
+/**
+ * What is unknown after a call the venue may have acted on: what a cancel was to cancel, or the countdown a
+ * cancel-all-after was to set. `failed` follows a failure (a timeout, a dropped connection, an unreadable answer),
+ * `interrupted` a signal.
+ */
+interface Stakes {
+  readonly failed: string
+  readonly interrupted: string
+}
+
+const cancelStakes: Stakes = {
+  failed: "what it was to cancel may or may not be cancelled; run it again (a cancel is idempotent)",
+  interrupted: "what it was to cancel may still be live"
+}
+
+const countdownStakes: Stakes = {
+  failed: "the countdown may or may not be set as asked; run it again (setting it again is safe)",
+  interrupted: "the countdown may or may not be set as asked"
+}
 
 /** What a batch split into several requests had answered when a signal stopped it. */
 interface Answered {
@@ -307,11 +323,11 @@ interface Answered {
  * their items, as a batch that failed half-way does, and the ids not answered. The code travels as a defect, which an
  * interrupted fiber keeps in its cause (bin/okx-rfq.ts reads it).
  */
-const interrupted = (o: Common, answered?: Answered) =>
+const interrupted = (o: Common, answered?: Answered, stakes: Stakes = cancelStakes) =>
   Effect.gen(function* () {
     const message =
       answered === undefined
-        ? "interrupted (SIGINT/SIGTERM) before the call finished: its outcome is unknown, what it was to cancel may still be live"
+        ? `interrupted (SIGINT/SIGTERM) before the call finished: its outcome is unknown, ${stakes.interrupted}`
         : `interrupted (SIGINT/SIGTERM) before the batch finished: ${answered.completed.items.length} items answered, ${answered.remaining.length} ids not answered, whose outcome is unknown: they may still be live`
     yield* Console.error(`error: ${message}`)
     if (answered !== undefined) {
@@ -332,7 +348,8 @@ const runCall = <A>(
   o: Common,
   call: (client: RfqCancelClient.Service) => Effect.Effect<A, RfqCancelError | BatchIncomplete<unknown>>,
   show: (result: A) => Effect.Effect<void, ExitWith> = (result) => report(o, result),
-  whenInterrupted: () => Effect.Effect<never> = () => interrupted(o)
+  whenInterrupted: () => Effect.Effect<never> = () => interrupted(o),
+  stakes: Stakes = cancelStakes
 ) =>
   Effect.suspend(() => {
     let known = false
@@ -343,7 +360,13 @@ const runCall = <A>(
       yield* Effect.uninterruptible(show(result))
     }).pipe(
       Effect.catchAll((error) =>
-        error._tag === "ExitWith" ? Effect.fail(error) : failWith(o, error, mayHaveActed(error) ? [unknownOutcome] : [])
+        error._tag === "ExitWith"
+          ? Effect.fail(error)
+          : failWith(
+              o,
+              error,
+              mayHaveActed(error) ? [`the venue may have acted on it before it failed: ${stakes.failed}`] : []
+            )
       ),
       Effect.provide(clientLayer(o)),
       exitOnConfigError(o),
@@ -530,7 +553,9 @@ const cancelAllAfter = Command.make(
     runCall(
       o,
       (c) => c.cancelAllAfter(Duration.seconds(o.timeout)),
-      (result) => reportCountdown(o, o.timeout, result)
+      (result) => reportCountdown(o, o.timeout, result),
+      () => interrupted(o, undefined, countdownStakes),
+      countdownStakes
     )
 ).pipe(
   Command.withDescription(
