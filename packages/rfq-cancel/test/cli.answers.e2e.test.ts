@@ -7,8 +7,11 @@ import { finish, inParallel, lastJson, pause, runCli, startCli } from "./utils/c
  * A venue that answers cancel-all-after as the simulator never does, by the `timeOut` asked: 30 → `triggerTime "0"`
  * (not armed), 20 → a `triggerTime` a second before its own `ts` (lapsed at once), 0 → still armed, 50 → armed for
  * 120 s, 10 → armed for 11 s (a second's rounding), 40 → armed as asked. A batch of quote cancels gets code "0" with an item for its first id only, or 50113 (HTTP 401) when its
- * first id is `q100`. A cancel-quote gets an item for `q2` (cancelled), whatever it asked. It answers the server time too, and checks no signature.
+ * first id is `q100`. A cancel-quote gets an item for `q2` (cancelled), whatever it asked, unless it asked `esc`:
+ * that one is refused with terminal escape sequences in its `sMsg`, and `ESC` in the batch's `q200` refuses the key
+ * the same way. It answers the server time too, and checks no signature.
  */
+const escapes = "\u001b[1A\u001b[2K\resc cancelled\u001b]0;owned\u0007\u009b2J"
 const answers: Record<string, (now: number) => string> = {
   "30": () => "0",
   "20": (now) => String(now - 1000),
@@ -32,10 +35,17 @@ const venue = createServer((request, response) => {
         : request.url === "/api/v5/rfq/cancel-batch-quotes"
           ? [{ quoteId: JSON.parse(body).quoteIds[0], clQuoteId: "", sCode: "0", sMsg: "" }]
           : request.url === "/api/v5/rfq/cancel-quote"
-            ? [{ quoteId: "q2", clQuoteId: "cq2", sCode: "0", sMsg: "" }]
+            ? JSON.parse(body).quoteId === "esc"
+              ? [{ quoteId: "esc", clQuoteId: "", sCode: "70400", sMsg: escapes }]
+              : [{ quoteId: "q2", clQuoteId: "cq2", sCode: "0", sMsg: "" }]
             : timeOut !== undefined && answers[timeOut] !== undefined
               ? [{ triggerTime: answers[timeOut](now), ts: String(now) }]
               : undefined
+    if (request.url === "/api/v5/rfq/cancel-batch-quotes" && JSON.parse(body).quoteIds[0] === "q200") {
+      response.writeHead(401, { "content-type": "application/json" })
+      response.end(JSON.stringify({ code: "50113", msg: escapes, data: [] }))
+      return
+    }
     if (request.url === "/api/v5/rfq/cancel-batch-quotes" && JSON.parse(body).quoteIds[0] === "q100") {
       response.writeHead(401, { "content-type": "application/json" })
       response.end(JSON.stringify({ code: "50113", msg: "Invalid Sign", data: [] }))
@@ -171,5 +181,24 @@ describe("okx-rfq checks the venue's answer (real process, a local venue)", () =
         .map((line) => line.split(" ")[0]),
       ids.slice(100)
     )
+  })
+
+  it("the venue's text is printed terminal-safe: its control characters are shown escaped, --json reads the same", async () => {
+    const [item, refused] = await inParallel([
+      () => runCli(["cancel-quote", "--quote-id", "esc", "--json"], env),
+      () => runCli(["cancel-batch-quotes", "--quote-id", "q200", "--log-level", "debug"], env)
+    ])
+    assert.strictEqual(item!.code, 1, item!.stderr)
+    assert.strictEqual(refused!.code, 1, refused!.stderr)
+    for (const output of [item!.stdout, item!.stderr, refused!.stdout, refused!.stderr]) {
+      assert.notMatch(output, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/, output)
+    }
+    const [line, json] = item!.stdout.trim().split("\n")
+    assert.strictEqual(
+      line,
+      "esc AlreadyInactive (sCode 70400: \\u001b[1A\\u001b[2K\\u000desc cancelled\\u001b]0;owned\\u0007\\u009b2J)"
+    )
+    assert.strictEqual(JSON.parse(json!).items[0].outcome.sMsg, escapes)
+    assert.include(refused!.stderr, "\\u001b[1A\\u001b[2K\\u000desc cancelled")
   })
 }, 60_000)

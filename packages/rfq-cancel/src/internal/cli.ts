@@ -18,6 +18,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as FiberRef from "effect/FiberRef"
+import * as HashMap from "effect/HashMap"
 import * as HashSet from "effect/HashSet"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
@@ -36,6 +37,28 @@ import * as UndiciHttpClient from "../UndiciHttpClient.js"
 import { mayHaveActed, mergeItems } from "./batches.js"
 import { runDemo } from "./demo.js"
 import { baseUrlRule, isHttpBaseUrl } from "./options.js"
+
+/**
+ * `text` safe for a terminal: control characters (C0 but the tab and the line feed, DEL, C1) are shown as `\uXXXX`, never
+ * interpreted. The venue's free text (an `sMsg`, a `msg`, an unreadable answer's start) and its ids reach the output,
+ * and an escape sequence in them could rewrite what was printed ("cancelled" over a refusal) or the window's title.
+ * A JSON line stays valid and reads the same: JSON.stringify escapes C0 itself, and DEL and C1 occur only in strings.
+ */
+const printable = (text: string): string =>
+  text.replace(
+    /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`
+  )
+
+/** A line on stdout, terminal-safe (`printable`). */
+const say = (text: string) => Console.log(printable(text))
+
+/** A line on stderr, terminal-safe (`printable`). */
+const warn = (text: string) => Console.error(printable(text))
+
+/** A log's message and annotations, terminal-safe (`printable`). */
+const printableLog = (value: unknown): unknown =>
+  typeof value === "string" ? printable(value) : Array.isArray(value) ? value.map(printableLog) : value
 
 /**
  * The process should exit with `code` (1: the venue refused or an item failed; 2: invalid input or usage).
@@ -186,28 +209,28 @@ const report = (o: Common, result: unknown, sent?: Asked): Effect.Effect<void, E
       for (const item of r.items) {
         const [id, cl] = itemIds(item)
         const stray = sent !== undefined && !sent.ids.includes(sent.byClientId ? cl : id)
-        yield* Console.log(
+        yield* say(
           `${id || "-"} ${cl ? `(${cl}) ` : ""}${describeOutcome(item)}${stray ? " [not sent by this command: the venue answered for an id it was not asked]" : ""}`
         )
         if (item.outcome._tag !== "Cancelled" && !stray) failed = true
       }
       if (r.items.length === 0) {
-        yield* Console.log(`no items (code ${r.code ?? "?"})`)
+        yield* say(`no items (code ${r.code ?? "?"})`)
         failed = r.code !== "0"
       }
     } else if (r._tag === "AllCancelled") {
-      yield* Console.log("every active one cancelled")
+      yield* say("every active one cancelled")
     } else if (r._tag === "NothingToCancel") {
-      yield* Console.log("nothing active to cancel")
+      yield* say("nothing active to cancel")
     } else if (r.triggerTime !== undefined) {
       const t = r.triggerTime as DateTime.Utc | { readonly _tag: "Disabled" }
-      yield* Console.log(
+      yield* say(
         t._tag === "Disabled"
           ? "cancel-all-after disabled"
           : `cancel-all-after armed: triggers at ${DateTime.formatIso(t as DateTime.Utc)}`
       )
     }
-    if (o.json) yield* Console.log(JSON.stringify(result, jsonReplacer))
+    if (o.json) yield* say(JSON.stringify(result, jsonReplacer))
     if (failed) return yield* new ExitWith({ code: 1 })
   })
 
@@ -236,13 +259,13 @@ const failWith = (
   text: string = error.message
 ): Effect.Effect<never, ExitWith> =>
   Effect.gen(function* () {
-    yield* Console.error(`error: ${text}`)
-    for (const line of more) yield* Console.error(`error: ${line}`)
+    yield* warn(`error: ${text}`)
+    for (const line of more) yield* warn(`error: ${line}`)
     if (error._tag === "BatchIncomplete") {
       yield* report(o, error.completed).pipe(Effect.ignore)
-      for (const id of error.remaining) yield* Console.log(`${id} not answered (its request failed or was not sent)`)
+      for (const id of error.remaining) yield* say(`${id} not answered (its request failed or was not sent)`)
     }
-    if (o.json) yield* Console.log(JSON.stringify({ error: errorJson(error) }, jsonReplacer))
+    if (o.json) yield* say(JSON.stringify({ error: errorJson(error) }, jsonReplacer))
     return yield* new ExitWith({ code: isLocalInvalid(error) ? 2 : 1 })
   })
 
@@ -269,8 +292,8 @@ const exitOnConfigError =
     Effect.catchIf(self, ConfigError.isConfigError, (error) =>
       Effect.gen(function* () {
         const message = configMessage(error)
-        yield* Console.error(`error: ${message}`)
-        if (o.json) yield* Console.log(JSON.stringify({ error: { _tag: "InvalidConfiguration", message } }))
+        yield* warn(`error: ${message}`)
+        if (o.json) yield* say(JSON.stringify({ error: { _tag: "InvalidConfiguration", message } }))
         return yield* new ExitWith({ code: 2 })
       })
     )
@@ -285,8 +308,8 @@ const reportCountdown = (
   return problem === undefined
     ? report(o, result)
     : Effect.gen(function* () {
-        yield* Console.error(`error: cancel-all-after --timeout ${seconds} ${problem}`)
-        if (o.json) yield* Console.log(JSON.stringify(result, jsonReplacer))
+        yield* warn(`error: cancel-all-after --timeout ${seconds} ${problem}`)
+        if (o.json) yield* say(JSON.stringify(result, jsonReplacer))
         return yield* new ExitWith({ code: 1 })
       })
 }
@@ -329,13 +352,12 @@ const interrupted = (o: Common, answered?: Answered, stakes: Stakes = cancelStak
       answered === undefined
         ? `interrupted (SIGINT/SIGTERM) before the call finished: its outcome is unknown, ${stakes.interrupted}`
         : `interrupted (SIGINT/SIGTERM) before the batch finished: ${answered.completed.items.length} items answered, ${answered.remaining.length} ids not answered, whose outcome is unknown: they may still be live`
-    yield* Console.error(`error: ${message}`)
+    yield* warn(`error: ${message}`)
     if (answered !== undefined) {
       yield* report(o, answered.completed).pipe(Effect.ignore)
-      for (const id of answered.remaining) yield* Console.log(`${id} not answered (interrupted: outcome unknown)`)
+      for (const id of answered.remaining) yield* say(`${id} not answered (interrupted: outcome unknown)`)
     }
-    if (o.json)
-      yield* Console.log(JSON.stringify({ error: { _tag: "Interrupted", message, ...answered } }, jsonReplacer))
+    if (o.json) yield* say(JSON.stringify({ error: { _tag: "Interrupted", message, ...answered } }, jsonReplacer))
     return yield* Effect.die(new ExitWith({ code: 1 }))
   })
 
@@ -585,8 +607,8 @@ const watchStatus = (dms: DeadMansSwitch.Service): Effect.Effect<never, DeadMans
   const tty = process.stdout.isTTY === true
   const show = (status: DeadMansSwitch.Status) =>
     Effect.gen(function* () {
-      const line = statusLine(status, yield* SteadyTime.forwardMillis)
-      yield* tty ? Effect.sync(() => process.stdout.write(`\r\x1b[K${line}`)) : Console.log(line)
+      const line = printable(statusLine(status, yield* SteadyTime.forwardMillis))
+      yield* tty ? Effect.sync(() => process.stdout.write(`\r\x1b[K${line}`)) : say(line)
       if (status._tag === "Failed") return yield* Effect.fail(status.error)
     })
   return tty
@@ -731,22 +753,22 @@ const guard = Command.make(
         const countdown = Effect.gen(function* () {
           return countdownNote(yield* dms.status, yield* now, (yield* Ref.get(progress)).disarming)
         })
-        yield* Console.log(
+        yield* say(
           `guarding: timeout ${o.timeout} s, re-arm every ${Duration.format(dms.settings.interval)}, on exit ${o.onExit} (Ctrl-C to stop)`
         )
         const watched = yield* Effect.exit(restore(watchStatus(dms)))
-        yield* Console.log(`shutting down: ${shutdownPlans[o.onExit]}…`)
+        yield* say(`shutting down: ${shutdownPlans[o.onExit]}…`)
         // the signal that stopped the display (if one did) is not one during the shutdown
         yield* Queue.takeAll(signals)
         yield* Effect.gen(function* () {
           yield* Queue.take(signals)
-          yield* Console.error(
+          yield* warn(
             `shutdown in progress: ${inFlight(o.onExit, yield* Ref.get(progress))}; another SIGINT/SIGTERM (Ctrl-C) abandons it and exits ${abandonedCode}`
           )
           yield* Queue.take(signals)
           const message = `shutdown abandoned: ${leftUndone(o.onExit, yield* Ref.get(progress), yield* countdown)}`
-          yield* Console.error(message)
-          if (o.json) yield* Console.log(JSON.stringify({ error: { _tag: "ShutdownAbandoned", message } }))
+          yield* warn(message)
+          if (o.json) yield* say(JSON.stringify({ error: { _tag: "ShutdownAbandoned", message } }))
           return yield* Effect.sync(() => process.exit(abandonedCode))
         }).pipe(Effect.interruptible, Effect.forkScoped)
         const shutdown = yield* Effect.either(dms.shutdown)
@@ -769,7 +791,7 @@ const guard = Command.make(
           return yield* Effect.failCause(watched.cause)
         }
         const status = yield* dms.status
-        yield* Console.log(
+        yield* say(
           `shutdown complete: ${
             o.onExit === "cancel-then-disarm"
               ? "every quote cancelled, then the countdown disabled"
@@ -779,7 +801,7 @@ const guard = Command.make(
           }`
         )
         if (o.json) {
-          yield* Console.log(
+          yield* say(
             JSON.stringify({ shutdown: "completed", policy: o.onExit, status: statusJson(status) }, jsonReplacer)
           )
         }
@@ -923,7 +945,7 @@ const checkStray = (args: ReadonlyArray<string>) => {
  * failed with the same `ValidationError`, so that `run` reports both alike and the program exits 2.
  */
 const usageError = (message: string): Effect.Effect<never, ValidationError.ValidationError> =>
-  Effect.zipRight(Console.error(`error: ${message}`), Effect.fail(ValidationError.invalidValue(HelpDoc.p(message))))
+  Effect.zipRight(warn(`error: ${message}`), Effect.fail(ValidationError.invalidValue(HelpDoc.p(message))))
 
 /** A usage error's words, as @effect/cli printed them, without terminal colours. */
 const usageMessage = (error: ValidationError.ValidationError): string =>
@@ -935,7 +957,13 @@ const usageMessage = (error: ValidationError.ValidationError): string =>
  */
 const logToStderr = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
   Effect.suspend(() => {
-    const stderr = Logger.prettyLogger({ stderr: true, colors: process.stderr.isTTY === true })
+    const stderr = Logger.prettyLogger({ stderr: true, colors: process.stderr.isTTY === true }).pipe(
+      Logger.mapInputOptions((options) => ({
+        ...options,
+        message: printableLog(options.message),
+        annotations: HashMap.map(options.annotations, printableLog)
+      }))
+    )
     return Effect.locallyWith(self, FiberRef.currentLoggers, (loggers) =>
       loggers.pipe(
         HashSet.remove(Logger.defaultLogger),
@@ -956,7 +984,7 @@ export const run = (args: ReadonlyArray<string>): Effect.Effect<void, unknown, C
     // with --json a usage error (an unknown flag, a missing or malformed value) is also the last line of stdout
     Effect.tapError((error) =>
       args.includes("--json") && ValidationError.isValidationError(error)
-        ? Console.log(JSON.stringify({ error: { _tag: "InvalidArguments", message: usageMessage(error) } }))
+        ? say(JSON.stringify({ error: { _tag: "InvalidArguments", message: usageMessage(error) } }))
         : Effect.void
     ),
     logToStderr
