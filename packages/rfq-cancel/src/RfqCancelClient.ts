@@ -603,7 +603,8 @@ export const make = (
               return Effect.fail(error)
             })
           )
-        return loop(spent.tries)
+        // an answer after an attempt that may have acted: what it finds inactive may be that attempt's doing
+        return Effect.map(loop(spent.tries), (result) => (unknown ? Internal.afterEarlierAttempt(result) : result))
       })
 
     /**

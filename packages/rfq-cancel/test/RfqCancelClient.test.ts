@@ -89,6 +89,67 @@ describe("RfqCancelClient retries", () => {
     )
   }
 
+  it.scoped(
+    "an answer after an attempt that may have acted says so: what it finds inactive may be that attempt's",
+    () =>
+      Effect.gen(function* () {
+        const venue = yield* makeFakeVenue
+        const { client } = yield* clientOver(venue)
+        const answer = (data: ReadonlyArray<unknown>, code = "1"): Fault => ({
+          _tag: "http",
+          status: 200,
+          body: JSON.stringify({ code, msg: "", data })
+        })
+        const item = (quoteId: string, sCode: string) => ({ quoteId, clQuoteId: "", sCode, sMsg: "" })
+        // by request: what the venue answers the n-th request to each path
+        const script = (answers: Record<string, ReadonlyArray<Fault | undefined>>) => {
+          const n: Record<string, number> = {}
+          return venue.setFault((s) => {
+            const seen = n[s.path] ?? 0
+            n[s.path] = seen + 1
+            return answers[s.path]?.[seen]
+          })
+        }
+        const quote = "/api/v5/rfq/cancel-quote"
+        const batch = "/api/v5/rfq/cancel-batch-quotes"
+        // lost after the venue may have acted (a drop, a gateway's 502), or refused before (the venue's own 50001)
+        const lost: Fault = { _tag: "drop" }
+        const gateway: Fault = { _tag: "http", status: 502, body: "<html>502 Bad Gateway</html>" }
+        const refused: Fault = { _tag: "code", code: "50001", httpStatus: 503 }
+        const inactive = answer([item("q1", "70400")])
+        const marks: Array<unknown> = []
+        for (const first of [lost, gateway, refused]) {
+          yield* script({ [quote]: [first, inactive], [cancelAllQuotes]: [first, { _tag: "code", code: "70409" }] })
+          const one = yield* drive(client.cancelQuote({ quoteId: "q1" }))
+          const all = yield* drive(client.cancelAllQuotes)
+          assert.deepStrictEqual([one.items[0]!.outcome._tag, all._tag], ["AlreadyInactive", "NothingToCancel"])
+          marks.push([
+            one.earlierAttemptMayHaveActed,
+            (all as { earlierAttemptMayHaveActed?: true }).earlierAttemptMayHaveActed
+          ])
+        }
+        assert.deepStrictEqual(marks, [
+          [true, true],
+          [true, true],
+          [undefined, undefined]
+        ])
+        // a batch: q2 refused for a passing reason (70208), its re-send lost, then answered inactive; q1 and q3 cancelled
+        // in the first answer, which had no attempt before it. The merged result carries the re-send's mark
+        yield* script({
+          [batch]: [
+            answer([item("q1", "0"), item("q2", "70208"), item("q3", "0")], "2"),
+            lost,
+            answer([item("q2", "70400")])
+          ]
+        })
+        const merged = yield* drive(client.cancelBatchQuotes({ quoteIds: ["q1", "q2", "q3"] }))
+        assert.deepStrictEqual(
+          [merged.code, merged.earlierAttemptMayHaveActed, ...merged.items.map((i) => i.outcome._tag)],
+          ["2", true, "Cancelled", "AlreadyInactive", "Cancelled"]
+        )
+      })
+  )
+
   it.scoped("gives up after maxAttempts with the last error", () =>
     Effect.gen(function* () {
       const venue = yield* makeFakeVenue

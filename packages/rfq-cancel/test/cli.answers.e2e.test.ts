@@ -9,8 +9,10 @@ import { finish, inParallel, lastJson, pause, runCli, startCli } from "./utils/c
  * 120 s, 10 → armed for 11 s (a second's rounding), 40 → armed as asked. A batch of quote cancels gets code "0" with an item for its first id only, or 50113 (HTTP 401) when its
  * first id is `q100`. A cancel-quote gets an item for `q2` (cancelled), whatever it asked, unless it asked `esc`:
  * that one is refused with terminal escape sequences in its `sMsg`, and `ESC` in the batch's `q200` refuses the key
- * the same way. It answers the server time too, and checks no signature.
+ * the same way. A cancel-quote of `lost` is dropped the first time (as if the answer were lost after the venue
+ * acted), then refused 70400. It answers the server time too, and checks no signature.
  */
+let lostSeen = 0
 const escapes = "\u001b[1A\u001b[2K\resc cancelled\u001b]0;owned\u0007\u009b2J"
 const answers: Record<string, (now: number) => string> = {
   "30": () => "0",
@@ -35,12 +37,16 @@ const venue = createServer((request, response) => {
         : request.url === "/api/v5/rfq/cancel-batch-quotes"
           ? [{ quoteId: JSON.parse(body).quoteIds[0], clQuoteId: "", sCode: "0", sMsg: "" }]
           : request.url === "/api/v5/rfq/cancel-quote"
-            ? JSON.parse(body).quoteId === "esc"
-              ? [{ quoteId: "esc", clQuoteId: "", sCode: "70400", sMsg: escapes }]
+            ? JSON.parse(body).quoteId === "esc" || JSON.parse(body).quoteId === "lost"
+              ? [{ quoteId: JSON.parse(body).quoteId, clQuoteId: "", sCode: "70400", sMsg: escapes }]
               : [{ quoteId: "q2", clQuoteId: "cq2", sCode: "0", sMsg: "" }]
             : timeOut !== undefined && answers[timeOut] !== undefined
               ? [{ triggerTime: answers[timeOut](now), ts: String(now) }]
               : undefined
+    if (request.url === "/api/v5/rfq/cancel-quote" && JSON.parse(body).quoteId === "lost" && lostSeen++ === 0) {
+      request.socket.destroy()
+      return
+    }
     if (request.url === "/api/v5/rfq/cancel-batch-quotes" && JSON.parse(body).quoteIds[0] === "q200") {
       response.writeHead(401, { "content-type": "application/json" })
       response.end(JSON.stringify({ code: "50113", msg: escapes, data: [] }))
@@ -191,6 +197,7 @@ describe("okx-rfq checks the venue's answer (real process, a local venue)", () =
     assert.strictEqual(item!.code, 1, item!.stderr)
     assert.strictEqual(refused!.code, 1, refused!.stderr)
     for (const output of [item!.stdout, item!.stderr, refused!.stdout, refused!.stderr]) {
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
       assert.notMatch(output, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/, output)
     }
     const [line, json] = item!.stdout.trim().split("\n")
@@ -200,5 +207,18 @@ describe("okx-rfq checks the venue's answer (real process, a local venue)", () =
     )
     assert.strictEqual(JSON.parse(json!).items[0].outcome.sMsg, escapes)
     assert.include(refused!.stderr, "\\u001b[1A\\u001b[2K\\u000desc cancelled")
+  })
+
+  it("an item found inactive after an attempt whose answer was lost says it may be this command's cancel", async () => {
+    const result = await runCli(["cancel-quote", "--quote-id", "lost", "--json"], env)
+    // still exit 1: AlreadyInactive may as well be a fill
+    assert.strictEqual(result.code, 1, result.stderr)
+    const [line, json] = result.stdout.trim().split("\n")
+    assert.match(
+      line!,
+      /^lost AlreadyInactive \(sCode 70400: .*\) \[an earlier attempt of this command, whose answer was lost, may have cancelled it\]$/
+    )
+    assert.strictEqual(JSON.parse(json!).earlierAttemptMayHaveActed, true)
+    assert.strictEqual(lostSeen, 2)
   })
 }, 60_000)

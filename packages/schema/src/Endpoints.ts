@@ -82,6 +82,13 @@ export interface ItemsResult<Item> {
    * `"1"`, and `accountForQuotes` / `accountForRfqs` give the ids without an item this code's outcome.
    */
   readonly topLevel?: { readonly code: string; readonly msg: string }
+  /**
+   * Set by the client when an attempt of the same call before this answer may have reached the venue and acted on
+   * it (its connection dropped, it timed out, its answer was unreadable, a gateway's 502): an item now
+   * `AlreadyInactive` or `NotFound` may be that attempt's cancel, not a fill, an expiry or a wrong id. Absent when
+   * every earlier attempt was answered, or there was none.
+   */
+  readonly earlierAttemptMayHaveActed?: true
 }
 
 /**
@@ -118,6 +125,11 @@ export interface NothingToCancel {
   readonly _tag: "NothingToCancel"
   readonly code: string
   readonly msg: string
+  /**
+   * Set by the client when an attempt of the same call before this answer may have reached the venue and acted on
+   * it: what it finds inactive may be that attempt's doing (see `ItemsResult.earlierAttemptMayHaveActed`).
+   */
+  readonly earlierAttemptMayHaveActed?: true
 }
 
 /**
@@ -199,7 +211,11 @@ export const withItems = <Item extends { readonly outcome: RfqCancel.ItemOutcome
   let cancelled = 0
   for (const item of items) if (item.outcome._tag === "Cancelled") cancelled++
   const code = cancelled === items.length ? "0" : cancelled === 0 ? "1" : "2"
-  if (code !== result.code) return { _tag: "Items", code, msg: "", items }
+  if (code !== result.code) {
+    return result.earlierAttemptMayHaveActed
+      ? { _tag: "Items", code, msg: "", items, earlierAttemptMayHaveActed: true }
+      : { _tag: "Items", code, msg: "", items }
+  }
   return items === result.items ? result : { ...result, items }
 }
 

@@ -120,7 +120,10 @@ export const replaceItems = <Item extends { readonly outcome: RfqCancel.ItemOutc
     const k = key(item)
     return k === "" ? item : (byKey.get(k) ?? item)
   })
-  return Endpoints.withItems(result, items)
+  return Endpoints.withItems(
+    fresh.earlierAttemptMayHaveActed ? { ...result, earlierAttemptMayHaveActed: true } : result,
+    items
+  )
 }
 
 /**
@@ -178,8 +181,21 @@ export const mergeItems = <Item>(results: ReadonlyArray<Endpoints.ItemsResult<It
     _tag: "Items",
     code,
     msg: results.find((r) => r.msg !== "")?.msg ?? "",
-    items: results.flatMap((r) => r.items)
+    items: results.flatMap((r) => r.items),
+    ...(results.some((r) => r.earlierAttemptMayHaveActed) ? { earlierAttemptMayHaveActed: true } : {})
   }
+}
+
+/**
+ * `result` marked as answered after an earlier attempt of its call may have acted
+ * (`ItemsResult.earlierAttemptMayHaveActed`, `NothingToCancel`'s): only a cancel's items and a cancel-all's "nothing
+ * to cancel" can be an earlier attempt's doing.
+ *
+ * @internal
+ */
+export const afterEarlierAttempt = <Result>(result: Result): Result => {
+  const tag = (result as { readonly _tag?: unknown })._tag
+  return tag === "Items" || tag === "NothingToCancel" ? { ...result, earlierAttemptMayHaveActed: true } : result
 }
 
 /**

@@ -46,6 +46,7 @@ import { baseUrlRule, isHttpBaseUrl } from "./options.js"
  */
 const printable = (text: string): string =>
   text.replace(
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
     /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`
   )
@@ -188,10 +189,15 @@ const itemIds = (item: Readonly<Record<string, unknown>>): readonly [string, str
   String(item.clQuoteId ?? item.clRfqId ?? "")
 ]
 
+/** What a result answered after an attempt whose answer was lost says of what it finds inactive. */
+const earlierAttempt = "an earlier attempt of this command, whose answer was lost, may have cancelled"
+
 /**
  * Prints a result; fails with exit code 1 if any item was not cancelled. With `sent`, an item whose id the command
  * did not send (the venue answered for another id, or for none) is marked so, and does not decide the exit code:
- * every id sent has an item of its own (`Endpoints.accountForQuotes`).
+ * every id sent has an item of its own (`Endpoints.accountForQuotes`). After an attempt that may have acted
+ * (`earlierAttemptMayHaveActed`), an item found inactive says it may be this command's cancel; it still decides the
+ * exit code, since `AlreadyInactive` may as well be a fill.
  */
 const report = (o: Common, result: unknown, sent?: Asked): Effect.Effect<void, ExitWith> =>
   Effect.gen(function* () {
@@ -205,12 +211,15 @@ const report = (o: Common, result: unknown, sent?: Asked): Effect.Effect<void, E
       readonly _tag?: string
       readonly triggerTime?: unknown
     }
+    // an attempt whose answer was lost may have cancelled what a later answer finds inactive
+    const earlier = r.earlierAttemptMayHaveActed === true
     if (r._tag === "Items" && r.items !== undefined) {
       for (const item of r.items) {
         const [id, cl] = itemIds(item)
         const stray = sent !== undefined && !sent.ids.includes(sent.byClientId ? cl : id)
+        const inactive = item.outcome._tag === "AlreadyInactive" || item.outcome._tag === "NotFound"
         yield* say(
-          `${id || "-"} ${cl ? `(${cl}) ` : ""}${describeOutcome(item)}${stray ? " [not sent by this command: the venue answered for an id it was not asked]" : ""}`
+          `${id || "-"} ${cl ? `(${cl}) ` : ""}${describeOutcome(item)}${stray ? " [not sent by this command: the venue answered for an id it was not asked]" : ""}${earlier && inactive && !stray ? ` [${earlierAttempt} it]` : ""}`
         )
         if (item.outcome._tag !== "Cancelled" && !stray) failed = true
       }
@@ -221,7 +230,7 @@ const report = (o: Common, result: unknown, sent?: Asked): Effect.Effect<void, E
     } else if (r._tag === "AllCancelled") {
       yield* say("every active one cancelled")
     } else if (r._tag === "NothingToCancel") {
-      yield* say("nothing active to cancel")
+      yield* say(`nothing active to cancel${earlier ? ` (${earlierAttempt} them)` : ""}`)
     } else if (r.triggerTime !== undefined) {
       const t = r.triggerTime as DateTime.Utc | { readonly _tag: "Disabled" }
       yield* say(

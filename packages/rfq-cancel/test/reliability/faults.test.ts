@@ -333,6 +333,8 @@ describe("fault matrix: the connection", () => {
               if (Exit.isSuccess(exit)) {
                 assert.isAtMost(seen.length, maxAttempts)
                 assert.strictEqual(outcomeOf(exit), seen.length === 1 ? "Cancelled" : "AlreadyInactive")
+                // a retry's answer says an earlier attempt may have been what cancelled it
+                assert.strictEqual(exit.value.earlierAttemptMayHaveActed, seen.length === 1 ? undefined : true)
                 outcomes.add(outcomeOf(exit)!)
               } else {
                 assert.deepStrictEqual([errorOf(exit)?._tag, seen.length], [lastError, maxAttempts])
