@@ -161,7 +161,8 @@ export class SwitchStopped extends Data.TaggedError("SwitchStopped")<{ readonly 
 /**
  * The shutdown policy could not complete: `step` failed with `cause`. After a failed `cancel-all-quotes` the countdown
  * was left armed (if this switch had armed it), so the venue cancels every quote when it lapses; after a failed
- * `disarm` the countdown stays armed. `armed`: this switch armed the countdown, or may have (a re-arm answered with
+ * `disarm` the countdown stays armed, unless the disarm may have reached the venue (its answer was lost): then it may
+ * be disabled (the message says so, and the status is `AtRisk`). `armed`: this switch armed the countdown, or may have (a re-arm answered with
  * another countdown than asked, or unanswered after it may have reached the venue); `acknowledged`: the venue
  * acknowledged an arm, so the countdown is armed (unless it lapsed), not only maybe.
  *
@@ -182,11 +183,13 @@ export class ShutdownFailed extends Data.TaggedError("ShutdownFailed")<{
     const maybe = "no arm of the countdown was acknowledged, but one may have reached the venue"
     const what =
       this.step === "disarm"
-        ? !this.armed
-          ? "disabling the countdown failed; this switch never armed it (one armed before may still run)"
-          : this.acknowledged
-            ? "disabling the countdown failed; it stays armed unless it already lapsed"
-            : `disabling the countdown failed; ${maybe} (it then stays armed until it lapses)`
+        ? mayHaveActed(this.cause)
+          ? "disabling the countdown failed after the disarm may have reached the venue: the countdown may be disabled, or still armed until it lapses"
+          : !this.armed
+            ? "disabling the countdown failed; this switch never armed it (one armed before may still run)"
+            : this.acknowledged
+              ? "disabling the countdown failed; it stays armed unless it already lapsed"
+              : `disabling the countdown failed; ${maybe} (it then stays armed until it lapses)`
         : !this.armed
           ? "cancel-all-quotes failed; this switch never armed the countdown"
           : this.acknowledged
@@ -487,6 +490,17 @@ export const makeWith = (
       inFlight = true
       sentAt = SteadyTime.unsafeForwardMillis(clock)
     }
+    /** When the current (or last) re-arm attempt started. */
+    let attemptStarted = 0
+    /**
+     * A re-arm that may have reached the venue without an acknowledgement: the countdown it set lapses at its
+     * attempt's start plus the timeout at the earliest, which is before the known deadline after an answer with a
+     * longer countdown than asked. The deadline is the earliest the venue may cancel, so it moves there.
+     */
+    const mayHaveRearmed = () => {
+      mayBeArmed = true
+      if (deadline !== undefined) deadline = Math.min(deadline, attemptStarted + Duration.toMillis(config.timeout))
+    }
 
     /**
      * One re-arm: `armed`, `retry`, `resync` (a 50102: re-sync the server time, then retry), `final` (stop), or
@@ -499,21 +513,11 @@ export const makeWith = (
       // before anything else, whichever of this beat and the watcher wakes first
       if (deadline !== undefined && started >= deadline) yield* announceExpired(deadline)
       sentAt = undefined
+      attemptStarted = started
       const result = yield* client.cancelAllAfterOnce(config.timeout, config.attemptTimeout, onSend).pipe(
         // a defect (a transport or middleware that throws) must not end the heartbeat in silence: it is a failed
         // attempt whose outcome is unknown, like a transport failure, and the next beat tries again
-        Effect.catchAllDefect((defect) =>
-          Effect.zipRight(
-            Effect.logError("re-arming the countdown died", Cause.die(defect)),
-            Effect.fail(
-              new TransportError({
-                endpoint: "/api/v5/rfq/cancel-all-after",
-                reason: "Transport",
-                description: `died: ${defect instanceof Error ? defect.message : String(defect)}`
-              })
-            )
-          )
-        ),
+        diedAsTransportError("/api/v5/rfq/cancel-all-after", "re-arming the countdown died"),
         Effect.either,
         Effect.ensuring(
           Effect.sync(() => {
@@ -568,7 +572,7 @@ export const makeWith = (
           }
         }
       } else if (mayHaveActed(result.left)) {
-        mayBeArmed = true
+        mayHaveRearmed()
       }
       lastError = lastCause?.message ?? `cancel-all-after with timeOut ${Duration.toSeconds(config.timeout)} ${problem}`
       yield* Effect.logWarning("re-arming the countdown failed").pipe(Effect.annotateLogs({ failures, lastError }))
@@ -676,7 +680,7 @@ export const makeWith = (
         // last acknowledgement: the status says so (AtRisk), so that nobody reads that deadline as the venue's
         const stop = Effect.suspend(() => {
           if (!inFlight) return Fiber.interrupt(heartbeat)
-          mayBeArmed = true
+          mayHaveRearmed()
           const why = "a re-arm was on its way when the shutdown stopped it: it may have armed the countdown anew"
           lastError = why
           lastCause = undefined
@@ -689,10 +693,28 @@ export const makeWith = (
             )
           )
         })
-        yield* runPolicy(client, config.onExit, status, config.onExit === "leave-armed" ? stop : settle, () => ({
-          armed: deadline !== undefined || mayBeArmed,
-          acknowledged: deadline !== undefined
-        })).pipe(
+        // a disarm left unanswered may have disabled the countdown: the status no longer says it is armed
+        const disarmUnknown = (cause: RfqCancelError) =>
+          Effect.flatMap(currentTime, (now) =>
+            deadline !== undefined && now >= deadline
+              ? Effect.void
+              : SubscriptionRef.set(
+                  status,
+                  atRisk(
+                    now,
+                    "the disarm may have reached the venue: the countdown may be disabled, or armed until it lapses",
+                    cause
+                  )
+                )
+          )
+        yield* runPolicy(
+          client,
+          config.onExit,
+          status,
+          config.onExit === "leave-armed" ? stop : settle,
+          () => ({ armed: deadline !== undefined || mayBeArmed, acknowledged: deadline !== undefined }),
+          disarmUnknown
+        ).pipe(
           // while the countdown may still be armed (leave-armed, a failed shutdown) the watcher stays, so that the
           // status turns Expired when it lapses; it fires nothing once stopped
           Effect.ensuring(
@@ -763,7 +785,12 @@ export const makeWith = (
       awaitArmed: Effect.flatMap(Deferred.isDone(stopped), (isStopped) =>
         isStopped
           ? Effect.fail(stoppedError())
-          : Effect.raceFirst(waitArmed, Effect.zipRight(Deferred.await(stopped), Effect.fail(stoppedError())))
+          : // armed as of now: no subscription, race or fiber (a loop gated on it pays about what `status` costs)
+            Effect.flatMap(Effect.flatMap(SubscriptionRef.get(status), asOfNow), (now) =>
+              now._tag === "Armed"
+                ? Effect.succeed(now)
+                : Effect.raceFirst(waitArmed, Effect.zipRight(Deferred.await(stopped), Effect.fail(stoppedError())))
+            )
       ),
       shutdown,
       settings: config
@@ -778,7 +805,9 @@ const runPolicy = (
   /** Stops the heartbeat; where the policy sends more, it first lets a re-arm on its way have its answer. */
   stopHeartbeat: Effect.Effect<void>,
   /** Whether the countdown is armed or may be, and whether the venue acknowledged an arm. */
-  countdown: () => { readonly armed: boolean; readonly acknowledged: boolean }
+  countdown: () => { readonly armed: boolean; readonly acknowledged: boolean },
+  /** Says that a disarm that failed may have reached the venue: the countdown may be off. */
+  disarmUnknown: (cause: RfqCancelError) => Effect.Effect<void>
 ): Effect.Effect<void, ShutdownFailed> =>
   Effect.gen(function* () {
     if (policy === "leave-armed") {
@@ -790,7 +819,12 @@ const runPolicy = (
     }
     if (policy === "cancel-then-disarm") {
       // at once: a re-arm on its way does not hold the quotes' cancellation back
-      const cancelled = yield* Effect.either(client.cancelAllQuotes)
+      const cancelled = yield* Effect.either(
+        diedAsTransportError(
+          "/api/v5/rfq/cancel-all-quotes",
+          "the shutdown's cancel-all-quotes died"
+        )(client.cancelAllQuotes)
+      )
       if (Either.isLeft(cancelled)) {
         yield* stopHeartbeat
         return yield* failed(
@@ -801,8 +835,11 @@ const runPolicy = (
     }
     // the disarm goes after any re-arm on its way has its answer
     yield* stopHeartbeat
-    const disarmed = yield* Effect.either(client.disarm)
+    const disarmed = yield* Effect.either(
+      diedAsTransportError("/api/v5/rfq/cancel-all-after", "the shutdown's disarm died")(client.disarm)
+    )
     if (Either.isLeft(disarmed)) {
+      if (mayHaveActed(disarmed.left)) yield* disarmUnknown(disarmed.left)
       return yield* failed(new ShutdownFailed({ policy, step: "disarm", ...countdown(), cause: disarmed.left }))
     }
     yield* SubscriptionRef.set(status, Status.Disarmed())
@@ -810,6 +847,26 @@ const runPolicy = (
   })
 
 const failed = (error: ShutdownFailed) => Effect.zipRight(Effect.logError(error.message), Effect.fail(error))
+
+/**
+ * A request that died (a transport or middleware that throws) as a failed one whose outcome is unknown, logged as
+ * `what`: the heartbeat goes on, and a shutdown step fails with `ShutdownFailed`, never with a defect.
+ */
+const diedAsTransportError =
+  (endpoint: string, what: string) =>
+  <A>(effect: Effect.Effect<A, RfqCancelError>): Effect.Effect<A, RfqCancelError> =>
+    Effect.catchAllDefect(effect, (defect) =>
+      Effect.zipRight(
+        Effect.logError(what, Cause.die(defect)),
+        Effect.fail(
+          new TransportError({
+            endpoint,
+            reason: "Transport",
+            description: `died: ${defect instanceof Error ? defect.message : String(defect)}`
+          })
+        )
+      )
+    )
 
 /**
  * Runs the switch in the current scope with the `RfqCancelClient` from the context.

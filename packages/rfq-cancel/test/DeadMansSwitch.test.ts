@@ -679,39 +679,46 @@ describe("DeadMansSwitch", () => {
     })
   )
 
-  it.scoped(
-    "a first answer with a longer countdown is watched: the threshold's cancel and Expired at its deadline",
-    () =>
-      Effect.gen(function* () {
-        const venue = yield* makeFakeVenue
-        // asked 10 s, the first answer arms 60 s; every later re-arm hangs
-        yield* venue.setFault((s) =>
-          s.path !== armPath
-            ? undefined
-            : s.at === 0
-              ? {
-                  _tag: "http",
-                  status: 200,
-                  body: JSON.stringify({ code: "0", msg: "", data: [{ triggerTime: "60000", ts: "0" }] })
-                }
-              : { _tag: "hang" }
-        )
-        const { history } = yield* start(venue, {
-          timeout: "10 seconds",
-          interval: "2 seconds",
-          cancelQuotesBelow: "5 seconds",
-          onExit: "leave-armed"
+  // asked 10 s, the first answer arms 60 s; the later re-arms are refused by the venue (its countdown runs on), or
+  // left unanswered: the first of those (its attempt started at 250 ms) may have re-armed it for 10 s
+  const afterLonger: ReadonlyArray<readonly [string, Fault, number]> = [
+    ["refused", { _tag: "code", code: "50001", httpStatus: 503 }, 60_000],
+    ["left unanswered (its deadline comes back to the earliest the venue may cancel)", { _tag: "hang" }, 10_250]
+  ]
+  for (const [name, fault, deadline] of afterLonger) {
+    it.scoped(
+      `a first answer with a longer countdown, then re-arms ${name}: the cancel and Expired at its deadline`,
+      () =>
+        Effect.gen(function* () {
+          const venue = yield* makeFakeVenue
+          yield* venue.setFault((s) =>
+            s.path !== armPath
+              ? undefined
+              : s.at === 0
+                ? {
+                    _tag: "http",
+                    status: 200,
+                    body: JSON.stringify({ code: "0", msg: "", data: [{ triggerTime: "60000", ts: "0" }] })
+                  }
+                : fault
+          )
+          const { history } = yield* start(venue, {
+            timeout: "10 seconds",
+            interval: "2 seconds",
+            cancelQuotesBelow: "5 seconds",
+            onExit: "leave-armed"
+          })
+          yield* TestClock.adjust("65 seconds")
+          const cancels = (yield* venue.seen).filter((s) => s.path === "/api/v5/rfq/cancel-all-quotes")
+          assert.deepStrictEqual(
+            cancels.map((s) => s.at),
+            [deadline - 5_000]
+          )
+          const expired = (yield* history).find((h) => h.status._tag === "Expired")
+          assert.strictEqual(expired?.at, deadline)
         })
-        yield* TestClock.adjust("65 seconds")
-        const cancels = (yield* venue.seen).filter((s) => s.path === "/api/v5/rfq/cancel-all-quotes")
-        assert.deepStrictEqual(
-          cancels.map((s) => s.at),
-          [55_000]
-        )
-        const expired = (yield* history).find((h) => h.status._tag === "Expired")
-        assert.strictEqual(expired?.at, 60_000)
-      })
-  )
+    )
+  }
 
   it.scoped("a deadline that moves earlier (a normal answer after a longer countdown) is watched from then on", () =>
     Effect.gen(function* () {
@@ -959,6 +966,62 @@ describe("DeadMansSwitch shutdown", () => {
       })
     )
   }
+
+  for (const step of ["cancel-all-quotes", "disarm"] as const) {
+    it.scoped(`a transport that throws during the shutdown's ${step}: ShutdownFailed naming it, never a defect`, () =>
+      Effect.gen(function* () {
+        const venue = yield* makeFakeVenue
+        const { dms, scope } = yield* start(venue, { timeout: "10 seconds", interval: "2 seconds" })
+        yield* TestClock.adjust("2500 millis")
+        const throwsOn = (s: { readonly path: string; readonly body: Record<string, unknown> }) =>
+          step === "disarm" ? s.path === armPath && s.body.timeOut === "0" : s.path === "/api/v5/rfq/cancel-all-quotes"
+        yield* venue.setFault((s) => (throwsOn(s) ? { _tag: "die", defect: new Error("middleware threw") } : undefined))
+        const shuttingDown = yield* Effect.fork(Effect.either(dms.shutdown))
+        yield* TestClock.adjust("5 seconds")
+        const outcome = yield* Fiber.join(shuttingDown)
+        if (outcome._tag !== "Left") return assert.fail("the shutdown succeeded")
+        assert.deepStrictEqual(
+          [outcome.left.step, outcome.left.cause._tag, outcome.left.armed],
+          [step, "TransportError", true]
+        )
+        assert.include(outcome.left.cause.message, "died: middleware threw")
+        // the scope's close (a layer's release) ends too, with the same outcome kept, not a defect
+        assert.isTrue(Exit.isSuccess(yield* Effect.exit(Scope.close(scope, Exit.void))))
+      })
+    )
+  }
+
+  it.scoped("a disarm left unanswered may have disabled the countdown: AtRisk, and the shutdown's error says so", () =>
+    Effect.gen(function* () {
+      const venue = yield* makeFakeVenue
+      const { dms } = yield* start(venue, { timeout: "30 seconds", interval: "3 seconds", onExit: "disarm-only" })
+      yield* TestClock.adjust("3500 millis")
+      yield* venue.setFault((s) => (s.path === armPath && s.body.timeOut === "0" ? { _tag: "hang" } : undefined))
+      const shuttingDown = yield* Effect.fork(Effect.either(dms.shutdown))
+      yield* TestClock.adjust("10 seconds")
+      const outcome = yield* Fiber.join(shuttingDown)
+      if (outcome._tag !== "Left") return assert.fail("the shutdown succeeded")
+      assert.strictEqual(outcome.left.step, "disarm")
+      assert.include(outcome.left.message, "the countdown may be disabled, or still armed until it lapses")
+      assert.notInclude(outcome.left.message, "it stays armed")
+      const status = yield* dms.status
+      if (status._tag !== "AtRisk") return assert.fail(status._tag)
+      assert.include(status.lastError, "the disarm may have reached the venue")
+      // a disarm the venue refused (it did not act) leaves the countdown armed, and says that
+      const refused = yield* makeFakeVenue
+      const second = yield* start(refused, { timeout: "30 seconds", interval: "3 seconds", onExit: "disarm-only" })
+      yield* TestClock.adjust("3500 millis")
+      yield* refused.setFault((s) =>
+        s.path === armPath && s.body.timeOut === "0" ? { _tag: "code", code: "50001", httpStatus: 503 } : undefined
+      )
+      const failing = yield* Effect.fork(Effect.either(second.dms.shutdown))
+      yield* TestClock.adjust("10 seconds")
+      const failed = yield* Fiber.join(failing)
+      if (failed._tag !== "Left") return assert.fail("the shutdown succeeded")
+      assert.include(failed.left.message, "it stays armed unless it already lapsed")
+      assert.strictEqual((yield* second.dms.status)._tag, "Armed")
+    })
+  )
 
   for (const explicit of [false, true]) {
     const how = explicit ? "shutdown, then the scope's close" : "the scope's close"
