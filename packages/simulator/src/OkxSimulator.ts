@@ -229,7 +229,8 @@ export const countdownSpanMs: number = internalVenue.countdownSpanMs
 
 /**
  * One OKX request as the venue answered it. `at` is the venue clock in ms; `fault` says which fault changed the answer
- * (`"drop"`: no answer at all, `httpStatus` 0; `"drift"`: fields added or removed).
+ * (`"drop"`: no answer at all, `httpStatus` 0; `"gateway"`: a proxy's 502 page after the venue acted; `"drift"`: fields
+ * added or removed).
  *
  * @since 0.1.0
  * @category models
@@ -240,7 +241,7 @@ export interface RequestLogEntry {
   readonly path: string
   readonly code: string
   readonly httpStatus: number
-  readonly fault?: "error" | "drop" | "malformed" | "drift" | undefined
+  readonly fault?: "error" | "drop" | "malformed" | "gateway" | "drift" | undefined
 }
 
 /**

@@ -180,6 +180,24 @@ describe("faults per endpoint", () => {
     })
   )
 
+  it.scoped("gateway: a proxy's HTTP 502 page, no envelope, after the venue acted", () =>
+    Effect.gen(function* () {
+      const sim = yield* OkxSimulator.make({
+        accounts,
+        seedQuotes: 1,
+        faults: { endpoints: { "/api/v5/rfq/cancel-quote": { gateway: 1 } } }
+      })
+      const answer = yield* cancelQuote(sim)
+      assert.strictEqual(answer.status, 502)
+      assert.include(answer.text, "502 Bad Gateway")
+      assert.throws(() => JSON.parse(answer.text))
+      const log = (yield* sim.state).requests
+      assert.deepStrictEqual([log[0]!.fault, log[0]!.httpStatus, log[0]!.code], ["gateway", 502, ""])
+      // the venue processed it: the quote is cancelled
+      assert.deepStrictEqual(yield* quoteStates(sim), ["canceled"])
+    })
+  )
+
   it.scoped("drift: extra adds unknown fields, missing removes each item's first field; both logged", () =>
     Effect.gen(function* () {
       const sim = yield* OkxSimulator.make({

@@ -305,7 +305,12 @@ describe("fault matrix: the connection", () => {
   )
 
   // answers lost or garbled half the time, after the venue acted: retried, and a retry reads the venue's word
-  const halfTheTime: ReadonlyArray<readonly [string, "drop" | "malformed", string]> = [
+  const halfTheTime: ReadonlyArray<readonly [string, "drop" | "malformed" | "gateway", string]> = [
+    [
+      "a gateway's 502 page half the time, after the venue acted: retried; the retry's answer says an attempt may have",
+      "gateway",
+      "Unavailable"
+    ],
     [
       "dropped half the time: retried; a cancel whose answer was lost comes back AlreadyInactive",
       "drop",

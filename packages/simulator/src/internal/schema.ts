@@ -40,6 +40,7 @@ export const EndpointFaults = Schema.Struct({
   ),
   drop: Schema.optional(Probability),
   malformed: Schema.optional(Probability),
+  gateway: Schema.optional(Probability),
   drift: Schema.optional(Schema.Literal("extra", "missing"))
 })
 

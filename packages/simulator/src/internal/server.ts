@@ -267,11 +267,20 @@ const okx = (
         contentType: "application/json"
       })
     }
+    if (yield* chance(venue, faults.gateway)) {
+      venue.log({ ...entry, code: "", httpStatus: 502, fault: "gateway" })
+      // a gateway in front of the venue that lost the venue's answer: the cancel took effect, the client reads an
+      // error page
+      return HttpServerResponse.text(gatewayPage, { status: 502, contentType: "text/html" })
+    }
     venue.log(
       injected ? { ...entry, fault: "error" } : faults.drift === undefined ? entry : { ...entry, fault: "drift" }
     )
     return okxResponse(reply)
   })
+
+/** What the `gateway` fault answers: a reverse proxy's error page, no OKX envelope. */
+const gatewayPage = "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>"
 
 /** @internal */
 export const make = (options: OkxSimulator.Options): Effect.Effect<OkxSimulator.Service, ServeError, Scope.Scope> =>
