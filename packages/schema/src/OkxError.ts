@@ -540,7 +540,8 @@ export const fromCode = (options: {
 /**
  * Builds the error for a non-2xx HTTP response without an OKX envelope: 429 → `RateLimited`, 5xx and 408 →
  * `Unavailable` (both retried with backoff; a 408 "Request Timeout" from a proxy or load balancer says the request
- * was not taken in whole, so sending it again is safe), anything else → `UnknownCode` (never). The raw body is kept.
+ * was not taken in whole, so sending it again is safe), anything else → `UnknownCode` (never; a 3xx's `msg` says the
+ * base URL redirects, which OKX's API does not). The raw body is kept.
  *
  * @since 0.1.0
  * @category constructors
@@ -550,7 +551,12 @@ export const fromHttpStatus = (options: {
   readonly httpStatus: number
   readonly body: unknown
 }): RateLimited | Unavailable | UnknownCode => {
-  const fields = { ...options, msg: `HTTP ${options.httpStatus} without an OKX envelope` }
+  // a redirect is a base URL that is not the API's own (http for https, a web page's address): say so
+  const redirect = options.httpStatus >= 300 && options.httpStatus <= 399
+  const fields = {
+    ...options,
+    msg: `HTTP ${options.httpStatus} without an OKX envelope${redirect ? ": a redirect, so the base URL is not OKX's API (https://www.okx.com)" : ""}`
+  }
   if (options.httpStatus === 429) return new RateLimited(fields)
   if (options.httpStatus === 408 || (options.httpStatus >= 500 && options.httpStatus <= 599)) {
     return new Unavailable(fields)

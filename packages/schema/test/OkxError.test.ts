@@ -99,6 +99,9 @@ describe("errors", () => {
     assert.strictEqual(at(408).retry, "backoff")
     assert.strictEqual(at(403)._tag, "UnknownCode")
     assert.strictEqual(at(302).retry, "never")
+    // a base URL that redirects (http:// for https://) is named as the likely cause
+    assert.include(at(301).message, "a redirect, so the base URL is not OKX's API")
+    assert.notInclude(at(403).message, "redirect")
     assert.strictEqual(at(503).body, "x")
     assert.include(at(503).message, "cancel-all-after")
     assert.include(at(503).message, "503")
