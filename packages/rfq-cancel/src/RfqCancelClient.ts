@@ -271,6 +271,11 @@ interface Budget {
   tries: number
   /** Whether a 50102 has already resynced server time (once per call). */
   resynced: boolean
+  /**
+   * Whether an attempt of the call (a re-send's included) may have acted without a definite answer: every answer
+   * after it is marked (`earlierAttemptMayHaveActed`), a single cancel's re-send too, whose result replaces the first.
+   */
+  unknown: boolean
 }
 
 /** How a cancel's items are told apart, accounted for, and sent again (`settleItems`). */
@@ -349,7 +354,8 @@ export const make = (
       deadlineAt: SteadyTime.unsafeMillis(clock) + retry.deadline,
       attempts: 0,
       tries: 0,
-      resynced: false
+      resynced: false,
+      unknown: false
     })
 
     // an untransformed UndiciHttpClient has a direct path that skips HttpClient.make's per-request work and races
@@ -574,7 +580,10 @@ export const make = (
             Effect.catchAll((error: RfqCancelError) => {
               inFlight = false
               if (error._tag === "DeadlineExceeded") return Effect.fail(error)
-              if (Internal.mayHaveActed(error)) unknown = true
+              if (Internal.mayHaveActed(error)) {
+                unknown = true
+                spent.unknown = true
+              }
               last = error
               if (error.retry === "resync-then-retry-once" && !spent.resynced) {
                 spent.resynced = true
@@ -603,8 +612,10 @@ export const make = (
               return Effect.fail(error)
             })
           )
-        // an answer after an attempt that may have acted: what it finds inactive may be that attempt's doing
-        return Effect.map(loop(spent.tries), (result) => (unknown ? Internal.afterEarlierAttempt(result) : result))
+        // an answer after an attempt of the call that may have acted: what it finds inactive may be that attempt's doing
+        return Effect.map(loop(spent.tries), (result) =>
+          spent.unknown ? Internal.afterEarlierAttempt(result) : result
+        )
       })
 
     /**

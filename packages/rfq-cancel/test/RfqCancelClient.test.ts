@@ -133,6 +133,14 @@ describe("RfqCancelClient retries", () => {
           [true, true],
           [undefined, undefined]
         ])
+        // a single cancel: lost, then refused for a passing reason (70208), then its re-send finds it inactive: the
+        // re-send's result replaces the first, and keeps the mark
+        yield* script({ [quote]: [lost, answer([item("q1", "70208")]), inactive] })
+        const resent = yield* drive(client.cancelQuote({ quoteId: "q1" }))
+        assert.deepStrictEqual(
+          [resent.items[0]!.outcome._tag, resent.earlierAttemptMayHaveActed],
+          ["AlreadyInactive", true]
+        )
         // a batch: q2 refused for a passing reason (70208), its re-send lost, then answered inactive; q1 and q3 cancelled
         // in the first answer, which had no attempt before it. The merged result carries the re-send's mark
         yield* script({

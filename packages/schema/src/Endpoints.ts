@@ -86,7 +86,8 @@ export interface ItemsResult<Item> {
    * Set by the client when an attempt of the same call before this answer may have reached the venue and acted on
    * it (its connection dropped, it timed out, its answer was unreadable, a gateway's 502): an item now
    * `AlreadyInactive` or `NotFound` may be that attempt's cancel, not a fill, an expiry or a wrong id. Absent when
-   * every earlier attempt was answered, or there was none.
+   * every earlier attempt was answered, or there was none. It is per call, not per item: a batch split into requests
+   * of 100 is marked when an attempt of any of them was lost.
    */
   readonly earlierAttemptMayHaveActed?: true
 }
