@@ -183,10 +183,10 @@ export class ShutdownFailed extends Data.TaggedError("ShutdownFailed")<{
     const maybe = "no arm of the countdown was acknowledged, but one may have reached the venue"
     const what =
       this.step === "disarm"
-        ? mayHaveActed(this.cause)
-          ? "disabling the countdown failed after the disarm may have reached the venue: the countdown may be disabled, or still armed until it lapses"
-          : !this.armed
-            ? "disabling the countdown failed; this switch never armed it (one armed before may still run)"
+        ? !this.armed
+          ? "disabling the countdown failed; this switch never armed it (one armed before may still run)"
+          : mayHaveActed(this.cause)
+            ? "disabling the countdown failed after the disarm may have reached the venue: the countdown may be disabled, or still armed until it lapses"
             : this.acknowledged
               ? "disabling the countdown failed; it stays armed unless it already lapsed"
               : `disabling the countdown failed; ${maybe} (it then stays armed until it lapses)`
@@ -492,6 +492,8 @@ export const makeWith = (
     }
     /** When the current (or last) re-arm attempt started. */
     let attemptStarted = 0
+    /** A second when the venue answers in whole seconds (it may truncate its `triggerTime`), else 0. */
+    let lastUnitSlack = 0
     /**
      * A re-arm that may have reached the venue without an acknowledgement: the countdown it set lapses at its
      * attempt's start plus the timeout at the earliest, which is before the known deadline after an answer with a
@@ -499,7 +501,9 @@ export const makeWith = (
      */
     const mayHaveRearmed = () => {
       mayBeArmed = true
-      if (deadline !== undefined) deadline = Math.min(deadline, attemptStarted + Duration.toMillis(config.timeout))
+      if (deadline !== undefined) {
+        deadline = Math.min(deadline, attemptStarted + Duration.toMillis(config.timeout) - lastUnitSlack)
+      }
     }
 
     /**
@@ -536,6 +540,7 @@ export const makeWith = (
         : undefined
       // whole seconds (OKX's example) may be truncated by the venue: its countdown can end up to a second sooner
       const unitSlack = Either.isRight(result) && result.right.unit === "seconds" ? 1000 : 0
+      if (Either.isRight(result)) lastUnitSlack = unitSlack
       const venueLeft = Either.isRight(result) ? RfqCancel.countdownMillis(result.right) : 0
       if (venueLeft > 0 && problem === undefined) {
         // answered after the last deadline: the venue may have cancelled every quote before this re-arm reached it
@@ -694,9 +699,10 @@ export const makeWith = (
           )
         })
         // a disarm left unanswered may have disabled the countdown: the status no longer says it is armed
+        // (only of a countdown the venue acknowledged: one never acknowledged keeps its status, Failed included)
         const disarmUnknown = (cause: RfqCancelError) =>
           Effect.flatMap(currentTime, (now) =>
-            deadline !== undefined && now >= deadline
+            deadline === undefined || now >= deadline
               ? Effect.void
               : SubscriptionRef.set(
                   status,
@@ -788,7 +794,10 @@ export const makeWith = (
           : // armed as of now: no subscription, race or fiber (a loop gated on it pays about what `status` costs)
             Effect.flatMap(Effect.flatMap(SubscriptionRef.get(status), asOfNow), (now) =>
               now._tag === "Armed"
-                ? Effect.succeed(now)
+                ? // the shutdown may have begun meanwhile (a leave-armed one keeps Armed): it fails from then on
+                  Effect.flatMap(Deferred.isDone(stopped), (isStopped) =>
+                    isStopped ? Effect.fail(stoppedError()) : Effect.succeed(now)
+                  )
                 : Effect.raceFirst(waitArmed, Effect.zipRight(Deferred.await(stopped), Effect.fail(stoppedError())))
             )
       ),

@@ -681,11 +681,20 @@ describe("DeadMansSwitch", () => {
 
   // asked 10 s, the first answer arms 60 s; the later re-arms are refused by the venue (its countdown runs on), or
   // left unanswered: the first of those (its attempt started at 250 ms) may have re-armed it for 10 s
-  const afterLonger: ReadonlyArray<readonly [string, Fault, number]> = [
-    ["refused", { _tag: "code", code: "50001", httpStatus: 503 }, 60_000],
-    ["left unanswered (its deadline comes back to the earliest the venue may cancel)", { _tag: "hang" }, 10_250]
+  const inMillis = { triggerTime: "60000", ts: "0" }
+  // whole seconds, which the venue may truncate: every deadline from such answers is a second earlier
+  const inSeconds = { triggerTime: "1000000060", ts: "1000000000" }
+  const afterLonger: ReadonlyArray<readonly [string, typeof inMillis, Fault, number]> = [
+    ["refused", inMillis, { _tag: "code", code: "50001", httpStatus: 503 }, 60_000],
+    [
+      "left unanswered (its deadline comes back to the earliest the venue may cancel)",
+      inMillis,
+      { _tag: "hang" },
+      10_250
+    ],
+    ["left unanswered, after an answer in seconds", inSeconds, { _tag: "hang" }, 9_250]
   ]
-  for (const [name, fault, deadline] of afterLonger) {
+  for (const [name, first, fault, deadline] of afterLonger) {
     it.scoped(
       `a first answer with a longer countdown, then re-arms ${name}: the cancel and Expired at its deadline`,
       () =>
@@ -698,7 +707,7 @@ describe("DeadMansSwitch", () => {
                 ? {
                     _tag: "http",
                     status: 200,
-                    body: JSON.stringify({ code: "0", msg: "", data: [{ triggerTime: "60000", ts: "0" }] })
+                    body: JSON.stringify({ code: "0", msg: "", data: [first] })
                   }
                 : fault
           )
@@ -1007,6 +1016,19 @@ describe("DeadMansSwitch shutdown", () => {
       const status = yield* dms.status
       if (status._tag !== "AtRisk") return assert.fail(status._tag)
       assert.include(status.lastError, "the disarm may have reached the venue")
+      // a switch whose first arm was refused for good never armed anything: it stays Failed, and says so
+      const never = yield* makeFakeVenue
+      yield* never.setFault((s) =>
+        s.path !== armPath ? undefined : s.body.timeOut === "0" ? { _tag: "hang" } : { _tag: "code", code: "50120" }
+      )
+      const third = yield* start(never, { timeout: "30 seconds", interval: "3 seconds", onExit: "disarm-only" })
+      yield* TestClock.adjust("3500 millis")
+      const unarmed = yield* Fiber.join(
+        yield* Effect.fork(Effect.either(third.dms.shutdown)).pipe(Effect.tap(() => TestClock.adjust("10 seconds")))
+      )
+      if (unarmed._tag !== "Left") return assert.fail("the shutdown succeeded")
+      assert.include(unarmed.left.message, "this switch never armed it")
+      assert.strictEqual((yield* third.dms.status)._tag, "Failed")
       // a disarm the venue refused (it did not act) leaves the countdown armed, and says that
       const refused = yield* makeFakeVenue
       const second = yield* start(refused, { timeout: "30 seconds", interval: "3 seconds", onExit: "disarm-only" })

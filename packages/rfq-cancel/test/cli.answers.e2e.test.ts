@@ -10,8 +10,10 @@ import { finish, inParallel, lastJson, pause, runCli, startCli } from "./utils/c
  * first id is `q100`. A cancel-quote gets an item for `q2` (cancelled), whatever it asked, unless it asked `esc`:
  * that one is refused with terminal escape sequences in its `sMsg`, and `ESC` in the batch's `q200` refuses the key
  * the same way. A cancel-quote of `lost` is dropped the first time (as if the answer were lost after the venue
- * acted), then refused 70400. It answers the server time too, and checks no signature.
+ * acted), then refused 70400. After an arm of 45 s, every disarm is dropped (its answer lost after the venue may
+ * have acted). It answers the server time too, and checks no signature.
  */
+let lastArm: string | undefined
 let lostSeen = 0
 const escapes = "\u001b[1A\u001b[2K\resc cancelled\u001b]0;owned\u0007\u009b2J"
 const answers: Record<string, (now: number) => string> = {
@@ -20,7 +22,8 @@ const answers: Record<string, (now: number) => string> = {
   "0": (now) => String(now + 60_000),
   "50": (now) => String(now + 120_000),
   "10": (now) => String(now + 11_000),
-  "40": (now) => String(now + 40_000)
+  "40": (now) => String(now + 40_000),
+  "45": (now) => String(now + 45_000)
 }
 
 const received: Array<string> = []
@@ -31,6 +34,11 @@ const venue = createServer((request, response) => {
     const now = Date.now()
     const timeOut = request.url === "/api/v5/rfq/cancel-all-after" ? String(JSON.parse(body).timeOut) : undefined
     if (timeOut !== undefined) received.push(timeOut)
+    if (timeOut === "0" && lastArm === "45") {
+      request.socket.destroy()
+      return
+    }
+    if (timeOut !== undefined && timeOut !== "0") lastArm = timeOut
     const data =
       request.url === "/api/v5/public/time"
         ? [{ ts: String(now) }]
@@ -119,6 +127,20 @@ describe("okx-rfq checks the venue's answer (real process, a local venue)", () =
     assert.strictEqual(rounded!.code, 0, rounded!.stderr)
     assert.strictEqual(armed!.code, 0, armed!.stderr)
     assert.match(armed!.stdout, /^cancel-all-after armed: triggers at \S+\n$/)
+  })
+
+  it("guard: a disarm left unanswered says the countdown may be disabled, or when it lapses; no re-arm is blamed", async () => {
+    const child = startCli(["guard", "--timeout", "45", "--on-exit", "disarm-only"], env)
+    let stdout = ""
+    child.stdout!.on("data", (d) => (stdout += d))
+    const done = finish(child)
+    for (let i = 0; i < 100 && !stdout.includes("armed ·"); i++) await pause(100)
+    child.kill("SIGTERM")
+    const result = await done
+    assert.strictEqual(result.code, 1, result.stderr)
+    assert.include(result.stderr, "the disarm may have reached the venue: the countdown may be disabled")
+    assert.include(result.stderr, "the countdown may be disabled, or still armed: then it lapses at")
+    assert.notInclude(result.stderr, "a re-arm left unanswered")
   })
 
   it("guard: a disarm answered with a countdown still armed is reported by the venue's answer, not the last ack", async () => {

@@ -652,7 +652,13 @@ const deadlineOf = (status: DeadMansSwitch.Status): DateTime.Utc | undefined =>
  * Where the countdown stands by the switch's last status (the re-arms have stopped): armed until its deadline, lapsed,
  * or never acknowledged. `disarming`: a disarm was sent, and may have reached the venue.
  */
-const countdownNote = (status: DeadMansSwitch.Status, now: number, disarming: boolean): string => {
+const countdownNote = (
+  status: DeadMansSwitch.Status,
+  now: number,
+  disarming: boolean,
+  /** The disarm failed after it may have reached the venue (its answer lost): the AtRisk is its doing. */
+  disarmUnknown = false
+): string => {
   if (status._tag === "Disarmed") return "the countdown is disabled"
   const deadline = deadlineOf(status)
   if (deadline === undefined) {
@@ -662,8 +668,9 @@ const countdownNote = (status: DeadMansSwitch.Status, now: number, disarming: bo
   }
   const at = DateTime.formatIso(deadline)
   const left = DateTime.toEpochMillis(deadline) - now
-  return left <= 0
-    ? `the countdown lapsed at ${at}: the venue may be cancelling every quote`
+  if (left <= 0) return `the countdown lapsed at ${at}: the venue may be cancelling every quote`
+  return disarmUnknown
+    ? `the countdown may be disabled, or still armed: then it lapses at ${at} (in ${(left / 1000).toFixed(1)} s, by the last acknowledgement) and the venue cancels every quote`
     : `${disarming ? "unless the disarm reached the venue, " : ""}the countdown is still armed: it lapses at ${at} (in ${(left / 1000).toFixed(1)} s, by the last acknowledgement) and the venue then cancels every quote${status._tag === "AtRisk" ? `; a re-arm left unanswered since may have moved it later (${status.lastError})` : ""}`
 }
 
@@ -759,9 +766,10 @@ const guard = Command.make(
           onExit: o.onExit
         })
         const now = SteadyTime.forwardMillis
-        const countdown = Effect.gen(function* () {
-          return countdownNote(yield* dms.status, yield* now, (yield* Ref.get(progress)).disarming)
-        })
+        const countdown = (disarmUnknown = false) =>
+          Effect.gen(function* () {
+            return countdownNote(yield* dms.status, yield* now, (yield* Ref.get(progress)).disarming, disarmUnknown)
+          })
         yield* say(
           `guarding: timeout ${o.timeout} s, re-arm every ${Duration.format(dms.settings.interval)}, on exit ${o.onExit} (Ctrl-C to stop)`
         )
@@ -775,7 +783,7 @@ const guard = Command.make(
             `shutdown in progress: ${inFlight(o.onExit, yield* Ref.get(progress))}; another SIGINT/SIGTERM (Ctrl-C) abandons it and exits ${abandonedCode}`
           )
           yield* Queue.take(signals)
-          const message = `shutdown abandoned: ${leftUndone(o.onExit, yield* Ref.get(progress), yield* countdown)}`
+          const message = `shutdown abandoned: ${leftUndone(o.onExit, yield* Ref.get(progress), yield* countdown())}`
           yield* warn(message)
           if (o.json) yield* say(JSON.stringify({ error: { _tag: "ShutdownAbandoned", message } }))
           return yield* Effect.sync(() => process.exit(abandonedCode))
@@ -793,7 +801,7 @@ const guard = Command.make(
           const note =
             shutdown.left.cause._tag === "CountdownMismatch"
               ? "the venue answered the disarm with a countdown still armed (above): it cancels every quote when that one lapses"
-              : yield* countdown
+              : yield* countdown(shutdown.left.step === "disarm" && mayHaveActed(shutdown.left.cause))
           return yield* Effect.orDie(failWith(o, shutdown.left, [note]))
         }
         if (Exit.isFailure(watched) && !Cause.isInterruptedOnly(watched.cause)) {
@@ -806,7 +814,7 @@ const guard = Command.make(
               ? "every quote cancelled, then the countdown disabled"
               : o.onExit === "disarm-only"
                 ? "the countdown disabled, the quotes left alone"
-                : `nothing sent (leave-armed); ${yield* countdown}`
+                : `nothing sent (leave-armed); ${yield* countdown()}`
           }`
         )
         if (o.json) {
