@@ -15,7 +15,7 @@ import { finish, inParallel, lastJson, pause, runCli, startCli } from "./utils/c
  */
 let lastArm: string | undefined
 let lostSeen = 0
-const escapes = "\u001b[1A\u001b[2K\resc cancelled\u001b]0;owned\u0007\u009b2J"
+const escapes = "\u001b[1A\u001b[2K\resc cancelled\u001b]0;owned\u0007\u009b2J)\nesc cancelled"
 const answers: Record<string, (now: number) => string> = {
   "30": () => "0",
   "20": (now) => String(now - 1000),
@@ -222,10 +222,13 @@ describe("okx-rfq checks the venue's answer (real process, a local venue)", () =
       // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
       assert.notMatch(output, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/, output)
     }
-    const [line, json] = item!.stdout.trim().split("\n")
+    // one line for the item: the line break in its sMsg forges no "esc cancelled" line of its own
+    const lines = item!.stdout.trim().split("\n")
+    assert.strictEqual(lines.length, 2, item!.stdout)
+    const [line, json] = lines
     assert.strictEqual(
       line,
-      "esc AlreadyInactive (sCode 70400: \\u001b[1A\\u001b[2K\\u000desc cancelled\\u001b]0;owned\\u0007\\u009b2J)"
+      "esc AlreadyInactive (sCode 70400: \\u001b[1A\\u001b[2K\\u000desc cancelled\\u001b]0;owned\\u0007\\u009b2J)\\u000aesc cancelled)"
     )
     assert.strictEqual(JSON.parse(json!).items[0].outcome.sMsg, escapes)
     assert.include(refused!.stderr, "\\u001b[1A\\u001b[2K\\u000desc cancelled")

@@ -39,15 +39,16 @@ import { runDemo } from "./demo.js"
 import { baseUrlRule, isHttpBaseUrl } from "./options.js"
 
 /**
- * `text` safe for a terminal: control characters (C0 but the tab and the line feed, DEL, C1) are shown as `\uXXXX`, never
+ * `text` safe for a terminal: control characters (C0 but the tab, DEL, C1) are shown as `\uXXXX`, never
  * interpreted. The venue's free text (an `sMsg`, a `msg`, an unreadable answer's start) and its ids reach the output,
- * and an escape sequence in them could rewrite what was printed ("cancelled" over a refusal) or the window's title.
+ * and an escape sequence or a line break in them could rewrite what was printed ("cancelled" over a refusal), forge a
+ * line, or set the window's title. Every line the program prints is one line: none of its own holds a line break.
  * A JSON line stays valid and reads the same: JSON.stringify escapes C0 itself, and DEL and C1 occur only in strings.
  */
 const printable = (text: string): string =>
   text.replace(
     // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
-    /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g,
+    /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`
   )
 
