@@ -182,6 +182,17 @@ describe("okx-rfq against the simulator (real process, real sockets)", () => {
       const dropped = await run(["cancel-quote", "--quote-id", q!.quoteId])
       assert.strictEqual(dropped.code, 1)
       assert.include(dropped.stderr, "may or may not be cancelled; run it again")
+      // a gateway's 502 page after the venue acted: Unavailable, and its JSON says the venue may have acted
+      await Effect.runPromise(sim().reset)
+      const [g] = await quotes(1)
+      await Effect.runPromise(sim().setFaults({ endpoints: { "/api/v5/rfq/cancel-quote": { gateway: 1 } } }))
+      const gateway = await run(["cancel-quote", "--quote-id", g!.quoteId, "--json"])
+      assert.strictEqual(gateway.code, 1)
+      assert.include(gateway.stderr, "may or may not be cancelled; run it again")
+      assert.deepStrictEqual(
+        [lastJson(gateway.stdout).error._tag, lastJson(gateway.stdout).error.mayHaveActed],
+        ["Unavailable", true]
+      )
       // a countdown's call says what is unknown about the countdown, not about cancels
       await Effect.runPromise(sim().setFaults({ endpoints: { "/api/v5/rfq/cancel-all-after": { drop: 1 } } }))
       const countdown = await run(["cancel-all-after", "--timeout", "60"])

@@ -250,9 +250,14 @@ const isLocalInvalid = (error: { readonly _tag: string; readonly code?: string |
 /** An error as JSON: its fields, its message, and its cause's (a split batch's or a shutdown's failure). */
 const errorJson = (error: { readonly message: string }): unknown => {
   const cause = (error as { readonly cause?: unknown }).cause
+  const tag = (error as { readonly _tag?: unknown })._tag
+  // a call's error says whether the venue may have acted, whichever way the error knows it (a field, a getter such
+  // as Unavailable's, or its kind); the shutdown's and a split batch's errors say it of their step and cause
+  const call = typeof tag === "string" && tag !== "ShutdownFailed" && tag !== "BatchIncomplete"
   return {
     ...error,
     message: error.message,
+    ...(call ? { mayHaveActed: mayHaveActed(error as typeof error & { readonly _tag: string }) } : {}),
     ...(cause instanceof Error ? { cause: errorJson(cause) } : {})
   }
 }
