@@ -112,7 +112,8 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
     return Effect.try({
       try: () => {
         const text = this.bodyText()
-        return text === "" ? null : JSON.parse(text)
+        // a byte order mark before the JSON is skipped, as fetch's json() does (and RFC 8259 allows)
+        return text === "" ? null : JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text)
       },
       catch: (cause) => this.decodeError(cause)
     })

@@ -193,6 +193,14 @@ describe("UndiciHttpClient", () => {
     })
   )
 
+  it.scoped("json skips a byte order mark before the JSON, as fetch's json() does", () =>
+    Effect.gen(function* () {
+      const { url } = yield* server((_req, res) => res.end('\ufeff{"ts":"1"}'))
+      const client = yield* UndiciHttpClient.make()
+      assert.deepStrictEqual(yield* (yield* client.get(`${url}/time`)).json, { ts: "1" })
+    })
+  )
+
   it.scoped("malformed JSON is a ResponseError (Decode), not a defect", () =>
     Effect.gen(function* () {
       const { url } = yield* server((_req, res) => res.end("{not json"))

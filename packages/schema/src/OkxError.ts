@@ -555,7 +555,7 @@ export const fromHttpStatus = (options: {
   const redirect = options.httpStatus >= 300 && options.httpStatus <= 399
   const fields = {
     ...options,
-    msg: `HTTP ${options.httpStatus} without an OKX envelope${redirect ? ": a redirect, so the base URL is not OKX's API (https://www.okx.com)" : ""}`
+    msg: `HTTP ${options.httpStatus} without an OKX envelope${redirect ? ": a redirect, so the base URL is not OKX's API (check https and the host)" : ""}`
   }
   if (options.httpStatus === 429) return new RateLimited(fields)
   if (options.httpStatus === 408 || (options.httpStatus >= 500 && options.httpStatus <= 599)) {
