@@ -108,14 +108,15 @@ export class Unavailable extends Schema.TaggedError<Unavailable>("@okx-rfq/schem
   /**
    * Whether the venue may have acted on the request before this answer: true for an HTTP 500, 502 or 504 without
    * an OKX envelope (and Cloudflare's 520 "unknown error" and 524 "a timeout occurred"), which a gateway sends when
-   * the origin failed or was too slow after it may have passed the request on. False for the venue's own codes,
-   * which answer a request not carried out, and for a 503, a 408 or Cloudflare's 521–523 (the origin down or
-   * unreachable), which say the request was not passed on or not taken.
+   * the origin failed or was too slow after it may have passed the request on, and for 50026 "system error", which
+   * does not say how far the request got. False for the venue's busy codes (50001, 50013, 70208), which refuse a
+   * request, and for a 503, a 408 or Cloudflare's 521–523 (the origin down or unreachable), which say the request
+   * was not passed on or not taken.
    *
    * @since 0.1.0
    */
   get mayHaveActed(): boolean {
-    return this.code === undefined && forwardedStatuses.has(this.httpStatus ?? 0)
+    return this.code === undefined ? forwardedStatuses.has(this.httpStatus ?? 0) : this.code === "50026"
   }
   /**
    * @since 0.1.0

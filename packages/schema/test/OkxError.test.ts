@@ -114,9 +114,12 @@ describe("errors", () => {
       statuses.filter((status) => (at(status) as OkxError.Unavailable).mayHaveActed),
       [500, 502, 504, 520, 524]
     )
-    // the venue's own codes answer a request it did not carry out, whatever the HTTP status
-    const coded = OkxError.fromCode({ endpoint: "cancel-quote", code: "50001", msg: "", httpStatus: 502 })
-    assert.isTrue(coded._tag === "Unavailable" && !coded.mayHaveActed)
+    // the venue's busy codes refuse a request, whatever the HTTP status; its "system error" does not say
+    const coded = (code: string) => OkxError.fromCode({ endpoint: "cancel-quote", code, msg: "", httpStatus: 502 })
+    assert.deepStrictEqual(
+      ["50001", "50013", "70208", "50026"].map((code) => (coded(code) as OkxError.Unavailable).mayHaveActed),
+      [false, false, false, true]
+    )
   })
 
   it("formatParseError names the path, the value and the rule in one line", () => {
