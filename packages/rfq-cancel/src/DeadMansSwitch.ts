@@ -162,9 +162,10 @@ export class SwitchStopped extends Data.TaggedError("SwitchStopped")<{ readonly 
  * The shutdown policy could not complete: `step` failed with `cause`. After a failed `cancel-all-quotes` the countdown
  * was left armed (if this switch had armed it), so the venue cancels every quote when it lapses; after a failed
  * `disarm` the countdown stays armed, unless the disarm may have reached the venue (its answer was lost): then it may
- * be disabled (the message says so, and the status is `AtRisk`). `armed`: this switch armed the countdown, or may have (a re-arm answered with
- * another countdown than asked, or unanswered after it may have reached the venue); `acknowledged`: the venue
- * acknowledged an arm, so the countdown is armed (unless it lapsed), not only maybe.
+ * be disabled (the message says so, and an acknowledged countdown's status is `AtRisk`). `armed`: this switch armed
+ * the countdown, or may have (a re-arm answered with another countdown than asked, or unanswered after it may have
+ * reached the venue); `acknowledged`: the venue acknowledged an arm, so the countdown is armed (unless it lapsed),
+ * not only maybe.
  *
  * @since 0.1.0
  * @category errors
