@@ -146,19 +146,24 @@ export const make: Effect.Effect<Timeouts, never, Scope.Scope> = Effect.gen(func
     Effect.uninterruptibleMask((restore) =>
       // the child is interruptible even when the caller is not (a shutdown's disarm): its own deadline always ends it
       Effect.flatMap(Effect.forkDaemon(Effect.interruptible(self)), (child) =>
-        restore(
-          Effect.async<A, E | E2>((resume) => {
-            const cancel = after(millis, () =>
-              resume(Effect.zipRight(Fiber.interrupt(child), Effect.fail(onTimeout())))
-            )
-            child.addObserver((exit) => {
-              if (cancel()) resume(exit)
+        // interrupted before the wait below registers (an interruption pending when `restore` is entered), the child
+        // is interrupted too: nothing else would end it
+        Effect.onInterrupt(
+          restore(
+            Effect.async<A, E | E2>((resume) => {
+              const cancel = after(millis, () =>
+                resume(Effect.zipRight(Fiber.interrupt(child), Effect.fail(onTimeout())))
+              )
+              child.addObserver((exit) => {
+                if (cancel()) resume(exit)
+              })
+              return Effect.suspend(() => {
+                cancel()
+                return Fiber.interrupt(child)
+              })
             })
-            return Effect.suspend(() => {
-              cancel()
-              return Fiber.interrupt(child)
-            })
-          })
+          ),
+          () => Fiber.interrupt(child)
         )
       )
     )
