@@ -613,9 +613,12 @@ export const make = (
             })
           )
         // an answer after an attempt of the call that may have acted: what it finds inactive may be that attempt's doing
-        return Effect.map(loop(spent.tries), (result) =>
-          spent.unknown ? Internal.afterEarlierAttempt(result) : result
-        )
+        // and an error after an attempt of this send that may have acted says so (a drop, then 503s): the items of
+        // a re-send become Unanswered only when the re-send itself may have acted
+        return Effect.mapBoth(loop(spent.tries), {
+          onFailure: (error) => (unknown && !Internal.mayHaveActed(error) ? Internal.afterEarlierActed(error) : error),
+          onSuccess: (result) => (spent.unknown ? Internal.afterEarlierAttempt(result) : result)
+        })
       })
 
     /**
@@ -658,7 +661,10 @@ export const make = (
             (item) => Internal.isPassing(item.outcome) && (items.whole || asked.has(keyOf(item)))
           )
           if (again.length === 0 || budget.tries >= retry.maxAttempts) return Effect.succeed(result)
-          const ids = items.whole ? requested : { ids: again.map(keyOf), byClientId: requested.byClientId }
+          // each id once: a venue that repeats an item must not make the re-send an invalid request
+          const ids = items.whole
+            ? requested
+            : { ids: [...new Set(again.map(keyOf))], byClientId: requested.byClientId }
           const resend = items.whole ? prepared : items.resend(endpoint, ids)
           if (resend === undefined) return Effect.succeed(result)
           const unknownAfter = (reason: string) => Internal.unanswered(result, again, items.withOutcome, reason)
@@ -676,7 +682,10 @@ export const make = (
               (r): readonly [Endpoints.ItemsResult<Item>, RfqCancelError | undefined] => {
                 answered = true
                 if (Either.isRight(r))
-                  return [items.whole ? r.right : Internal.replaceItems(result, r.right, keyOf), undefined]
+                  return [
+                    items.whole ? r.right : Internal.replaceItems(result, r.right, keyOf, new Set(ids.ids)),
+                    undefined
+                  ]
                 return [Internal.mayHaveActed(r.left) ? unknownAfter(r.left.message) : result, r.left]
               }
             )

@@ -8,6 +8,7 @@
 import type { Endpoints, OkxError, RfqCancel } from "@okx-rfq/schema"
 import * as Data from "effect/Data"
 import * as Schema from "effect/Schema"
+import * as Internal from "./internal/batches.js"
 
 /**
  * The connection failed, was dropped, or the attempt timed out. The cancel may or may not have reached the venue
@@ -169,3 +170,30 @@ export type QuoteBatchError = BatchError<RfqCancel.QuoteCancellation>
  * @category errors
  */
 export type RfqBatchError = BatchError<RfqCancel.RfqCancellation>
+
+/**
+ * Whether the venue may have acted on the call that failed with `error`, so that what it was to cancel may be
+ * cancelled (or the countdown set): the connection dropped or the attempt timed out after the request was written
+ * (`TransportError.mayHaveActed`), the answer was unreadable (`OutcomeUnknown`) or had a deciding field missing
+ * (`DecodeError`), a gateway answered 500, 502 or 504, or the venue 50026 (`Unavailable.mayHaveActed`), the deadline
+ * came while a request's outcome was unknown (`DeadlineExceeded.mayHaveActed`), or an earlier attempt of the same
+ * call did one of these before the error that ended it (a dropped connection, then 503s until the attempts ran out).
+ * The client records that last case on the error it returns, and only this function reads it: ask it rather than a
+ * field.
+ *
+ * @example
+ * ```ts
+ * import { RfqCancelClient, RfqCancelError } from "@okx-rfq/rfq-cancel"
+ * import { Effect } from "effect"
+ *
+ * export const pull = RfqCancelClient.cancelAllQuotes.pipe(
+ *   Effect.tapError((error) =>
+ *     Effect.logWarning(RfqCancelError.mayHaveActed(error) ? "quotes may or may not be cancelled" : "nothing cancelled")
+ *   )
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
+export const mayHaveActed = (error: RfqCancelError): boolean => Internal.mayHaveActed(error)

@@ -23,7 +23,8 @@ import { OkxError } from "@okx-rfq/schema"
 import * as Direct from "../src/internal/direct.js"
 import * as Redact from "../src/internal/redact.js"
 import * as RfqCancelClient from "../src/RfqCancelClient.js"
-import { clientOver, type Fault, makeFakeVenue, syncResponse } from "./utils/fakeVenue.js"
+import * as RfqCancelError from "../src/RfqCancelError.js"
+import { clientOver, type Fault, type FakeVenue, makeFakeVenue, syncResponse } from "./utils/fakeVenue.js"
 
 const cancelAllQuotes = "/api/v5/rfq/cancel-all-quotes"
 
@@ -58,6 +59,32 @@ const final: ReadonlyArray<readonly [string, string, number]> = [
   ["70008", "UnknownCode", 200],
   ["12345", "UnknownCode", 200]
 ]
+
+/** A cancel's answer with these items (envelope `code`). */
+const answer = (data: ReadonlyArray<unknown>, code = "1"): Fault => ({
+  _tag: "http",
+  status: 200,
+  body: JSON.stringify({ code, msg: "", data })
+})
+const item = (quoteId: string, sCode: string) => ({ quoteId, clQuoteId: "", sCode, sMsg: "" })
+/** Scripts the venue by request: what it answers the n-th request to each path (beyond the script, as usual). */
+const scriptOf =
+  (venue: FakeVenue) =>
+  (answers: Record<string, ReadonlyArray<Fault | undefined>>): Effect.Effect<void> => {
+    const n: Record<string, number> = {}
+    return venue.setFault((s) => {
+      const seen = n[s.path] ?? 0
+      n[s.path] = seen + 1
+      return answers[s.path]?.[seen]
+    })
+  }
+const quote = "/api/v5/rfq/cancel-quote"
+const batch = "/api/v5/rfq/cancel-batch-quotes"
+// lost after the venue may have acted (a drop, a gateway's 502), or refused before (the venue's own 50001, a 503)
+const lost: Fault = { _tag: "drop" }
+const gateway: Fault = { _tag: "http", status: 502, body: "<html>502 Bad Gateway</html>" }
+const refused: Fault = { _tag: "code", code: "50001", httpStatus: 503 }
+const unavailable: Fault = { _tag: "http", status: 503, body: "<html>503 Service Unavailable</html>" }
 
 describe("RfqCancelClient retries", () => {
   for (const [name, fault] of transient) {
@@ -95,27 +122,7 @@ describe("RfqCancelClient retries", () => {
       Effect.gen(function* () {
         const venue = yield* makeFakeVenue
         const { client } = yield* clientOver(venue)
-        const answer = (data: ReadonlyArray<unknown>, code = "1"): Fault => ({
-          _tag: "http",
-          status: 200,
-          body: JSON.stringify({ code, msg: "", data })
-        })
-        const item = (quoteId: string, sCode: string) => ({ quoteId, clQuoteId: "", sCode, sMsg: "" })
-        // by request: what the venue answers the n-th request to each path
-        const script = (answers: Record<string, ReadonlyArray<Fault | undefined>>) => {
-          const n: Record<string, number> = {}
-          return venue.setFault((s) => {
-            const seen = n[s.path] ?? 0
-            n[s.path] = seen + 1
-            return answers[s.path]?.[seen]
-          })
-        }
-        const quote = "/api/v5/rfq/cancel-quote"
-        const batch = "/api/v5/rfq/cancel-batch-quotes"
-        // lost after the venue may have acted (a drop, a gateway's 502), or refused before (the venue's own 50001)
-        const lost: Fault = { _tag: "drop" }
-        const gateway: Fault = { _tag: "http", status: 502, body: "<html>502 Bad Gateway</html>" }
-        const refused: Fault = { _tag: "code", code: "50001", httpStatus: 503 }
+        const script = scriptOf(venue)
         const inactive = answer([item("q1", "70400")])
         const marks: Array<unknown> = []
         for (const first of [lost, gateway, refused]) {
@@ -156,6 +163,62 @@ describe("RfqCancelClient retries", () => {
           ["2", true, "Cancelled", "AlreadyInactive", "Cancelled"]
         )
       })
+  )
+
+  it.scoped("a call whose last error cannot have acted, after an attempt that may have: it may have acted", () =>
+    Effect.gen(function* () {
+      const venue = yield* makeFakeVenue
+      const { client } = yield* clientOver(venue)
+      const script = scriptOf(venue)
+      const arm = "/api/v5/rfq/cancel-all-after"
+      // dropped after the venue acted, then 503s until the attempts run out: the 503 itself says nothing was done
+      const lostThen503s = [lost, unavailable, unavailable, unavailable, unavailable]
+      yield* script({ [quote]: lostThen503s, [arm]: lostThen503s })
+      const cancel = yield* Effect.flip(drive(client.cancelQuote({ quoteId: "q1" })))
+      const disarm = yield* Effect.flip(drive(client.disarm))
+      assert.deepStrictEqual(
+        [cancel._tag, (cancel as OkxError.Unavailable).mayHaveActed, RfqCancelError.mayHaveActed(cancel)],
+        ["Unavailable", false, true]
+      )
+      assert.isTrue(RfqCancelError.mayHaveActed(disarm))
+      // 503s alone: nothing was done
+      yield* script({ [quote]: [unavailable, unavailable, unavailable, unavailable, unavailable] })
+      assert.isFalse(RfqCancelError.mayHaveActed(yield* Effect.flip(drive(client.cancelQuote({ quoteId: "q1" })))))
+    })
+  )
+
+  it.scoped("re-sent items: only their own ids are replaced, each id is sent once, and a lost re-send is unknown", () =>
+    Effect.gen(function* () {
+      const venue = yield* makeFakeVenue
+      const { client } = yield* clientOver(venue, { retry: { maxAttempts: 3 } })
+      const script = scriptOf(venue)
+      // q1 refused for a passing reason, twice over; q2 does not exist. The re-send asks q1 once, and its answer's
+      // item for q2 says nothing about q2
+      yield* script({
+        [batch]: [
+          answer([item("q1", "70208"), item("q1", "70208"), item("q2", "70001")]),
+          answer([item("q1", "0"), item("q2", "0")], "0")
+        ]
+      })
+      const replaced = yield* drive(client.cancelBatchQuotes({ quoteIds: ["q1", "q2"] }))
+      const seen = yield* venue.seen
+      assert.deepStrictEqual(seen.at(-1)!.body.quoteIds, ["q1"])
+      assert.deepStrictEqual(
+        replaced.items.map((i) => [i.quoteId, i.outcome._tag]),
+        [
+          ["q1", "Cancelled"],
+          ["q1", "Cancelled"],
+          ["q2", "NotFound"]
+        ]
+      )
+      // the re-send dropped after the venue acted, then a 503 ends it: the re-sent items' outcome is unknown
+      yield* script({ [batch]: [answer([item("q1", "70208"), item("q2", "70208")]), lost, unavailable] })
+      const unknown = yield* drive(client.cancelBatchQuotes({ quoteIds: ["q1", "q2"] }))
+      assert.deepStrictEqual(
+        unknown.items.map((i) => i.outcome._tag),
+        ["Unanswered", "Unanswered"]
+      )
+    })
   )
 
   it.scoped("gives up after maxAttempts with the last error", () =>

@@ -99,7 +99,8 @@ export const isPassing = (outcome: RfqCancel.ItemOutcome): boolean =>
   outcome._tag === "Rejected" && OkxError.retryRuleForCode(outcome.sCode) === "backoff"
 
 /**
- * `result` with the items of `fresh` (the answer to a re-send) in place of those with the same id (by `key`).
+ * `result` with the items of `fresh` (the answer to a re-send of the ids `resent`) in place of those with the same id
+ * (by `key`); an item of `fresh` for an id not re-sent replaces nothing.
  * `fresh` has been accounted for (`Endpoints.accountForQuotes`), so every id it asked for has an item named by it
  * (items the venue left without an id are named, or their ids made `Unanswered`); an item of `result` without an id
  * is never replaced. The code is made to match (`Endpoints.withItems`).
@@ -109,12 +110,14 @@ export const isPassing = (outcome: RfqCancel.ItemOutcome): boolean =>
 export const replaceItems = <Item extends { readonly outcome: RfqCancel.ItemOutcome }>(
   result: Endpoints.ItemsResult<Item>,
   fresh: Endpoints.ItemsResult<Item>,
-  key: (item: Item) => string
+  key: (item: Item) => string,
+  resent: ReadonlySet<string>
 ): Endpoints.ItemsResult<Item> => {
   const byKey = new Map<string, Item>()
   for (const item of fresh.items) {
     const k = key(item)
-    if (k !== "") byKey.set(k, item)
+    // only the ids the re-send asked for: an item for another id is no answer about it
+    if (k !== "" && resent.has(k)) byKey.set(k, item)
   }
   const items = result.items.map((item) => {
     const k = key(item)
@@ -124,6 +127,20 @@ export const replaceItems = <Item extends { readonly outcome: RfqCancel.ItemOutc
     fresh.earlierAttemptMayHaveActed ? { ...result, earlierAttemptMayHaveActed: true } : result,
     items
   )
+}
+
+/** Errors that ended a call after an earlier attempt of it may have acted (`afterEarlierActed`). */
+const earlierActed = new WeakSet<object>()
+
+/**
+ * `error`, recorded as ending a call an earlier attempt of which may have acted (a drop, then 503s): `mayHaveActed`
+ * then says so, whatever the error itself says.
+ *
+ * @internal
+ */
+export const afterEarlierActed = <E extends object>(error: E): E => {
+  earlierActed.add(error)
+  return error
 }
 
 /**
@@ -138,6 +155,7 @@ export const replaceItems = <Item extends { readonly outcome: RfqCancel.ItemOutc
  * @internal
  */
 export const mayHaveActed = (error: { readonly _tag: string }): boolean =>
+  earlierActed.has(error) ||
   error._tag === "OutcomeUnknown" ||
   error._tag === "DecodeError" ||
   (error._tag === "Unavailable" && (error as { readonly mayHaveActed?: unknown }).mayHaveActed === true) ||
