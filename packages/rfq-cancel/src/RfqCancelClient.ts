@@ -570,6 +570,17 @@ export const make = (
               })
             )
           )
+        // an answer after an attempt of the call that may have acted: what it finds inactive may be that attempt's
+        // doing; and an error after an attempt of this send that may have acted says so (a drop, then 503s): the
+        // items of a re-send become Unanswered only when the re-send itself may have acted. Only what follows such
+        // an attempt is wrapped: a call whose attempts all had answers pays nothing for it
+        const marked = (effect: Effect.Effect<Result, RfqCancelError>) =>
+          Effect.mapBoth(effect, {
+            onFailure: (error) =>
+              unknown && !Internal.mayHaveActed(error) ? Internal.afterEarlierActed(error) : error,
+            onSuccess: (result) => (spent.unknown ? Internal.afterEarlierAttempt(result) : result)
+          })
+        const again = (n: number) => (unknown ? marked(loop(n)) : loop(n))
         const loop = (n: number): Effect.Effect<Result, RfqCancelError> =>
           Effect.suspend(() => {
             if (SteadyTime.unsafeMillis(clock) >= deadlineAt) return Effect.fail(exceeded())
@@ -591,7 +602,7 @@ export const make = (
                   Effect.tapError((e) => Effect.logWarning("server time resync failed", e.message)),
                   Effect.ignore,
                   untilDeadline,
-                  Effect.zipRight(loop(n))
+                  Effect.zipRight(again(n))
                 )
               }
               if (error.retry === "backoff" && n + 1 < retry.maxAttempts) {
@@ -604,7 +615,7 @@ export const make = (
                   Effect.flatMap((delay) => {
                     const left = deadlineAt - SteadyTime.unsafeMillis(clock)
                     return delay < left
-                      ? Effect.zipRight(Effect.sleep(Duration.millis(delay)), loop(n + 1))
+                      ? Effect.zipRight(Effect.sleep(Duration.millis(delay)), again(n + 1))
                       : Effect.zipRight(Effect.sleep(Duration.millis(Math.max(0, left))), Effect.fail(exceeded()))
                   })
                 )
@@ -612,13 +623,8 @@ export const make = (
               return Effect.fail(error)
             })
           )
-        // an answer after an attempt of the call that may have acted: what it finds inactive may be that attempt's doing
-        // and an error after an attempt of this send that may have acted says so (a drop, then 503s): the items of
-        // a re-send become Unanswered only when the re-send itself may have acted
-        return Effect.mapBoth(loop(spent.tries), {
-          onFailure: (error) => (unknown && !Internal.mayHaveActed(error) ? Internal.afterEarlierActed(error) : error),
-          onSuccess: (result) => (spent.unknown ? Internal.afterEarlierAttempt(result) : result)
-        })
+        // a re-send after an attempt of the call that may have acted: its answer is marked too
+        return spent.unknown ? marked(loop(spent.tries)) : loop(spent.tries)
       })
 
     /**
