@@ -71,6 +71,17 @@ const venue = createServer((request, response) => {
 })
 
 let env: Record<string, string> = {}
+
+/** `guard --timeout <timeout> --on-exit disarm-only` against the venue, stopped with SIGTERM once it is armed. */
+const guardUntilSigterm = async (timeout: string) => {
+  const child = startCli(["guard", "--timeout", timeout, "--on-exit", "disarm-only"], env)
+  let stdout = ""
+  child.stdout!.on("data", (d) => (stdout += d))
+  const done = finish(child)
+  for (let i = 0; i < 100 && !stdout.includes("armed ·"); i++) await pause(100)
+  child.kill("SIGTERM")
+  return done
+}
 beforeAll(async () => {
   await new Promise<void>((resolve) => venue.listen(0, "127.0.0.1", resolve))
   env = {
@@ -130,13 +141,7 @@ describe("okx-rfq checks the venue's answer (real process, a local venue)", () =
   })
 
   it("guard: a disarm left unanswered says the countdown may be disabled, or when it lapses; no re-arm is blamed", async () => {
-    const child = startCli(["guard", "--timeout", "45", "--on-exit", "disarm-only"], env)
-    let stdout = ""
-    child.stdout!.on("data", (d) => (stdout += d))
-    const done = finish(child)
-    for (let i = 0; i < 100 && !stdout.includes("armed ·"); i++) await pause(100)
-    child.kill("SIGTERM")
-    const result = await done
+    const result = await guardUntilSigterm("45")
     assert.strictEqual(result.code, 1, result.stderr)
     assert.include(result.stderr, "the disarm may have reached the venue: the countdown may be disabled")
     assert.include(result.stderr, "the countdown may be disabled, or still armed: then it lapses at")
@@ -144,13 +149,7 @@ describe("okx-rfq checks the venue's answer (real process, a local venue)", () =
   })
 
   it("guard: a disarm answered with a countdown still armed is reported by the venue's answer, not the last ack", async () => {
-    const child = startCli(["guard", "--timeout", "40", "--on-exit", "disarm-only"], env)
-    let stdout = ""
-    child.stdout!.on("data", (d) => (stdout += d))
-    const done = finish(child)
-    for (let i = 0; i < 100 && !stdout.includes("armed ·"); i++) await pause(100)
-    child.kill("SIGTERM")
-    const result = await done
+    const result = await guardUntilSigterm("40")
     assert.strictEqual(result.code, 1, result.stderr)
     assert.include(result.stderr, "the venue answered the disarm with a countdown still armed")
     assert.notInclude(result.stderr, "by the last acknowledgement")
