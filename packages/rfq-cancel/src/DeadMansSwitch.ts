@@ -75,10 +75,11 @@ const isFinal = (error: RfqCancelError): error is FinalError => finalTags.has(er
  * - `Armed`: the venue acknowledged; it will cancel every quote at `deadline` unless re-armed. `slack` is the time
  *   left at the acknowledgement, `roundTrip` the re-arm's round trip (from its request's send: a wait in the lane is
  *   not in it).
- * - `AtRisk`: re-arming is failing; `slack` is the time left before the last known deadline (if any); `lastError`
- *   and `error` say why (`error` is undefined when the venue's answer showed another countdown than asked:
- *   disabled, not after its `ts`, or longer or shorter than the timeout; or when a `leave-armed` shutdown stopped a
- *   re-arm on its way, which may have armed the countdown anew).
+ * - `AtRisk`: re-arming is failing, or the shutdown's disarm went unanswered after it may have reached the venue
+ *   (the countdown may then be disabled); `slack` is the time left before the last known deadline (if any);
+ *   `lastError` and `error` say why (`error` is undefined when the venue's answer showed another countdown than
+ *   asked: disabled, not after its `ts`, or longer or shorter than the timeout; or when a `leave-armed` shutdown
+ *   stopped a re-arm on its way, which may have armed the countdown anew).
  * - `Expired`: the last known deadline passed without an acknowledged re-arm: the venue may be cancelling (or have
  *   cancelled) every quote. Stop quoting. It is announced from the switch's own deadline, which is early, never
  *   late: a re-arm whose answer was lost may have moved the venue's countdown later. `lastError` and `error`: the
