@@ -801,18 +801,40 @@ export const make = (
       if (invalid !== undefined && Either.isLeft(invalid)) return Effect.fail(invalid.left)
       const both = Internal.bothLists(endpoint.name, lists, input)
       if (both !== undefined) return Effect.fail(both)
+      // an item one request's answer gives for an id another request asked for is no answer about it: that id's
+      // own request accounts for it, and the item would stand beside its own, or beside its "not answered"
+      const chunks = plan.right.map((chunk) => requested(chunk.input, keys))
+      const everyId = chunks.length > 1 ? new Set(chunks.flatMap((chunk) => chunk.ids)) : undefined
+      const ownAnswers = (i: number, result: Endpoints.ItemsResult<Item>): Endpoints.ItemsResult<Item> => {
+        if (everyId === undefined) return result
+        const { ids, byClientId } = chunks[i]!
+        const own = new Set(ids)
+        const foreign = (item: Item) => {
+          const key = kind.key(item, byClientId)
+          return everyId.has(key) && !own.has(key)
+        }
+        return result.items.some(foreign)
+          ? Endpoints.withItems(
+              result,
+              result.items.filter((item) => !foreign(item))
+            )
+          : result
+      }
       return Effect.gen(function* () {
         const results: Array<Endpoints.ItemsResult<Item>> = []
         for (let i = 0; i < prepared.length; i++) {
           const p = prepared[i]!
           if (Either.isLeft(p)) continue
           const result = yield* Effect.either(
-            settleItems(
-              endpoint,
-              p.right,
-              requested(plan.right[i]!.input, keys),
-              kind,
-              onAnswered === undefined ? undefined : (answered) => onAnswered(answered, i)
+            Effect.map(
+              settleItems(
+                endpoint,
+                p.right,
+                chunks[i]!,
+                kind,
+                onAnswered === undefined ? undefined : (answered) => onAnswered(ownAnswers(i, answered), i)
+              ),
+              (settled) => ownAnswers(i, settled)
             )
           )
           if (Either.isLeft(result)) {

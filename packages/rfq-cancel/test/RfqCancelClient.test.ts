@@ -1023,6 +1023,29 @@ describe("RfqCancelClient requests and results", () => {
     })
   )
 
+  it.scoped("a split batch: an item one request's answer gives for another request's id is not taken for it", () =>
+    Effect.gen(function* () {
+      const venue = yield* makeFakeVenue
+      const { client } = yield* clientOver(venue)
+      const ids = [...Array.from({ length: 100 }, (_, i) => `q${i}`), "gone1"]
+      // the first request's answer adds an item for gone1, which the second request asks for (and finds gone)
+      yield* scriptOf(venue)({ [batch]: [answer([...ids.map((id) => item(id, "0"))], "0")] })
+      const answered: Array<RfqCancelClient.QuoteItems> = []
+      const result = yield* drive(
+        client.cancelBatchQuotes({ quoteIds: ids }, { onAnswered: (r) => Effect.sync(() => answered.push(r)) })
+      )
+      assert.deepStrictEqual(
+        result.items.filter((i) => i.quoteId === "gone1").map((i) => i.outcome._tag),
+        ["NotFound"]
+      )
+      assert.deepStrictEqual([result.code, result.items.length], ["2", 101])
+      assert.deepStrictEqual(
+        answered.map((r) => r.items.length),
+        [100, 1]
+      )
+    })
+  )
+
   describe("items refused for a passing reason (70208 per item) are sent again, within the call's budget", () => {
     const unavailable = (quoteIds: ReadonlyArray<string>, refused: ReadonlySet<string>): Fault => {
       const items = quoteIds.map((quoteId) => ({
