@@ -580,7 +580,7 @@ export const make = (
               unknown && !Internal.mayHaveActed(error) ? Internal.afterEarlierActed(error) : error,
             onSuccess: (result) => (spent.unknown ? Internal.afterEarlierAttempt(result) : result)
           })
-        const again = (n: number) => (unknown ? marked(loop(n)) : loop(n))
+        const retried = (n: number) => (unknown ? marked(loop(n)) : loop(n))
         const loop = (n: number): Effect.Effect<Result, RfqCancelError> =>
           Effect.suspend(() => {
             if (SteadyTime.unsafeMillis(clock) >= deadlineAt) return Effect.fail(exceeded())
@@ -602,7 +602,7 @@ export const make = (
                   Effect.tapError((e) => Effect.logWarning("server time resync failed", e.message)),
                   Effect.ignore,
                   untilDeadline,
-                  Effect.zipRight(again(n))
+                  Effect.zipRight(retried(n))
                 )
               }
               if (error.retry === "backoff" && n + 1 < retry.maxAttempts) {
@@ -615,7 +615,7 @@ export const make = (
                   Effect.flatMap((delay) => {
                     const left = deadlineAt - SteadyTime.unsafeMillis(clock)
                     return delay < left
-                      ? Effect.zipRight(Effect.sleep(Duration.millis(delay)), again(n + 1))
+                      ? Effect.zipRight(Effect.sleep(Duration.millis(delay)), retried(n + 1))
                       : Effect.zipRight(Effect.sleep(Duration.millis(Math.max(0, left))), Effect.fail(exceeded()))
                   })
                 )

@@ -213,9 +213,9 @@ export const withItems = <Item extends { readonly outcome: RfqCancel.ItemOutcome
   for (const item of items) if (item.outcome._tag === "Cancelled") cancelled++
   const code = cancelled === items.length ? "0" : cancelled === 0 ? "1" : "2"
   if (code !== result.code) {
-    return result.earlierAttemptMayHaveActed
-      ? { _tag: "Items", code, msg: "", items, earlierAttemptMayHaveActed: true }
-      : { _tag: "Items", code, msg: "", items }
+    // the venue's msg and topLevel were about the code it gave; the client's mark is about the call, and stays
+    const mark = result.earlierAttemptMayHaveActed ? { earlierAttemptMayHaveActed: true as const } : {}
+    return { _tag: "Items", code, msg: "", items, ...mark }
   }
   return items === result.items ? result : { ...result, items }
 }

@@ -123,10 +123,7 @@ export const replaceItems = <Item extends { readonly outcome: RfqCancel.ItemOutc
     const k = key(item)
     return k === "" ? item : (byKey.get(k) ?? item)
   })
-  return Endpoints.withItems(
-    fresh.earlierAttemptMayHaveActed ? { ...result, earlierAttemptMayHaveActed: true } : result,
-    items
-  )
+  return Endpoints.withItems(fresh.earlierAttemptMayHaveActed ? afterEarlierAttempt(result) : result, items)
 }
 
 /** Errors that ended a call after an earlier attempt of it may have acted (`afterEarlierActed`). */
@@ -148,9 +145,10 @@ export const afterEarlierActed = <E extends object>(error: E): E => {
  * it may have been sent (`TransportError.mayHaveActed`: not a refused connection), the answer was unreadable
  * (`OutcomeUnknown`) or had a deciding field missing or malformed (`DecodeError`: the venue answered, so it took the
  * request), or said the outcome is unknown, a gateway answered that the venue failed or was too slow after it may
- * have passed the request on (`Unavailable.mayHaveActed`: a 500, 502 or 504 without an OKX envelope), or the deadline came
- * while the outcome of a request was not known (`DeadlineExceeded.mayHaveActed`; not when every request was
- * refused, or none left the lane).
+ * have passed the request on, or the venue answered 50026 (`Unavailable.mayHaveActed`), the deadline came while the
+ * outcome of a request was not known (`DeadlineExceeded.mayHaveActed`; not when every request was refused, or none
+ * left the lane), or an earlier attempt of the call did one of these (`afterEarlierActed`). Public as
+ * `RfqCancelError.mayHaveActed`.
  *
  * @internal
  */

@@ -385,8 +385,8 @@ const runCall = <A>(
   o: Common,
   call: (client: RfqCancelClient.Service) => Effect.Effect<A, RfqCancelError | BatchIncomplete<unknown>>,
   show: (result: A) => Effect.Effect<void, ExitWith> = (result) => report(o, result),
-  whenInterrupted: () => Effect.Effect<never> = () => interrupted(o),
-  stakes: Stakes = cancelStakes
+  stakes: Stakes = cancelStakes,
+  whenInterrupted: () => Effect.Effect<never> = () => interrupted(o, undefined, stakes)
 ) =>
   Effect.suspend(() => {
     let known = false
@@ -501,6 +501,7 @@ const runBatch = <V extends string, C extends string, Item extends Readonly<Reco
       o,
       (c) => call(c, nonEmptyList<V | C>([venueIds, clientIds]), { onAnswered }),
       (result) => report(o, result, sent),
+      cancelStakes,
       whenInterrupted
     )
   })
@@ -591,7 +592,6 @@ const cancelAllAfter = Command.make(
       o,
       (c) => c.cancelAllAfter(Duration.seconds(o.timeout)),
       (result) => reportCountdown(o, o.timeout, result),
-      () => interrupted(o, undefined, countdownStakes),
       countdownStakes
     )
 ).pipe(
